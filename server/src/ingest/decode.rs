@@ -1,0 +1,103 @@
+//! Request bodies: read with a size cap, then undo `Content-Encoding`
+//! (gzip, deflate — zlib-wrapped or raw, as browsers and SDKs differ) while
+//! refusing to inflate past the decompressed-size cap, which is what stops a
+//! decompression bomb.
+
+use std::io::Read;
+
+use axum::body::Body;
+use bytes::Bytes;
+use flate2::read::{DeflateDecoder, GzDecoder, ZlibDecoder};
+
+use super::error::IngestError;
+
+/// Reads the whole body, refusing more than `limit` bytes.
+pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, IngestError> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        // axum reports an exceeded limit as a `LengthLimitError` source.
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(err) = source {
+            if err.is::<http_body_util::LengthLimitError>() {
+                return IngestError::BodyTooLarge(limit);
+            }
+            source = err.source();
+        }
+        IngestError::BodyRead(e.to_string())
+    })
+}
+
+/// Decodes `body` according to the `Content-Encoding` header value.
+pub fn decode(encoding: Option<&str>, body: Bytes, cap: usize) -> Result<Bytes, IngestError> {
+    let encoding = encoding.map(|e| e.trim().to_ascii_lowercase()).unwrap_or_default();
+    match encoding.as_str() {
+        "" | "identity" => {
+            if body.len() > cap {
+                return Err(IngestError::DecompressedTooLarge(cap));
+            }
+            Ok(body)
+        }
+        "gzip" | "x-gzip" => inflate(GzDecoder::new(&body[..]), cap, "gzip"),
+        "deflate" => {
+            // RFC 9110 says zlib-wrapped, but some clients send raw deflate.
+            if body.len() >= 2 && (u16::from(body[0]) << 8 | u16::from(body[1])) % 31 == 0 && body[0] & 0x0f == 8 {
+                inflate(ZlibDecoder::new(&body[..]), cap, "deflate")
+            } else {
+                inflate(DeflateDecoder::new(&body[..]), cap, "deflate")
+            }
+        }
+        other => Err(IngestError::UnsupportedEncoding(other.to_string())),
+    }
+}
+
+fn inflate(reader: impl Read, cap: usize, name: &'static str) -> Result<Bytes, IngestError> {
+    let mut out = Vec::new();
+    reader
+        .take(cap as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| IngestError::BadCompression(name, e.to_string()))?;
+    if out.len() > cap {
+        return Err(IngestError::DecompressedTooLarge(cap));
+    }
+    Ok(Bytes::from(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{write::GzEncoder, write::ZlibEncoder, Compression};
+    use std::io::Write;
+
+    fn gzip(data: &[u8]) -> Bytes {
+        let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+        e.write_all(data).unwrap();
+        Bytes::from(e.finish().unwrap())
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        assert_eq!(&decode(Some("gzip"), gzip(b"hello"), 100).unwrap()[..], b"hello");
+    }
+
+    #[test]
+    fn zlib_and_raw_deflate_both_decode() {
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::fast());
+        z.write_all(b"zlib body").unwrap();
+        assert_eq!(&decode(Some("deflate"), Bytes::from(z.finish().unwrap()), 100).unwrap()[..], b"zlib body");
+        let mut d = flate2::write::DeflateEncoder::new(Vec::new(), Compression::fast());
+        d.write_all(b"raw body").unwrap();
+        assert_eq!(&decode(Some("deflate"), Bytes::from(d.finish().unwrap()), 100).unwrap()[..], b"raw body");
+    }
+
+    #[test]
+    fn bomb_stops_at_the_cap() {
+        let bomb = gzip(&vec![0u8; 5_000_000]);
+        assert!(bomb.len() < 10_000);
+        assert!(matches!(decode(Some("gzip"), bomb, 1_000_000), Err(IngestError::DecompressedTooLarge(_))));
+    }
+
+    #[test]
+    fn garbage_and_unknown_encodings_are_refused() {
+        assert!(matches!(decode(Some("gzip"), Bytes::from_static(b"not gzip"), 100), Err(IngestError::BadCompression(..))));
+        assert!(matches!(decode(Some("br"), Bytes::from_static(b"x"), 100), Err(IngestError::UnsupportedEncoding(_))));
+    }
+}

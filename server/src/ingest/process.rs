@@ -1,0 +1,114 @@
+//! Turning a decoded request body into rows: envelope items of type `event`
+//! and `transaction` are normalised, every other type is accepted and
+//! skipped, and a bad item is dropped on its own without poisoning the rest.
+//! Pure CPU work, so large bodies can run on the blocking pool.
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{envelope, error::IngestError};
+use crate::{
+    event::{self, IngestContext},
+    store::rows::Row,
+};
+
+/// What a body turned into.
+#[derive(Debug)]
+pub struct Processed {
+    pub rows: Vec<Row>,
+    /// The DSN's public key from the envelope header, for requests without other auth.
+    pub dsn: Option<String>,
+    /// The id to answer with.
+    pub event_id: Option<Uuid>,
+}
+
+/// Request facts the normaliser needs besides the body.
+pub struct RequestFacts {
+    pub project_id: u64,
+    pub received_at: DateTime<Utc>,
+    pub user_agent: Option<String>,
+    pub client_ip: Option<String>,
+    pub max_event_bytes: usize,
+}
+
+/// Splits and normalises an envelope body.
+pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestError> {
+    let envelope = envelope::parse(body)?;
+    let header_id = envelope.header.event_id.as_deref().and_then(parse_uuid);
+    let ctx = context(facts, header_id);
+    let mut rows = Vec::new();
+    let mut first_error = None;
+    let mut skipped = 0usize;
+    for item in &envelope.items {
+        let kind = item.ty.as_str();
+        let result = match kind {
+            "event" | "transaction" if item.payload.len() > facts.max_event_bytes => {
+                Err(IngestError::ItemTooLarge(kind.to_string(), facts.max_event_bytes))
+            }
+            "event" => event::normalize_event(&item.payload, &ctx).map(Row::Event).map_err(Into::into),
+            "transaction" => event::normalize_transaction(&item.payload, &ctx).map(Row::Transaction).map_err(Into::into),
+            _ => {
+                skipped += 1;
+                continue;
+            }
+        };
+        match result {
+            Ok(row) => rows.push(row),
+            Err(e) => {
+                tracing::debug!(item = kind, error = %e, "envelope item dropped");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if rows.is_empty() && skipped == 0 {
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+    }
+    let event_id = header_id.or_else(|| rows.first().map(row_id));
+    Ok(Processed { rows, dsn: envelope.header.dsn, event_id })
+}
+
+/// Normalises a legacy `store` body: one JSON event (or transaction).
+pub fn store(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestError> {
+    if body.len() > facts.max_event_bytes {
+        return Err(IngestError::ItemTooLarge("event".into(), facts.max_event_bytes));
+    }
+    let ctx = context(facts, None);
+    let is_transaction = serde_json::from_slice::<TypeProbe>(&body).is_ok_and(|p| p.r#type.as_deref() == Some("transaction"));
+    let row = if is_transaction {
+        Row::Transaction(event::normalize_transaction(&body, &ctx)?)
+    } else {
+        Row::Event(event::normalize_event(&body, &ctx)?)
+    };
+    let event_id = Some(row_id(&row));
+    Ok(Processed { rows: vec![row], dsn: None, event_id })
+}
+
+#[derive(serde::Deserialize)]
+struct TypeProbe {
+    #[serde(default)]
+    r#type: Option<String>,
+}
+
+fn context(facts: &RequestFacts, envelope_event_id: Option<Uuid>) -> IngestContext {
+    IngestContext {
+        project_id: facts.project_id,
+        received_at: facts.received_at,
+        client_user_agent: facts.user_agent.clone(),
+        client_ip: facts.client_ip.clone(),
+        envelope_event_id,
+    }
+}
+
+fn row_id(row: &Row) -> Uuid {
+    match row {
+        Row::Event(e) => e.event_id,
+        Row::Transaction(t) => t.event_id,
+    }
+}
+
+fn parse_uuid(s: &str) -> Option<Uuid> {
+    Uuid::try_parse(s.trim()).ok()
+}

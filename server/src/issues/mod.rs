@@ -1,0 +1,175 @@
+//! The issue tracker: every stored error event belongs to the issue of its
+//! fingerprint. Sightings are merged in memory per (project, fingerprint) and
+//! written to Postgres in one `INSERT … ON CONFLICT` per flush, so a busy
+//! issue costs no query per event and a Postgres outage costs memory only in
+//! proportion to the number of distinct issues, not events.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use tokio::sync::{watch, Notify};
+
+use crate::store::rows::Row;
+
+#[derive(Debug, Clone)]
+struct Sighting {
+    title: String,
+    culprit: String,
+    level: String,
+    first_seen: u32,
+    last_seen: u32,
+    count: i64,
+}
+
+/// Collects sightings from the batch writer and flushes them to Postgres.
+#[derive(Clone, Default)]
+pub struct IssueTracker {
+    pending: Arc<Mutex<HashMap<(u64, String), Sighting>>>,
+    wake: Arc<Notify>,
+}
+
+impl IssueTracker {
+    /// Notes the error events of a stored batch.
+    pub fn record(&self, rows: &[Row]) {
+        let mut pending = self.pending.lock().expect("issue tracker poisoned");
+        let mut any = false;
+        for row in rows {
+            let Row::Event(e) = row else { continue };
+            any = true;
+            pending
+                .entry((e.project_id, e.fingerprint.clone()))
+                .and_modify(|s| {
+                    s.first_seen = s.first_seen.min(e.timestamp);
+                    if e.timestamp >= s.last_seen {
+                        s.last_seen = e.timestamp;
+                        s.level = e.level.clone();
+                    }
+                    s.count += 1;
+                })
+                .or_insert_with(|| Sighting {
+                    title: e.title.clone(),
+                    culprit: e.culprit.clone(),
+                    level: e.level.clone(),
+                    first_seen: e.timestamp,
+                    last_seen: e.timestamp,
+                    count: 1,
+                });
+        }
+        if any {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Flushes every `every` (and when woken) until `shutdown`, then a last
+    /// time, retrying that last flush for a few seconds if Postgres is down.
+    pub async fn run(self, pool: PgPool, every: Duration, mut shutdown: watch::Receiver<bool>) {
+        let mut final_attempts = 0;
+        loop {
+            let stop = *shutdown.borrow();
+            match self.flush(&pool).await {
+                Ok(_) if stop => return,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot write issues to Postgres; will retry");
+                    if stop {
+                        final_attempts += 1;
+                        if final_attempts >= 10 {
+                            tracing::error!("giving up on issue sightings at shutdown; events are stored in ClickHouse");
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        continue;
+                    }
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => {}
+            }
+            // Coalesce a burst of wake-ups into one flush per interval.
+            let _ = tokio::time::timeout(Duration::ZERO, self.wake.notified()).await;
+        }
+    }
+
+    /// Writes all pending sightings in one statement; on failure they stay pending.
+    pub async fn flush(&self, pool: &PgPool) -> Result<usize, sqlx::Error> {
+        let batch: HashMap<(u64, String), Sighting> = std::mem::take(&mut *self.pending.lock().expect("poisoned"));
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let n = batch.len();
+        let mut project_ids = Vec::with_capacity(n);
+        let mut fingerprints = Vec::with_capacity(n);
+        let mut titles = Vec::with_capacity(n);
+        let mut culprits = Vec::with_capacity(n);
+        let mut levels = Vec::with_capacity(n);
+        let mut first = Vec::with_capacity(n);
+        let mut last = Vec::with_capacity(n);
+        let mut counts = Vec::with_capacity(n);
+        for ((project_id, fingerprint), s) in &batch {
+            project_ids.push(*project_id as i64);
+            fingerprints.push(fingerprint.clone());
+            titles.push(s.title.clone());
+            culprits.push(s.culprit.clone());
+            levels.push(s.level.clone());
+            first.push(to_time(s.first_seen));
+            last.push(to_time(s.last_seen));
+            counts.push(s.count);
+        }
+        // Rows of a project deleted meanwhile are dropped by the EXISTS filter
+        // instead of failing the whole statement on the foreign key.
+        let result = sqlx::query(
+            "INSERT INTO issues (project_id, fingerprint, title, culprit, level, first_seen, last_seen, times_seen) \
+             SELECT u.* FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                                    $6::timestamptz[], $7::timestamptz[], $8::bigint[]) \
+                  AS u(project_id, fingerprint, title, culprit, level, first_seen, last_seen, times_seen) \
+             WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = u.project_id) \
+             ORDER BY u.project_id, u.fingerprint \
+             ON CONFLICT (project_id, fingerprint) DO UPDATE SET \
+                 first_seen = LEAST(issues.first_seen, EXCLUDED.first_seen), \
+                 last_seen = GREATEST(issues.last_seen, EXCLUDED.last_seen), \
+                 level = CASE WHEN EXCLUDED.last_seen >= issues.last_seen THEN EXCLUDED.level ELSE issues.level END, \
+                 times_seen = issues.times_seen + EXCLUDED.times_seen",
+        )
+        .bind(project_ids)
+        .bind(fingerprints)
+        .bind(titles)
+        .bind(culprits)
+        .bind(levels)
+        .bind(first)
+        .bind(last)
+        .bind(counts)
+        .execute(pool)
+        .await;
+        match result {
+            Ok(_) => Ok(n),
+            Err(e) => {
+                self.merge_back(batch);
+                Err(e)
+            }
+        }
+    }
+
+    fn merge_back(&self, batch: HashMap<(u64, String), Sighting>) {
+        let mut pending = self.pending.lock().expect("poisoned");
+        for (key, s) in batch {
+            pending
+                .entry(key)
+                .and_modify(|p| {
+                    p.first_seen = p.first_seen.min(s.first_seen);
+                    p.last_seen = p.last_seen.max(s.last_seen);
+                    p.count += s.count;
+                })
+                .or_insert(s);
+        }
+    }
+}
+
+fn to_time(secs: u32) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs as i64, 0).unwrap_or_default()
+}

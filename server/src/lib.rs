@@ -1,0 +1,36 @@
+//! Sightline: self-hosted, Sentry-compatible front-end monitoring.
+//!
+//! # The path of an event
+//! 1. An SDK POSTs an envelope to `/api/{project_id}/envelope/` (or a single
+//!    event to the legacy `/store/`); [`routes`] holds the one route table.
+//! 2. [`ingest::handler`] authenticates the public key against the in-memory
+//!    [`projects::keycache`] (no database I/O on the request path), reads the
+//!    body under a size cap and undoes gzip/deflate ([`ingest::decode`]).
+//! 3. [`ingest::envelope`] splits the envelope; [`event`] normalises `event`
+//!    and `transaction` items into ClickHouse rows ([`store::rows`]) and
+//!    computes each error's fingerprint. Other item types are skipped.
+//! 4. The key's token bucket is charged, and the rows go onto the bounded
+//!    [`pipeline::Queue`]; the request is answered `{"id": …}`. A full queue
+//!    answers 503 with `Retry-After`, so SDKs retry instead of losing events.
+//! 5. [`pipeline::writer`] inserts batches into ClickHouse (RowBinary),
+//!    retrying with backoff and spooling to disk ([`pipeline::spool`]) when
+//!    ClickHouse stays down; on SIGTERM it drains everything before exit.
+//! 6. Stored error events feed the [`issues`] tracker, which upserts one
+//!    Postgres issue per fingerprint in batched statements.
+//!
+//! [`startup`] wires all of this from a [`config::Config`]; [`cli`] is the
+//! command line (`serve`, `migrate`, `project create`, `user create`).
+
+pub mod accounts;
+pub mod cli;
+pub mod config;
+pub mod event;
+pub mod health;
+pub mod ingest;
+pub mod issues;
+pub mod pipeline;
+pub mod projects;
+pub mod routes;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

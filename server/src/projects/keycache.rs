@@ -1,0 +1,151 @@
+//! The project-key cache: every key in memory, so authenticating an ingest
+//! request costs a hash lookup and no database I/O. It is reloaded when
+//! Postgres announces a change (`LISTEN sightline_project_keys`) and on a
+//! timer; while Postgres is unreachable the last good copy keeps serving.
+//! Each entry carries its key's token-bucket rate limiter.
+
+use std::{
+    collections::HashMap,
+    num::NonZeroU32,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use governor::{clock::Clock, DefaultDirectRateLimiter, Quota, RateLimiter};
+use sqlx::{postgres::PgListener, PgPool};
+use tokio::sync::watch;
+
+/// What the ingest path needs to know about a key.
+#[derive(Debug, Clone)]
+pub struct KeyEntry {
+    pub project_id: u64,
+    pub active: bool,
+    /// Events per minute; `None` = unlimited.
+    pub rate_limit_per_minute: Option<u32>,
+    limiter: Option<Arc<DefaultDirectRateLimiter>>,
+}
+
+/// The outcome of asking a key's rate limiter for `n` events.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RateDecision {
+    Allowed,
+    /// Limited; retry after this many whole seconds.
+    Limited(u64),
+}
+
+impl KeyEntry {
+    /// Takes `n` tokens from this key's bucket, or says how long to wait.
+    pub fn check_rate(&self, n: u32) -> RateDecision {
+        let (Some(limiter), Some(n)) = (&self.limiter, NonZeroU32::new(n)) else {
+            return RateDecision::Allowed;
+        };
+        match limiter.check_n(n) {
+            Ok(Ok(())) => RateDecision::Allowed,
+            Ok(Err(not_until)) => {
+                let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+                RateDecision::Limited(wait.as_secs_f64().ceil().max(1.0) as u64)
+            }
+            // More events in one envelope than the whole burst allows.
+            Err(_) => RateDecision::Limited(60),
+        }
+    }
+}
+
+/// A shared, reloadable map from public key to [`KeyEntry`].
+#[derive(Clone)]
+pub struct KeyCache {
+    inner: Arc<RwLock<Arc<HashMap<String, KeyEntry>>>>,
+    default_rate_limit: Option<u32>,
+    loaded: watch::Sender<bool>,
+}
+
+impl KeyCache {
+    /// Creates an empty cache; `default_rate_limit` applies to keys without their own.
+    pub fn new(default_rate_limit: Option<u32>) -> Self {
+        KeyCache {
+            inner: Arc::default(),
+            default_rate_limit,
+            loaded: watch::channel(false).0,
+        }
+    }
+
+    /// Looks up a public key.
+    pub fn get(&self, public_key: &str) -> Option<KeyEntry> {
+        self.inner.read().expect("key cache poisoned").get(public_key).cloned()
+    }
+
+    /// Tells whether at least one load from Postgres has succeeded.
+    pub fn is_loaded(&self) -> bool {
+        *self.loaded.borrow()
+    }
+
+    /// Reloads every key from Postgres, keeping the buckets of unchanged keys.
+    #[tracing::instrument(skip_all)]
+    pub async fn reload(&self, pool: &PgPool) -> Result<usize, sqlx::Error> {
+        let rows: Vec<(String, i64, bool, Option<i32>)> = sqlx::query_as(
+            "SELECT public_key, project_id, is_active, rate_limit_per_minute FROM project_keys",
+        )
+        .fetch_all(pool)
+        .await?;
+        let old = self.inner.read().expect("key cache poisoned").clone();
+        let mut map = HashMap::with_capacity(rows.len());
+        for (key, project_id, active, own_limit) in rows {
+            let limit = own_limit.map(|l| l as u32).or(self.default_rate_limit);
+            let limiter = match old.get(&key) {
+                Some(prev) if prev.rate_limit_per_minute == limit => prev.limiter.clone(),
+                _ => limit.and_then(NonZeroU32::new).map(|l| Arc::new(RateLimiter::direct(Quota::per_minute(l)))),
+            };
+            map.insert(key, KeyEntry { project_id: project_id as u64, active, rate_limit_per_minute: limit, limiter });
+        }
+        let count = map.len();
+        *self.inner.write().expect("key cache poisoned") = Arc::new(map);
+        self.loaded.send_replace(true);
+        Ok(count)
+    }
+
+    /// Keeps the cache current until the process ends: reload on NOTIFY, on a
+    /// timer, and with backoff while Postgres is unreachable.
+    pub async fn run_refresher(self, pool: PgPool, every: Duration) {
+        let mut backoff = Duration::from_millis(200);
+        loop {
+            let mut listener = match PgListener::connect_with(&pool).await {
+                Ok(mut l) => match l.listen("sightline_project_keys").await {
+                    Ok(()) => Some(l),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot LISTEN for key changes");
+                        None
+                    }
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot connect key-change listener");
+                    None
+                }
+            };
+            // Load after LISTEN so no change slips between the two.
+            match self.reload(&pool).await {
+                Ok(n) => {
+                    tracing::debug!(keys = n, "project keys loaded");
+                    backoff = Duration::from_millis(200);
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot reload project keys; serving the cached copy"),
+            }
+            let Some(listener) = listener.as_mut() else {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(every);
+                continue;
+            };
+            loop {
+                match tokio::time::timeout(every, listener.recv()).await {
+                    Ok(Ok(_)) | Err(_) => match self.reload(&pool).await {
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "cannot reload project keys"),
+                    },
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "key-change listener lost; reconnecting");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Building and running the application from a [`Config`]: connect the
+//! stores, start the key-cache refresher, the batch writer and the issue
+//! tracker, bind the listener, serve until a shutdown signal, then drain.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+
+use crate::{
+    config::Config,
+    issues::IssueTracker,
+    pipeline::{spool::Spool, writer::Writer, Queue},
+    projects::keycache::KeyCache,
+    routes, store,
+};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub keys: KeyCache,
+    pub queue: Queue,
+    pub pg: PgPool,
+    pub ch: clickhouse::Client,
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    writer_stop: watch::Sender<bool>,
+    tracker_stop: watch::Sender<bool>,
+    writer_task: JoinHandle<()>,
+    tracker_task: JoinHandle<()>,
+    refresher: JoinHandle<()>,
+}
+
+impl Application {
+    /// Connects, loads the key cache (if Postgres is up), starts workers and binds.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let pg = store::postgres::connect_lazy(&config.database_url)?;
+        let ch = store::clickhouse::client(
+            &config.clickhouse_url,
+            &config.clickhouse_database,
+            config.clickhouse_user.as_deref(),
+            config.clickhouse_password.as_deref(),
+        );
+        let keys = KeyCache::new(config.default_rate_limit);
+        if let Err(e) = keys.reload(&pg).await {
+            tracing::warn!(error = %e, "Postgres unreachable at start; ingest accepts keys once it answers");
+        }
+        let (queue, rx) = Queue::new(config.queue_capacity);
+        let (writer_stop, writer_stop_rx) = watch::channel(false);
+        let (tracker_stop, tracker_stop_rx) = watch::channel(false);
+        let tracker = IssueTracker::default();
+        let writer = Writer {
+            client: ch.clone(),
+            spool: Spool::new(&config.spool_dir),
+            tracker: tracker.clone(),
+            queue: queue.clone(),
+            batch_size: config.batch_size,
+            flush_interval: config.flush_interval,
+            shutdown_timeout: config.shutdown_timeout,
+        };
+        let writer_task = tokio::spawn(writer.run(rx, writer_stop_rx));
+        let tracker_task = tokio::spawn(tracker.run(pg.clone(), config.issue_flush, tracker_stop_rx));
+        let refresher = tokio::spawn(keys.clone().run_refresher(pg.clone(), config.key_refresh));
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let state = AppState { config: Arc::new(config), keys, queue, pg, ch };
+        Ok(Application {
+            listener,
+            state,
+            writer_stop,
+            tracker_stop,
+            writer_task,
+            tracker_task,
+            refresher,
+        })
+    }
+
+    /// Returns the address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    /// Returns the shared state (tests use it to reload keys).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until `signal` resolves, then stops accepting, lets in-flight
+    /// requests finish, and writes every queued row before returning.
+    pub async fn run_until(self, signal: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Application { listener, state, writer_stop, tracker_stop, writer_task, tracker_task, refresher } = self;
+        let app = routes::router(state);
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal)
+            .await;
+        tracing::info!("no longer accepting requests; draining the ingest queue");
+        // Writer first: the tracker's last flush must include the last batch.
+        writer_stop.send_replace(true);
+        if let Err(e) = writer_task.await {
+            tracing::error!(error = %e, "batch writer failed while draining");
+        }
+        tracker_stop.send_replace(true);
+        if let Err(e) = tracker_task.await {
+            tracing::error!(error = %e, "issue tracker failed while draining");
+        }
+        refresher.abort();
+        served.context("HTTP server failed")
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("SIGINT received"),
+        _ = term => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,7 @@
+//! Storage: Postgres (accounts, projects, keys, issue state) through sqlx, and
+//! ClickHouse (events and transactions) through the `clickhouse` crate. Both
+//! schemas are versioned and migrated by `sightline migrate`.
+
+pub mod clickhouse;
+pub mod postgres;
+pub mod rows;

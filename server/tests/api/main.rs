@@ -1,0 +1,15 @@
+//! Integration tests: each drives a real server (in-process, port 0) backed
+//! by a fresh Postgres database and a fresh ClickHouse database, over HTTP,
+//! and asserts on status codes and on the rows that landed.
+//! `scripts/test.sh` starts the services and sets `SIGHTLINE_TEST_*`.
+
+mod auth;
+mod bad_input;
+mod durability;
+mod envelope;
+mod fixtures;
+mod grouping;
+mod helpers;
+mod protocol;
+mod python_sdk;
+mod shutdown;
