@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn bomb_stops_at_the_cap() {
         let bomb = gzip(&vec![0u8; 5_000_000]);
-        assert!(bomb.len() < 10_000);
+        assert!(bomb.len() < 100_000);
         assert!(matches!(decode(Some("gzip"), bomb, 1_000_000), Err(IngestError::DecompressedTooLarge(_))));
     }
 

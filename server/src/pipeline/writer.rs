@@ -40,12 +40,14 @@ impl Writer {
     pub async fn run(self, mut rx: mpsc::Receiver<Row>, mut shutdown: watch::Receiver<bool>) {
         let mut batch: Vec<Row> = Vec::with_capacity(self.batch_size.min(100_000));
         let mut deadline: Option<Instant> = None;
+        let mut closed = false;
         let mut next_spool_check = Instant::now();
         loop {
-            if deadline.is_none() && *shutdown.borrow() {
+            self.note_shutdown(&shutdown, &mut deadline);
+            if deadline.is_some() && !closed {
                 // Stop accepting; whatever is already queued is still received below.
                 rx.close();
-                deadline = Some(Instant::now() + self.shutdown_timeout);
+                closed = true;
             }
             if Instant::now() >= next_spool_check {
                 self.replay_spool().await;
@@ -71,14 +73,21 @@ impl Writer {
                     break;
                 }
             }
-            self.write_batch(std::mem::take(&mut batch), deadline).await;
+            self.write_batch(std::mem::take(&mut batch), &shutdown, &mut deadline).await;
         }
         self.replay_spool().await;
         tracing::info!("batch writer stopped");
     }
 
+    /// Starts the shutdown deadline the first time the signal is seen.
+    fn note_shutdown(&self, shutdown: &watch::Receiver<bool>, deadline: &mut Option<Instant>) {
+        if deadline.is_none() && *shutdown.borrow() {
+            *deadline = Some(Instant::now() + self.shutdown_timeout);
+        }
+    }
+
     /// Writes one batch, retrying until it is stored or spooled.
-    async fn write_batch(&self, batch: Vec<Row>, deadline: Option<Instant>) {
+    async fn write_batch(&self, batch: Vec<Row>, shutdown: &watch::Receiver<bool>, deadline: &mut Option<Instant>) {
         let mut backoff = MIN_BACKOFF;
         loop {
             match insert(&self.client, &batch).await {
@@ -90,23 +99,44 @@ impl Writer {
                     tracing::warn!(rows = batch.len(), error = %e, "ClickHouse insert failed; will retry");
                 }
             }
-            let shutting_down_late = deadline.is_some_and(|d| Instant::now() >= d);
-            let queue_pressure = self.queue.free() < self.queue.capacity() / 2;
-            if shutting_down_late || queue_pressure {
-                match self.spool.write(&batch) {
-                    Ok(path) => {
-                        tracing::warn!(rows = batch.len(), file = %path.display(), "batch spooled to disk");
-                        return;
-                    }
-                    Err(e) => tracing::error!(error = %e, "cannot spool batch; keeping it in memory"),
-                }
-            }
+            self.note_shutdown(shutdown, deadline);
+            let deadline = *deadline;
             let sleep = match deadline {
                 Some(d) => backoff.min(d.saturating_duration_since(Instant::now()).max(MIN_BACKOFF)),
                 None => backoff,
             };
-            tokio::time::sleep(sleep).await;
+            // Sleep in slices so rising queue pressure spills at once, not after a long backoff.
+            let wake = Instant::now() + sleep;
+            loop {
+                let late = deadline.is_some_and(|d| Instant::now() >= d);
+                if (late || self.under_pressure()) && self.try_spool(&batch) {
+                    return;
+                }
+                if Instant::now() >= wake {
+                    break;
+                }
+                tokio::time::sleep(MIN_BACKOFF.min(wake.saturating_duration_since(Instant::now()))).await;
+            }
             backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// Tells whether the queue is more than half full.
+    fn under_pressure(&self) -> bool {
+        self.queue.free() < self.queue.capacity() / 2
+    }
+
+    /// Moves a batch to the spool; false if the disk refused it too.
+    fn try_spool(&self, batch: &[Row]) -> bool {
+        match self.spool.write(batch) {
+            Ok(path) => {
+                tracing::warn!(rows = batch.len(), file = %path.display(), "batch spooled to disk");
+                true
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot spool batch; keeping it in memory");
+                false
+            }
         }
     }
 

@@ -6,11 +6,16 @@ use serde_json::{json, Value};
 pub const CHROME_UA: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
 
+/// Returns "now" minus `ago` seconds as float epoch seconds, as SDKs send.
+pub fn epoch(ago: f64) -> f64 {
+    chrono::Utc::now().timestamp() as f64 - ago
+}
+
 /// A browser error event: `TypeError` thrown from `handler` in a hashed bundle.
 pub fn js_error(event_id: &str, message: &str, function: &str, lineno: u32) -> Value {
     json!({
         "event_id": event_id,
-        "timestamp": 1_732_400_000.25,
+        "timestamp": epoch(60.0) + 0.25,
         "platform": "javascript",
         "level": "error",
         "release": "shop@1.4.2",
@@ -25,8 +30,8 @@ pub fn js_error(event_id: &str, message: &str, function: &str, lineno: u32) -> V
             ]}
         }]},
         "breadcrumbs": {"values": [
-            {"timestamp": 1_732_399_990.0, "category": "ui.click", "message": "button#checkout"},
-            {"timestamp": 1_732_399_995.0, "category": "fetch", "type": "http", "data": {"method": "POST", "url": "/api/cart", "status_code": 500}}
+            {"timestamp": epoch(70.0), "category": "ui.click", "message": "button#checkout"},
+            {"timestamp": epoch(65.0), "category": "fetch", "type": "http", "data": {"method": "POST", "url": "/api/cart", "status_code": 500}}
         ]},
         "request": {"url": "https://shop.example.com/checkout?step=2", "headers": {"User-Agent": CHROME_UA}},
         "user": {"id": "u-42", "email": "ada@example.com", "ip_address": "{{auto}}"},
@@ -41,8 +46,8 @@ pub fn page_load(event_id: &str) -> Value {
         "type": "transaction",
         "event_id": event_id,
         "transaction": "/products/:id",
-        "start_timestamp": 1_732_400_000.0,
-        "timestamp": 1_732_400_001.5,
+        "start_timestamp": epoch(60.0),
+        "timestamp": epoch(60.0) + 1.5,
         "contexts": {"trace": {"op": "pageload", "trace_id": "4c79f60c11214eb38604f4ae0781bfb2", "span_id": "fa90fdead5f74052"}},
         "measurements": {
             "lcp": {"value": 2300.5, "unit": "millisecond"},

@@ -85,6 +85,19 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut RawConfig)) -> TestApp {
     let dbs = fresh_databases().await;
     let mut raw = raw_config(&dbs);
     tweak(&mut raw);
+    spawn_app_on(&dbs, raw).await
+}
+
+/// Starts a server with `raw` settings on existing databases (e.g. for a restart).
+pub async fn spawn_app_on(dbs: &Databases, raw: RawConfig) -> TestApp {
+    // Logs show with `RUST_LOG=info cargo test -- --nocapture`.
+    sightline::telemetry::init_with_default("off");
+    let dbs = Databases {
+        database_url: dbs.database_url.clone(),
+        clickhouse_database: dbs.clickhouse_database.clone(),
+        pg: dbs.pg.clone(),
+        ch: dbs.ch.clone(),
+    };
     let config = Config::from_raw(&raw).expect("valid test config");
     let team = projects::ensure_team(&dbs.pg, "test team").await.unwrap();
     let project = projects::ensure_project(&dbs.pg, team, "test project").await.unwrap();
@@ -114,9 +127,10 @@ impl TestApp {
         format!("{}/api/{}/envelope/?sentry_key={}&sentry_version=7", self.address, self.project_id, self.public_key)
     }
 
-    /// Returns the DSN of the test project.
+    /// Returns the DSN of the test project (on the port actually bound).
     pub fn dsn(&self) -> String {
-        self.state.config.dsn(&self.public_key, self.project_id)
+        let host = self.address.trim_start_matches("http://");
+        format!("http://{}@{host}/{}", self.public_key, self.project_id)
     }
 
     /// POSTs an envelope body with query-string auth.

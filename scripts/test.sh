@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# scripts/test.sh — THE test command of Sightline.
+#
+#   ./scripts/test.sh                  run the whole workspace test suite
+#   ./scripts/test.sh -- some_filter   extra arguments go to `cargo test` unchanged
+#
+# On a Debian machine that has only the Rust toolchain it installs what the
+# tests need (clickhouse-server, Postgres, curl, python3-venv), then:
+#   * creates .tmp/venv with the Python Sentry SDK (a real foreign client),
+#   * starts a throw-away ClickHouse (data in .tmp/test-clickhouse, HTTP 18123),
+#   * makes sure Postgres answers on 127.0.0.1:5432 and drops leftover
+#     `sightline_test_*` databases of earlier runs,
+#   * exports SIGHTLINE_TEST_DATABASE_URL, SIGHTLINE_TEST_CLICKHOUSE_URL and
+#     SIGHTLINE_TEST_PYTHON, runs `cargo test --workspace --locked`,
+#   * stops what it started and exits with cargo's exit code.
+#
+# Optional environment:
+#   SIGHTLINE_TEST_DATABASE_URL / SIGHTLINE_TEST_CLICKHOUSE_URL  use these servers
+#                                   instead of starting/finding our own
+#   SL_CH_HTTP_PORT / SL_CH_TCP_PORT  ports of the test ClickHouse (18123 / 19000)
+#   SIGHTLINE_TEST_CMD              run this shell command instead of cargo test
+#                                   (debugging the script itself)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SL_ROOT="$(pwd)"
+# shellcheck source=scripts/lib/services.sh
+source "$SL_ROOT/scripts/lib/services.sh"
+
+trap sl_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+TMP_DIR="$SL_ROOT/.tmp"
+VENV="$TMP_DIR/venv"
+SENTRY_SDK_SPEC="${SENTRY_SDK_SPEC:-sentry-sdk>=2,<3}"
+mkdir -p "$TMP_DIR"
+
+# ---------------------------------------------------------------------------
+section "System packages"
+# One apt-get run for everything missing (Postgres is handled further down).
+pkgs=(curl)
+PYTHON=python3
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    pkgs+=(python3 python3-venv)
+    PYTHON=/usr/bin/python3
+fi
+command -v clickhouse-server >/dev/null 2>&1 || pkgs+=(clickhouse-server)
+ensure_apt_packages "${pkgs[@]}"
+ensure_clickhouse_installed
+info "ok"
+
+# ---------------------------------------------------------------------------
+section "Python venv with the Sentry SDK ($VENV)"
+if ! "$VENV/bin/python" -c 'import sentry_sdk' >/dev/null 2>&1; then
+    if ! "$VENV/bin/python" -c 'pass' >/dev/null 2>&1; then
+        rm -rf "$VENV"
+        "$PYTHON" -m venv "$VENV"
+    fi
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$SENTRY_SDK_SPEC"
+fi
+info "sentry-sdk $("$VENV/bin/python" -c 'import sentry_sdk; print(sentry_sdk.VERSION)')"
+
+# ---------------------------------------------------------------------------
+section "ClickHouse"
+if [ -n "${SIGHTLINE_TEST_CLICKHOUSE_URL:-}" ]; then
+    info "using SIGHTLINE_TEST_CLICKHOUSE_URL=$SIGHTLINE_TEST_CLICKHOUSE_URL"
+else
+    CH_DIR="$TMP_DIR/test-clickhouse"
+    # Stop a server left running by a killed run, then start from empty data.
+    for pid in $(_pids_with_arg "--config-file=$CH_DIR/config.xml"); do
+        info "stopping leftover clickhouse-server (pid $pid)"
+        _kill_and_wait 20 "$pid"
+    done
+    rm -rf "$CH_DIR"
+    start_clickhouse "$CH_DIR"
+    SIGHTLINE_TEST_CLICKHOUSE_URL="http://127.0.0.1:$SL_CH_HTTP_PORT"
+fi
+
+# ---------------------------------------------------------------------------
+section "Postgres"
+if [ -n "${SIGHTLINE_TEST_DATABASE_URL:-}" ]; then
+    info "using SIGHTLINE_TEST_DATABASE_URL=$SIGHTLINE_TEST_DATABASE_URL"
+    command -v psql >/dev/null 2>&1 || ensure_apt_packages postgresql-client
+else
+    ensure_postgres
+    SIGHTLINE_TEST_DATABASE_URL="$SL_PG_ADMIN_URL"
+fi
+# Databases of earlier (killed) runs. Databases still in use, e.g. by a
+# concurrent run, are left alone: no FORCE.
+leftovers="$(PGCONNECT_TIMEOUT=5 psql -X -w -At -d "$SIGHTLINE_TEST_DATABASE_URL" \
+    -c "SELECT datname FROM pg_database WHERE datname LIKE 'sightline\\_test\\_%'")"
+n_dropped=0
+for db in $leftovers; do
+    if psql -X -w -q -d "$SIGHTLINE_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1; then
+        n_dropped=$((n_dropped + 1))
+    else
+        info "left $db alone (in use)"
+    fi
+done
+info "dropped $n_dropped leftover test database(s)"
+
+# ---------------------------------------------------------------------------
+export SIGHTLINE_TEST_DATABASE_URL SIGHTLINE_TEST_CLICKHOUSE_URL
+export SIGHTLINE_TEST_PYTHON="$VENV/bin/python"
+section "Environment"
+info "SIGHTLINE_TEST_DATABASE_URL=$SIGHTLINE_TEST_DATABASE_URL"
+info "SIGHTLINE_TEST_CLICKHOUSE_URL=$SIGHTLINE_TEST_CLICKHOUSE_URL"
+info "SIGHTLINE_TEST_PYTHON=$SIGHTLINE_TEST_PYTHON"
+
+# ---------------------------------------------------------------------------
+rc=0
+if [ -n "${SIGHTLINE_TEST_CMD:-}" ]; then
+    section "Tests: $SIGHTLINE_TEST_CMD"
+    bash -c "$SIGHTLINE_TEST_CMD" || rc=$?
+else
+    section "Tests: cargo test --workspace --locked $*"
+    cargo test --workspace --locked "$@" || rc=$?
+fi
+
+section "Cleanup"
+sl_cleanup
+if [ "$rc" -eq 0 ]; then
+    section "PASSED"
+else
+    section "FAILED (exit code $rc)"
+fi
+exit "$rc"
