@@ -15,8 +15,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::{
     fixtures::*,
-    helpers::{clickhouse_url, fresh_databases, raw_config, spawn_app_on},
+    helpers::{clickhouse_url, fresh_databases, raw_config, spawn_app_on, Databases},
 };
+use sightline::config::RawConfig;
 
 /// A TCP proxy to the test ClickHouse that can be switched off: while off it
 /// accepts connections and closes them at once, as a crashed server would.
@@ -54,16 +55,28 @@ impl Outage {
     }
 }
 
+/// Fresh databases, an outage proxy (down), and settings that use it.
+async fn behind_outage() -> (Databases, Outage, RawConfig) {
+    let dbs = fresh_databases().await;
+    let outage = Outage::start(false).await;
+    let mut raw = raw_config(&dbs);
+    raw.clickhouse_url = Some(outage.url.clone());
+    (dbs, outage, raw)
+}
+
+/// Small queue and batches, so a handful of events fills it.
+fn tiny_queue(raw: &mut RawConfig) {
+    raw.queue_capacity = Some("8".into());
+    raw.batch_size = Some("4".into());
+}
+
 async fn stored(ch: &clickhouse::Client) -> u64 {
     ch.query("SELECT count() FROM events").fetch_one().await.unwrap()
 }
 
 #[tokio::test]
 async fn events_acknowledged_during_a_clickhouse_outage_land_when_it_returns() {
-    let dbs = fresh_databases().await;
-    let outage = Outage::start(false).await;
-    let mut raw = raw_config(&dbs);
-    raw.clickhouse_url = Some(outage.url.clone());
+    let (dbs, outage, raw) = behind_outage().await;
     let app = spawn_app_on(&dbs, raw).await;
     for i in 0..20 {
         let resp = app.post_envelope(event_envelope(&js_error(&new_id(), &format!("outage {i}"), "f", 1))).await;
@@ -80,12 +93,8 @@ async fn events_acknowledged_during_a_clickhouse_outage_land_when_it_returns() {
 
 #[tokio::test]
 async fn a_full_queue_answers_503_and_keeps_what_it_acknowledged() {
-    let dbs = fresh_databases().await;
-    let outage = Outage::start(false).await;
-    let mut raw = raw_config(&dbs);
-    raw.clickhouse_url = Some(outage.url.clone());
-    raw.queue_capacity = Some("8".into());
-    raw.batch_size = Some("4".into());
+    let (dbs, outage, mut raw) = behind_outage().await;
+    tiny_queue(&mut raw);
     // A spool path under a regular file cannot be created: memory is all there is.
     let blocker = std::env::temp_dir().join(format!("sightline-not-a-dir-{}", new_id()));
     std::fs::write(&blocker, b"x").unwrap();
@@ -116,10 +125,7 @@ async fn a_full_queue_answers_503_and_keeps_what_it_acknowledged() {
 
 #[tokio::test]
 async fn batches_spooled_at_shutdown_are_written_after_a_restart() {
-    let dbs = fresh_databases().await;
-    let outage = Outage::start(false).await;
-    let mut raw = raw_config(&dbs);
-    raw.clickhouse_url = Some(outage.url.clone());
+    let (dbs, outage, mut raw) = behind_outage().await;
     raw.shutdown_timeout_secs = Some("1".into());
     let spool_dir = std::path::PathBuf::from(raw.spool_dir.clone().unwrap());
     let app = spawn_app_on(&dbs, raw.clone()).await;
@@ -148,12 +154,8 @@ async fn batches_spooled_at_shutdown_are_written_after_a_restart() {
 
 #[tokio::test]
 async fn queue_pressure_during_an_outage_spills_to_disk_instead_of_refusing() {
-    let dbs = fresh_databases().await;
-    let outage = Outage::start(false).await;
-    let mut raw = raw_config(&dbs);
-    raw.clickhouse_url = Some(outage.url.clone());
-    raw.queue_capacity = Some("8".into());
-    raw.batch_size = Some("4".into());
+    let (dbs, outage, mut raw) = behind_outage().await;
+    tiny_queue(&mut raw);
     let app = spawn_app_on(&dbs, raw).await;
     let mut acked = 0u64;
     for i in 0..60 {

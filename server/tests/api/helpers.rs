@@ -30,15 +30,20 @@ pub struct Databases {
     pub ch: clickhouse::Client,
 }
 
-/// Creates a uuid-named Postgres database and ClickHouse database and migrates both.
-pub async fn fresh_databases() -> Databases {
+/// Creates an empty uuid-named Postgres database; returns its name and URL.
+pub async fn empty_postgres_database() -> (String, String) {
     let name = format!("sightline_test_{}", uuid::Uuid::new_v4().simple());
     let admin_url = postgres_admin_url();
     let mut admin = PgConnection::connect(&admin_url).await.expect("test Postgres must be running (see scripts/test.sh)");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create test database");
     let mut url = url::Url::parse(&admin_url).unwrap();
     url.set_path(&name);
-    let database_url = url.to_string();
+    (name, url.to_string())
+}
+
+/// Creates a uuid-named Postgres database and ClickHouse database and migrates both.
+pub async fn fresh_databases() -> Databases {
+    let (name, database_url) = empty_postgres_database().await;
     let pg = store::postgres::connect(&database_url).await.unwrap();
     store::postgres::migrate(&pg).await.unwrap();
     let ch = store::clickhouse::client(&url::Url::parse(&clickhouse_url()).unwrap(), &name, None, None);

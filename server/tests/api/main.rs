@@ -5,6 +5,7 @@
 
 mod auth;
 mod bad_input;
+mod cli;
 mod durability;
 mod envelope;
 mod fixtures;
