@@ -6,13 +6,17 @@
 #
 # On a Debian machine that has only the Rust toolchain it installs what the
 # tests need (clickhouse-server, Postgres, curl, python3-venv), then:
-#   * creates .tmp/venv with the Python Sentry SDK (a real foreign client),
+#   * creates .tmp/venv with the Python Sentry SDK (a real foreign client) and
+#     chdb (ClickHouse 26.x in-process, PyPI `chdb-core`, ~180 MB wheel),
 #   * starts a throw-away ClickHouse (data in .tmp/test-clickhouse, HTTP 18123),
 #   * makes sure Postgres answers on 127.0.0.1:5432 and drops leftover
 #     `sightline_test_*` databases of earlier runs,
 #   * exports SIGHTLINE_TEST_DATABASE_URL, SIGHTLINE_TEST_CLICKHOUSE_URL and
 #     SIGHTLINE_TEST_PYTHON, runs `cargo test --workspace --locked`,
-#   * stops what it started and exits with cargo's exit code.
+#   * runs scripts/check_clickhouse_modern.py: our ClickHouse SQL on chdb
+#     (modern ClickHouse) and on the test ClickHouse (18.16), identically,
+#   * stops what it started and exits with cargo's exit code (or, if cargo
+#     passed, the check's).
 #
 # Optional environment:
 #   SIGHTLINE_TEST_DATABASE_URL / SIGHTLINE_TEST_CLICKHOUSE_URL  use these servers
@@ -20,6 +24,7 @@
 #   SL_CH_HTTP_PORT / SL_CH_TCP_PORT  ports of the test ClickHouse (18123 / 19000)
 #   SIGHTLINE_TEST_CMD              run this shell command instead of cargo test
 #                                   (debugging the script itself)
+#   CHDB_SPEC                       pip requirement for chdb (default chdb-core>=26)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,6 +39,7 @@ trap 'exit 143' TERM
 TMP_DIR="$SL_ROOT/.tmp"
 VENV="$TMP_DIR/venv"
 SENTRY_SDK_SPEC="${SENTRY_SDK_SPEC:-sentry-sdk>=2,<3}"
+CHDB_SPEC="${CHDB_SPEC:-chdb-core>=26}"
 mkdir -p "$TMP_DIR"
 
 # ---------------------------------------------------------------------------
@@ -51,7 +57,7 @@ ensure_clickhouse_installed
 info "ok"
 
 # ---------------------------------------------------------------------------
-section "Python venv with the Sentry SDK ($VENV)"
+section "Python venv with the Sentry SDK and chdb ($VENV)"
 if ! "$VENV/bin/python" -c 'import sentry_sdk' >/dev/null 2>&1; then
     if ! "$VENV/bin/python" -c 'pass' >/dev/null 2>&1; then
         rm -rf "$VENV"
@@ -60,6 +66,11 @@ if ! "$VENV/bin/python" -c 'import sentry_sdk' >/dev/null 2>&1; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$SENTRY_SDK_SPEC"
 fi
 info "sentry-sdk $("$VENV/bin/python" -c 'import sentry_sdk; print(sentry_sdk.VERSION)')"
+if ! "$VENV/bin/python" -c 'import chdb' >/dev/null 2>&1; then
+    info "installing $CHDB_SPEC (~180 MB download, once)"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$CHDB_SPEC"
+fi
+info "chdb $("$VENV/bin/python" -c 'import chdb; print(chdb.__version__)')"
 
 # ---------------------------------------------------------------------------
 section "ClickHouse"
@@ -117,6 +128,12 @@ else
     section "Tests: cargo test --workspace --locked $*"
     cargo test --workspace --locked "$@" || rc=$?
 fi
+
+section "ClickHouse SQL on modern ClickHouse (chdb) and on $SIGHTLINE_TEST_CLICKHOUSE_URL"
+check_rc=0
+"$VENV/bin/python" scripts/check_clickhouse_modern.py \
+    --clickhouse-url "$SIGHTLINE_TEST_CLICKHOUSE_URL" || check_rc=$?
+if [ "$rc" -eq 0 ]; then rc="$check_rc"; fi
 
 section "Cleanup"
 sl_cleanup

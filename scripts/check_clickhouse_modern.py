@@ -1,0 +1,378 @@
+#!/usr/bin/env python3
+"""scripts/check_clickhouse_modern.py — does our ClickHouse SQL run on modern ClickHouse?
+
+Sightline's ClickHouse SQL must run on ClickHouse 18.16 (Debian's server, used
+by the Rust integration tests) AND on current ClickHouse (production image).
+The Rust tests only exercise 18.16; this script runs the same SQL through chdb
+(ClickHouse 26.x in-process, PyPI package `chdb-core`) and, when
+--clickhouse-url is given, through that real server too, so both engines run
+identical statements:
+
+  * server/src/store/clickhouse_schema.sql, split exactly like
+    `migrate()` in server/src/store/clickhouse.rs does, in a fresh database,
+    twice (it must be idempotent);
+  * the statements clickhouse.rs itself runs (ping, CREATE DATABASE,
+    schema_migrations DDL/insert/select) — kept in RUST_STATEMENTS below; a
+    static check fails when that list and the string literals passed to
+    `.query(...)` in clickhouse.rs drift apart;
+  * a data round-trip: JSONEachRow inserts into events/transactions (all
+    columns, Nullable and Array included), typical dashboard queries with
+    expected results, and retention via ALTER TABLE ... DROP PARTITION.
+
+Output: one line per check (`ok   NAME` / `FAIL NAME: ERROR`) and, as the last
+line, `N passed, M failed`. Exit status 1 if any check failed.
+
+    python3 scripts/check_clickhouse_modern.py [--clickhouse-url http://127.0.0.1:18123]
+
+Needs Python 3.11 and chdb (`pip install chdb-core`); nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_SQL = ROOT / "server/src/store/clickhouse_schema.sql"
+CLICKHOUSE_RS = ROOT / "server/src/store/clickhouse.rs"
+
+# Every SQL string literal that clickhouse.rs passes to `.query(...)` (whitespace
+# normalised; `{database}` is the format! placeholder), mapped to the statement
+# this script runs for it (placeholders/`?` bindings filled in as the server
+# does). Keep in step with clickhouse.rs: the "rust statements" check fails
+# when a literal is added, changed or removed there.
+MIGRATION_VERSION, MIGRATION_NAME = 1, "events and transactions"
+RUST_STATEMENTS = {
+    "ping": "SELECT 1",
+    "create database": "CREATE DATABASE IF NOT EXISTS {database}",
+    "create schema_migrations": (
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version UInt32, name String, applied_at DateTime) "
+        "ENGINE = MergeTree ORDER BY version"
+    ),
+    "read schema_migrations": "SELECT version FROM schema_migrations",
+    "record migration": (
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, now())"
+    ),
+}
+
+# --------------------------------------------------------------------------- data
+DAY = "2024-05-01"
+PARTITION = DAY.replace("-", "")  # PARTITION BY toYYYYMMDD(timestamp)
+EVENT = {
+    "project_id": 1,
+    "event_id": "6f1c2d3e-4b5a-4c6d-8e7f-0123456789ab",
+    "fingerprint": "fp-typeerror-1",
+    "timestamp": f"{DAY} 12:34:56",
+    "received_at": f"{DAY} 12:34:57",
+    "level": "error",
+    "platform": "javascript",
+    "exception_type": "TypeError",
+    "exception_value": "x is undefined",
+    "message": "",
+    "title": "TypeError: x is undefined",
+    "culprit": "app.js in render",
+    "frames": '[{"filename":"app.js","function":"render","lineno":10}]',
+    "release": "web@1.2.3",
+    "environment": "production",
+    "url": "https://example.com/page?q=1",
+    "transaction_name": "/page",
+    "browser": "Firefox",
+    "browser_version": "126.0",
+    "os": "Linux",
+    "os_version": "",
+    "user_id": "u-42",
+    "user_email": "a@example.com",
+    "user_ip": "203.0.113.7",
+    "tags_key": ["browser", "level", "release"],
+    "tags_value": ["Firefox", "error", "web@1.2.3"],
+    "breadcrumbs": '[{"category":"ui.click","message":"button"}]',
+    "contexts": '{"os":{"name":"Linux"}}',
+    "sdk_name": "sentry.javascript.browser",
+    "sdk_version": "8.0.0",
+}
+TRANSACTIONS = [
+    {
+        "project_id": 1,
+        "event_id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        "timestamp": f"{DAY} 12:40:00",
+        "received_at": f"{DAY} 12:40:01",
+        "name": "/page",
+        "op": "pageload",
+        "url": "https://example.com/page",
+        "duration_ms": 812.5,
+        "lcp": 2500.0,
+        "fcp": 900.0,
+        "cls": 0.05,
+        "inp": 120.0,
+        "ttfb": 80.0,
+        "browser": "Firefox",
+        "browser_version": "126.0",
+        "os": "Linux",
+        "os_version": "",
+        "release": "web@1.2.3",
+        "environment": "production",
+        "user_id": "u-42",
+        "tags_key": ["browser"],
+        "tags_value": ["Firefox"],
+        "sdk_name": "sentry.javascript.browser",
+        "sdk_version": "8.0.0",
+    },
+]
+# A second transaction with every Nullable column NULL (web vitals not measured).
+TRANSACTIONS.append(
+    dict(
+        TRANSACTIONS[0],
+        event_id="1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e",
+        timestamp=f"{DAY} 13:05:00",
+        received_at=f"{DAY} 13:05:00",
+        op="navigation",
+        duration_ms=140.0,
+        lcp=None, fcp=None, cls=None, inp=None, ttfb=None,
+        tags_key=[], tags_value=[],
+    )
+)
+
+
+def json_each_row(rows: list[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
+
+
+# (name, SQL, expected TabSeparated output or None). Runs unchanged on both engines.
+ROUND_TRIP = [
+    ("insert events (JSONEachRow)",
+     "INSERT INTO events FORMAT JSONEachRow\n" + json_each_row([EVENT]), None),
+    ("insert transactions (JSONEachRow, Nullable NULLs)",
+     "INSERT INTO transactions FORMAT JSONEachRow\n" + json_each_row(TRANSACTIONS), None),
+    ("count events", "SELECT count() FROM events", "1"),
+    ("count transactions", "SELECT count() FROM transactions", "2"),
+    ("events row reads back",
+     "SELECT event_id, fingerprint, timestamp, tags_key, tags_value, user_ip "
+     "FROM events WHERE project_id = 1",
+     f"{EVENT['event_id']}\t{EVENT['fingerprint']}\t{EVENT['timestamp']}\t"
+     "['browser','level','release']\t['Firefox','error','web@1.2.3']\t203.0.113.7"),
+    ("transactions Nullable reads back",
+     "SELECT op, lcp, cls, isNull(ttfb) FROM transactions ORDER BY timestamp",
+     "pageload\t2500\t0.05\t0\nnavigation\t\\N\t\\N\t1"),
+    ("issues by fingerprint",
+     "SELECT fingerprint, count(), uniq(user_id), max(timestamp) FROM events "
+     "WHERE project_id = 1 GROUP BY fingerprint",
+     f"{EVENT['fingerprint']}\t1\t1\t{EVENT['timestamp']}"),
+    ("events per hour",
+     "SELECT toStartOfHour(timestamp) AS t, count() FROM events GROUP BY t ORDER BY t",
+     f"{DAY} 12:00:00\t1"),
+    ("web-vitals quantiles",
+     "SELECT quantiles(0.5, 0.75, 0.95)(lcp) FROM transactions WHERE lcp IS NOT NULL",
+     "[2500,2500,2500]"),
+    ("tag counts (ARRAY JOIN)",
+     "SELECT tag, count() FROM events ARRAY JOIN tags_key AS tag GROUP BY tag ORDER BY tag",
+     "browser\t1\nlevel\t1\nrelease\t1"),
+    ("retention: drop events partition",
+     f"ALTER TABLE events DROP PARTITION {PARTITION}", None),
+    ("retention: drop transactions partition",
+     f"ALTER TABLE transactions DROP PARTITION {PARTITION}", None),
+    ("events empty after drop", "SELECT count() FROM events", "0"),
+    ("transactions empty after drop", "SELECT count() FROM transactions", "0"),
+]
+
+
+# --------------------------------------------------------------------------- sources
+def schema_statements(text: str) -> list[str]:
+    """The schema's statements, split exactly like migrate() in clickhouse.rs."""
+    out = []
+    for part in text.split("\n;\n"):
+        part = part.strip()
+        if not part:
+            continue
+        stmt = "\n".join(l for l in part.splitlines() if not l.lstrip().startswith("--"))
+        if stmt.strip():
+            out.append(stmt)
+    return out
+
+
+def normalise(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+def rust_query_literals(source: str) -> list[str]:
+    """SQL string literals passed to `.query(...)` / `.query(&format!(...))` in Rust source."""
+    lits = re.findall(r'\.query\(\s*(?:&\s*format!\(\s*)?"((?:[^"\\]|\\.)*)"', source, re.S)
+    # Rust string continuation: backslash-newline swallows the following whitespace.
+    return [normalise(re.sub(r"\\\n\s*", "", lit)) for lit in lits]
+
+
+def statement_label(sql: str) -> str:
+    m = re.match(r"\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.`]+)", sql, re.I)
+    return f"CREATE TABLE {m.group(1)}" if m else normalise(sql)[:50]
+
+
+# --------------------------------------------------------------------------- engines
+class ChdbEngine:
+    def __init__(self) -> None:
+        from chdb import session  # noqa: PLC0415 (reported as a check when missing)
+
+        self._dir = tempfile.mkdtemp(prefix="sightline-chdb-")
+        self._session = session.Session(self._dir)
+        self.name = "chdb " + self.query("SELECT version()").strip()
+
+    def query(self, sql: str, database: str | None = None) -> str:
+        if database is not None:
+            self._session.query(f"USE {database}", "TabSeparated")
+        res = self._session.query(sql, "TabSeparated")
+        return "" if res is None else str(res)
+
+    def close(self) -> None:
+        try:
+            self._session.close()
+        finally:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class HttpEngine:
+    def __init__(self, url: str) -> None:
+        self._url = url.rstrip("/") + "/"
+        self.name = "clickhouse-server " + self.query("SELECT version()").strip()
+
+    def query(self, sql: str, database: str | None = None) -> str:
+        # The HTTP interface's default output format is TabSeparated, like ChdbEngine's.
+        params = {"database": database} if database is not None else {}
+        url = self._url + ("?" + urllib.parse.urlencode(params) if params else "")
+        req = urllib.request.Request(url, data=sql.encode(), method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.read().decode()
+        except urllib.error.HTTPError as e:
+            raise RuntimeError(e.read().decode(errors="replace").strip() or str(e)) from None
+
+    def close(self) -> None:
+        pass
+
+
+# --------------------------------------------------------------------------- checks
+class Report:
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+
+    def ok(self, name: str) -> None:
+        self.passed += 1
+        print(f"ok   {name}", flush=True)
+
+    def fail(self, name: str, error: object) -> None:
+        self.failed += 1
+        print(f"FAIL {name}: {' '.join(str(error).split())}", flush=True)
+
+    def run(self, engine, name: str, sql: str, expect: str | None = None,
+            database: str | None = None) -> bool:
+        label = f"[{engine.name}] {name}"
+        try:
+            out = engine.query(sql, database)
+        except Exception as e:  # noqa: BLE001 — any rejection is the finding
+            self.fail(label, e)
+            return False
+        if expect is not None and out.strip("\n") != expect:
+            self.fail(label, f"expected {expect!r}, got {out.strip(chr(10))!r}")
+            return False
+        self.ok(label)
+        return True
+
+
+def static_checks(report: Report) -> list[str]:
+    """Checks on the source files; returns the schema statements."""
+    statements: list[str] = []
+    try:
+        statements = schema_statements(SCHEMA_SQL.read_text())
+        if not statements:
+            raise ValueError("no statements found")
+        report.ok(f"parse {SCHEMA_SQL.relative_to(ROOT)} ({len(statements)} statements)")
+    except Exception as e:  # noqa: BLE001
+        report.fail(f"parse {SCHEMA_SQL.relative_to(ROOT)}", e)
+
+    name = f"statements in {CLICKHOUSE_RS.relative_to(ROOT)} match this script's list"
+    try:
+        found = rust_query_literals(CLICKHOUSE_RS.read_text())
+        listed = {normalise(s) for s in RUST_STATEMENTS.values()}
+        problems = [f"not in clickhouse.rs: {s!r}" for s in sorted(listed - set(found))]
+        problems += [f"not in this script: {s!r}" for s in sorted(set(found) - listed)]
+        if problems:
+            raise ValueError("; ".join(problems) + " (update RUST_STATEMENTS)")
+        report.ok(name)
+    except Exception as e:  # noqa: BLE001
+        report.fail(name, e)
+    return statements
+
+
+def engine_checks(report: Report, engine, statements: list[str]) -> None:
+    db = f"sightline_modern_check_{uuid.uuid4().hex[:12]}"
+    rs = {k: v.replace("{database}", db) for k, v in RUST_STATEMENTS.items()}
+    rs["record migration"] = rs["record migration"].replace("?", str(MIGRATION_VERSION), 1).replace(
+        "?", "'" + MIGRATION_NAME.replace("\\", "\\\\").replace("'", "\\'") + "'", 1
+    )
+    try:
+        # What the server does on its first start (migrate() in clickhouse.rs) ...
+        report.run(engine, "rust: ping", rs["ping"], "1")
+        if not report.run(engine, "rust: create database", rs["create database"], database="default"):
+            return  # nothing else can run
+        report.run(engine, "rust: create schema_migrations", rs["create schema_migrations"], database=db)
+        report.run(engine, "rust: read schema_migrations (empty)", rs["read schema_migrations"], "", database=db)
+        for i, stmt in enumerate(statements, 1):
+            report.run(engine, f"schema pass 1: #{i} {statement_label(stmt)}", stmt, database=db)
+        report.run(engine, "rust: record migration", rs["record migration"], database=db)
+        # ... and on its next start; then the schema once more (must be idempotent).
+        report.run(engine, "rust: create database again", rs["create database"], database="default")
+        report.run(engine, "rust: create schema_migrations again", rs["create schema_migrations"], database=db)
+        report.run(engine, "rust: read schema_migrations", rs["read schema_migrations"],
+                   str(MIGRATION_VERSION), database=db)
+        for i, stmt in enumerate(statements, 1):
+            report.run(engine, f"schema pass 2: #{i} {statement_label(stmt)}", stmt, database=db)
+        for name, sql, expect in ROUND_TRIP:
+            report.run(engine, f"round-trip: {name}", sql, expect, database=db)
+    finally:
+        try:
+            engine.query(f"DROP DATABASE IF EXISTS {db}", "default")
+        except Exception as e:  # noqa: BLE001
+            print(f"warning: could not drop database {db} on {engine.name}: {e}", file=sys.stderr)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clickhouse-url", metavar="URL",
+                    help="also run the identical checks on this ClickHouse HTTP endpoint "
+                         "(e.g. the 18.16 test server, http://127.0.0.1:18123)")
+    args = ap.parse_args()
+
+    report = Report()
+    statements = static_checks(report)
+
+    makers = [("chdb (modern ClickHouse)", ChdbEngine)]
+    if args.clickhouse_url:
+        makers.append((f"ClickHouse at {args.clickhouse_url}", lambda: HttpEngine(args.clickhouse_url)))
+    for label, make in makers:
+        try:
+            engine = make()
+        except ImportError as e:
+            report.fail(f"start {label}", f"{e} (install it: pip install chdb-core)")
+            continue
+        except Exception as e:  # noqa: BLE001
+            report.fail(f"start {label}", e)
+            continue
+        try:
+            engine_checks(report, engine, statements)
+        finally:
+            engine.close()
+
+    print(f"{report.passed} passed, {report.failed} failed", flush=True)
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
