@@ -68,6 +68,18 @@ pub struct RawConfig {
     /// bcrypt cost for password hashes (4–31).
     #[arg(long, env = "SIGHTLINE_BCRYPT_COST", global = true)]
     pub bcrypt_cost: Option<String>,
+    /// Resend API key; mail goes through Resend first when set.
+    #[arg(long, env = "SIGHTLINE_RESEND_API_KEY", global = true, hide_env_values = true)]
+    pub resend_api_key: Option<String>,
+    /// Resend API base URL (for a proxy or a local stand-in).
+    #[arg(long, env = "SIGHTLINE_RESEND_BASE_URL", global = true)]
+    pub resend_base_url: Option<String>,
+    /// SMTP server, e.g. `smtps://user:pass@mail.example.com:465` or `smtp://127.0.0.1:2525`.
+    #[arg(long, env = "SIGHTLINE_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of every e-mail, e.g. `Sightline <alerts@example.com>`.
+    #[arg(long, env = "SIGHTLINE_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
 }
 
 /// Parsed, validated configuration.
@@ -92,6 +104,8 @@ pub struct Config {
     pub key_refresh: Duration,
     pub issue_flush: Duration,
     pub bcrypt_cost: u32,
+    /// Mail settings, validated by [`crate::mail::MailConfig::from_raw`].
+    pub mail: crate::mail::MailConfig,
 }
 
 /// A setting that could not be parsed.
@@ -185,6 +199,7 @@ impl Config {
                 positive(&raw.issue_flush_ms, "SIGHTLINE_ISSUE_FLUSH_MS", "issue-flush-ms", 500)? as u64,
             ),
             bcrypt_cost,
+            mail: crate::mail::MailConfig::from_raw(raw)?,
         })
     }
 

@@ -28,6 +28,7 @@ pub mod event;
 pub mod health;
 pub mod ingest;
 pub mod issues;
+pub mod mail;
 pub mod pipeline;
 pub mod projects;
 pub mod routes;
