@@ -1,1 +1,13 @@
-//! Wire types shared by the Sightline server and dashboard.
+//! Wire types of the dashboard JSON API (`/api/v1/…`), shared by the server
+//! and the Leptos dashboard so the format cannot drift between them. Every
+//! type here is plain data: serde only, no server or browser dependencies.
+
+pub mod accounts;
+pub mod error;
+pub mod projects;
+pub mod teams;
+
+pub use accounts::*;
+pub use error::*;
+pub use projects::*;
+pub use teams::*;

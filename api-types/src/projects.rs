@@ -1,0 +1,75 @@
+//! Projects and their client keys.
+
+use serde::{Deserialize, Serialize};
+
+/// A project as listed and shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    pub id: i64,
+    pub team_id: i64,
+    pub name: String,
+    pub slug: String,
+    pub platform: String,
+    pub retention_days: i32,
+    pub allowed_origins: Vec<String>,
+    /// Environments seen in events of the last 30 days.
+    #[serde(default)]
+    pub environments: Vec<String>,
+    /// The first active key, so a new project shows its DSN at once.
+    pub keys: Vec<ProjectKey>,
+}
+
+/// Body of `POST /api/v1/teams/{id}/projects`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewProject {
+    pub name: String,
+    #[serde(default)]
+    pub platform: Option<String>,
+}
+
+/// Body of `PATCH /api/v1/projects/{id}`; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ProjectUpdate {
+    pub name: Option<String>,
+    pub platform: Option<String>,
+    pub retention_days: Option<i32>,
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+/// A client key with the DSN that uses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectKey {
+    pub id: i64,
+    pub label: String,
+    pub public_key: String,
+    pub dsn: String,
+    pub is_active: bool,
+    /// Events per minute; `None` = the server default.
+    pub rate_limit_per_minute: Option<i32>,
+}
+
+/// Body of `POST /api/v1/projects/{id}/keys` and `PATCH …/keys/{key_id}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct KeyUpdate {
+    pub label: Option<String>,
+    pub is_active: Option<bool>,
+    /// `Some(None)` clears the key's own limit.
+    #[serde(default, with = "double_option")]
+    pub rate_limit_per_minute: Option<Option<i32>>,
+}
+
+/// Distinguishes an absent field from an explicit `null` (clear the value).
+mod double_option {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, T: Serialize>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            None => s.serialize_none(),
+            Some(inner) => inner.serialize(s),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}

@@ -1,0 +1,63 @@
+//! Teams and their members.
+
+use serde::{Deserialize, Serialize};
+
+/// A member's role; owners and admins manage the team, members use it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Member,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    /// Returns the role's name as stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+
+    /// Parses a stored role name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "member" => Some(Role::Member),
+            "admin" => Some(Role::Admin),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+}
+
+/// A team and the caller's role in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSummary {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Body of `POST /api/v1/teams` and `PATCH /api/v1/teams/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TeamInput {
+    pub name: String,
+}
+
+/// A member of a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Body of `PATCH /api/v1/teams/{id}/members/{user_id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MemberUpdate {
+    pub role: Role,
+}
