@@ -7,7 +7,8 @@
 # On a Debian machine that has only the Rust toolchain it installs what the
 # tests need (clickhouse-server, Postgres, curl, python3-venv), then:
 #   * creates .tmp/venv with the Python Sentry SDK (a real foreign client) and
-#     chdb (ClickHouse 26.x in-process, PyPI `chdb-core`, ~180 MB wheel),
+#     chdb (ClickHouse 26.x in-process, PyPI `chdb-core`, ~180 MB wheel) and
+#     aiosmtpd (the real SMTP server the mail tests start),
 #   * starts a throw-away ClickHouse (data in .tmp/test-clickhouse, HTTP 18123),
 #   * makes sure Postgres answers on 127.0.0.1:5432 and drops leftover
 #     `sightline_test_*` databases of earlier runs,
@@ -25,6 +26,7 @@
 #   SIGHTLINE_TEST_CMD              run this shell command instead of cargo test
 #                                   (debugging the script itself)
 #   CHDB_SPEC                       pip requirement for chdb (default chdb-core>=26)
+#   AIOSMTPD_SPEC                   pip requirement for aiosmtpd (default aiosmtpd>=1.4,<2)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -40,6 +42,7 @@ TMP_DIR="$SL_ROOT/.tmp"
 VENV="$TMP_DIR/venv"
 SENTRY_SDK_SPEC="${SENTRY_SDK_SPEC:-sentry-sdk>=2,<3}"
 CHDB_SPEC="${CHDB_SPEC:-chdb-core>=26}"
+AIOSMTPD_SPEC="${AIOSMTPD_SPEC:-aiosmtpd>=1.4,<2}"
 mkdir -p "$TMP_DIR"
 
 # ---------------------------------------------------------------------------
@@ -57,7 +60,7 @@ ensure_clickhouse_installed
 info "ok"
 
 # ---------------------------------------------------------------------------
-section "Python venv with the Sentry SDK and chdb ($VENV)"
+section "Python venv with the Sentry SDK, chdb and aiosmtpd ($VENV)"
 if ! "$VENV/bin/python" -c 'import sentry_sdk' >/dev/null 2>&1; then
     if ! "$VENV/bin/python" -c 'pass' >/dev/null 2>&1; then
         rm -rf "$VENV"
@@ -71,6 +74,10 @@ if ! "$VENV/bin/python" -c 'import chdb' >/dev/null 2>&1; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$CHDB_SPEC"
 fi
 info "chdb $("$VENV/bin/python" -c 'import chdb; print(chdb.__version__)')"
+if ! "$VENV/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$AIOSMTPD_SPEC"
+fi
+info "aiosmtpd $("$VENV/bin/python" -c 'import aiosmtpd; print(aiosmtpd.__version__)') (the real SMTP server of the mail tests)"
 
 # ---------------------------------------------------------------------------
 section "ClickHouse"

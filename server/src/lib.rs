@@ -22,6 +22,8 @@
 //! command line (`serve`, `migrate`, `project create`, `user create`).
 
 pub mod accounts;
+pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod event;

@@ -25,7 +25,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
 
-    Router::new().merge(ingest).merge(ops).with_state(state)
+    // The dashboard and API clients.
+    let api = crate::api::router();
+
+    Router::new().merge(ingest).merge(api).merge(ops).with_state(state)
 }
 
 fn ingest_cors() -> CorsLayer {

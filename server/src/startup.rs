@@ -9,6 +9,7 @@ use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
+    auth::{password, throttle::LoginThrottle},
     config::Config,
     issues::IssueTracker,
     pipeline::{spool::Spool, writer::Writer, Queue},
@@ -24,6 +25,9 @@ pub struct AppState {
     pub queue: Queue,
     pub pg: PgPool,
     pub ch: clickhouse::Client,
+    pub login_throttle: Arc<LoginThrottle>,
+    /// Verified against when a log-in names an unknown e-mail (equal timing).
+    pub dummy_hash: String,
 }
 
 /// A bound, ready-to-run server.
@@ -70,7 +74,17 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let state = AppState { config: Arc::new(config), keys, queue, pg, ch };
+        let cost = config.bcrypt_cost;
+        let dummy_hash = tokio::task::spawn_blocking(move || password::dummy_hash(cost)).await?;
+        let state = AppState {
+            config: Arc::new(config),
+            keys,
+            queue,
+            pg,
+            ch,
+            login_throttle: Arc::new(LoginThrottle::default()),
+            dummy_hash,
+        };
         Ok(Application {
             listener,
             state,

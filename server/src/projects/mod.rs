@@ -52,6 +52,32 @@ pub async fn ensure_team(pool: &PgPool, team_slug: &str) -> anyhow::Result<i64> 
     Ok(id)
 }
 
+/// Creates a team owned by `owner_id`, making its slug unique if needed.
+pub async fn create_team(conn: &mut sqlx::PgConnection, name: &str, owner_id: i64) -> anyhow::Result<i64> {
+    let base = slugify(name);
+    let mut slug = base.clone();
+    let team_id = loop {
+        let id: Option<i64> =
+            sqlx::query_scalar("INSERT INTO teams (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING RETURNING id")
+                .bind(&slug)
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await
+                .context("cannot create team")?;
+        if let Some(id) = id {
+            break id;
+        }
+        slug = format!("{base}-{}", &generate_public_key()[..6]);
+    };
+    sqlx::query("INSERT INTO memberships (team_id, user_id, role) VALUES ($1, $2, 'owner')")
+        .bind(team_id)
+        .bind(owner_id)
+        .execute(&mut *conn)
+        .await
+        .context("cannot add team owner")?;
+    Ok(team_id)
+}
+
 /// Finds or creates project `name` in `team_id`, with an active key; idempotent.
 pub async fn ensure_project(pool: &PgPool, team_id: i64, name: &str) -> anyhow::Result<ProjectWithKey> {
     let name = name.trim();

@@ -6,11 +6,15 @@
 mod auth;
 mod bad_input;
 mod cli;
+mod dashboard_api;
+mod isolation;
 mod durability;
 mod envelope;
 mod fixtures;
 mod grouping;
 mod helpers;
+mod mail;
 mod protocol;
 mod python_sdk;
 mod shutdown;
+mod teams_api;

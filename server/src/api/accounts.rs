@@ -1,0 +1,157 @@
+//! Accounts: register, log in, log out, who am I, change password. Log-in
+//! answers the same generic error for an unknown e-mail and a wrong password
+//! (and takes the same time), and is throttled per account and per address.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, Method, StatusCode},
+    Json,
+};
+use axum_extra::extract::{
+    cookie::{Cookie, SameSite},
+    CookieJar,
+};
+use sightline_api_types::{ChangePasswordRequest, LoginRequest, Me, RegisterRequest, User};
+
+use super::{
+    caller::{check_origin, Caller, Credential},
+    error::{ApiError, ApiResult},
+};
+use crate::{
+    accounts::Email,
+    auth::{password, session},
+    projects,
+    startup::AppState,
+};
+
+/// `POST /api/v1/auth/register`: creates the user and a personal team, and logs in.
+pub async fn register(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Json(body): Json<RegisterRequest>,
+) -> ApiResult<(StatusCode, CookieJar, Json<Me>)> {
+    check_origin(&method, &headers, &state)?;
+    let email = Email::parse(&body.email).map_err(ApiError::Validation)?;
+    let pw = password::NewPassword::parse(&body.password).map_err(ApiError::Validation)?;
+    let hash = password::hash(pw, state.config.bcrypt_cost).await?;
+    let name = body.name.trim().chars().take(100).collect::<String>();
+    let mut tx = state.pg.begin().await?;
+    let user_id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(hash)
+    .bind(&name)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let user_id = user_id.ok_or_else(|| ApiError::Conflict("an account with this e-mail already exists; log in instead".into()))?;
+    let team_name = if name.is_empty() { email.as_str().split('@').next().unwrap_or("my").to_string() } else { name.clone() };
+    projects::create_team(&mut tx, &format!("{team_name}'s team"), user_id).await?;
+    tx.commit().await?;
+    let jar = start_session(&state, jar, user_id, &headers, peer).await?;
+    Ok((StatusCode::CREATED, jar, Json(me(&state, user_id).await?)))
+}
+
+/// `POST /api/v1/auth/login`: starts a new session (rotating any old cookie).
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Json(body): Json<LoginRequest>,
+) -> ApiResult<(CookieJar, Json<Me>)> {
+    check_origin(&method, &headers, &state)?;
+    state
+        .login_throttle
+        .check(&body.email, peer.ip())
+        .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)")
+        .bind(body.email.trim())
+        .fetch_optional(&state.pg)
+        .await?;
+    let (user_id, hash) = match row {
+        Some(row) => (Some(row.0), row.1),
+        None => (None, state.dummy_hash.clone()),
+    };
+    let ok = password::verify(body.password, hash).await;
+    let user_id = match (user_id, ok) {
+        (Some(id), true) => id,
+        _ => return Err(ApiError::Validation("wrong e-mail or password".into())),
+    };
+    if let Some(old) = jar.get(session::COOKIE) {
+        session::delete(&state.pg, old.value()).await?;
+    }
+    let jar = start_session(&state, jar, user_id, &headers, peer).await?;
+    Ok((jar, Json(me(&state, user_id).await?)))
+}
+
+/// `POST /api/v1/auth/logout`: ends the current session.
+pub async fn logout(State(state): State<AppState>, caller: Caller, jar: CookieJar) -> ApiResult<(CookieJar, StatusCode)> {
+    if let Credential::Session(token) = &caller.credential {
+        session::delete(&state.pg, token).await?;
+    }
+    Ok((jar.remove(Cookie::build(session::COOKIE).path("/")), StatusCode::NO_CONTENT))
+}
+
+/// `GET /api/v1/auth/me`.
+pub async fn current(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
+    Ok(Json(me(&state, caller.user_id).await?))
+}
+
+/// `POST /api/v1/auth/password`: changes the password and ends every other session.
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let Credential::Session(token) = &caller.credential else {
+        return Err(ApiError::Forbidden("change the password from a logged-in session".into()));
+    };
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(caller.user_id)
+        .fetch_one(&state.pg)
+        .await?;
+    if !password::verify(body.current_password, hash).await {
+        return Err(ApiError::Validation("the current password is wrong".into()));
+    }
+    let pw = password::NewPassword::parse(&body.new_password).map_err(ApiError::Validation)?;
+    let hash = password::hash(pw, state.config.bcrypt_cost).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(caller.user_id).execute(&state.pg).await?;
+    session::delete_others(&state.pg, caller.user_id, Some(token)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn start_session(
+    state: &AppState,
+    jar: CookieJar,
+    user_id: i64,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> ApiResult<CookieJar> {
+    let ua = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let token = session::create(&state.pg, user_id, ua, &peer.ip().to_string()).await?;
+    let cookie = Cookie::build((session::COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.public_url.scheme() == "https")
+        .max_age(time::Duration::days(session::TTL_DAYS))
+        .build();
+    Ok(jar.add(cookie))
+}
+
+/// Loads the user and their teams.
+pub async fn me(state: &AppState, user_id: i64) -> ApiResult<Me> {
+    let (id, email, name): (i64, String, String) = sqlx::query_as("SELECT id, email, name FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&state.pg)
+        .await?;
+    let teams = super::teams::teams_of(&state.pg, user_id).await?;
+    Ok(Me { user: User { id, email, name }, teams, mail_enabled: state.config.mail.is_enabled() })
+}

@@ -1,0 +1,110 @@
+//! The dashboard JSON API under `/api/v1/`, authenticated by session cookie
+//! or API token ([`caller`]), scoped to the caller's teams ([`access`]), with
+//! errors as `{"error": {"code", "message"}}` ([`error`]). Wire types come
+//! from the shared `sightline-api-types` crate.
+//!
+//! [`ROUTES`] is the one table of every API route; [`router`] registers
+//! exactly those, and the tenant-isolation test walks the same list, so a
+//! route cannot be added without being checked.
+
+pub mod access;
+pub mod accounts;
+pub mod caller;
+pub mod error;
+pub mod projects;
+pub mod teams;
+
+use axum::{
+    handler::Handler,
+    http::Method,
+    routing::{on, MethodFilter},
+    Router,
+};
+
+use crate::startup::AppState;
+
+/// Who may call a route without logging in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (sign-up, log-in).
+    Public,
+    /// A logged-in caller; team resources additionally check membership.
+    Caller,
+}
+
+/// Every API route: method, path, access.
+pub const ROUTES: &[(Method, &str, Access)] = &[
+    (Method::POST, "/api/v1/auth/register", Access::Public),
+    (Method::POST, "/api/v1/auth/login", Access::Public),
+    (Method::POST, "/api/v1/auth/logout", Access::Caller),
+    (Method::GET, "/api/v1/auth/me", Access::Caller),
+    (Method::POST, "/api/v1/auth/password", Access::Caller),
+    (Method::GET, "/api/v1/teams", Access::Caller),
+    (Method::POST, "/api/v1/teams", Access::Caller),
+    (Method::PATCH, "/api/v1/teams/{team_id}", Access::Caller),
+    (Method::GET, "/api/v1/teams/{team_id}/members", Access::Caller),
+    (Method::PATCH, "/api/v1/teams/{team_id}/members/{user_id}", Access::Caller),
+    (Method::DELETE, "/api/v1/teams/{team_id}/members/{user_id}", Access::Caller),
+    (Method::POST, "/api/v1/teams/{team_id}/leave", Access::Caller),
+    (Method::GET, "/api/v1/teams/{team_id}/projects", Access::Caller),
+    (Method::POST, "/api/v1/teams/{team_id}/projects", Access::Caller),
+    (Method::GET, "/api/v1/projects/{project_id}", Access::Caller),
+    (Method::PATCH, "/api/v1/projects/{project_id}", Access::Caller),
+    (Method::DELETE, "/api/v1/projects/{project_id}", Access::Caller),
+    (Method::GET, "/api/v1/projects/{project_id}/keys", Access::Caller),
+    (Method::POST, "/api/v1/projects/{project_id}/keys", Access::Caller),
+    (Method::PATCH, "/api/v1/projects/{project_id}/keys/{key_id}", Access::Caller),
+    (Method::POST, "/api/v1/projects/{project_id}/keys/{key_id}/rotate", Access::Caller),
+    (Method::DELETE, "/api/v1/projects/{project_id}/keys/{key_id}", Access::Caller),
+];
+
+/// Builds the `/api/v1` router from [`ROUTES`]; panics if a route has no handler or vice versa.
+pub fn router() -> Router<AppState> {
+    let mut table = Table::default();
+    table
+        .add(Method::POST, "/api/v1/auth/register", accounts::register)
+        .add(Method::POST, "/api/v1/auth/login", accounts::login)
+        .add(Method::POST, "/api/v1/auth/logout", accounts::logout)
+        .add(Method::GET, "/api/v1/auth/me", accounts::current)
+        .add(Method::POST, "/api/v1/auth/password", accounts::change_password)
+        .add(Method::GET, "/api/v1/teams", teams::list)
+        .add(Method::POST, "/api/v1/teams", teams::create)
+        .add(Method::PATCH, "/api/v1/teams/{team_id}", teams::rename)
+        .add(Method::GET, "/api/v1/teams/{team_id}/members", teams::members)
+        .add(Method::PATCH, "/api/v1/teams/{team_id}/members/{user_id}", teams::update_member)
+        .add(Method::DELETE, "/api/v1/teams/{team_id}/members/{user_id}", teams::remove_member)
+        .add(Method::POST, "/api/v1/teams/{team_id}/leave", teams::leave)
+        .add(Method::GET, "/api/v1/teams/{team_id}/projects", projects::list)
+        .add(Method::POST, "/api/v1/teams/{team_id}/projects", projects::create)
+        .add(Method::GET, "/api/v1/projects/{project_id}", projects::show)
+        .add(Method::PATCH, "/api/v1/projects/{project_id}", projects::update)
+        .add(Method::DELETE, "/api/v1/projects/{project_id}", projects::delete)
+        .add(Method::GET, "/api/v1/projects/{project_id}/keys", projects::keys)
+        .add(Method::POST, "/api/v1/projects/{project_id}/keys", projects::create_key)
+        .add(Method::PATCH, "/api/v1/projects/{project_id}/keys/{key_id}", projects::update_key)
+        .add(Method::POST, "/api/v1/projects/{project_id}/keys/{key_id}/rotate", projects::rotate_key)
+        .add(Method::DELETE, "/api/v1/projects/{project_id}/keys/{key_id}", projects::delete_key);
+    let registered: Vec<(Method, &str)> = table.seen.clone();
+    let declared: Vec<(Method, &str)> = ROUTES.iter().map(|(m, p, _)| (m.clone(), *p)).collect();
+    assert_eq!(registered, declared, "api::ROUTES and api::router() must list the same routes in the same order");
+    table.router.fallback(|| async { error::ApiError::NotFound })
+}
+
+#[derive(Default)]
+struct Table {
+    router: Router<AppState>,
+    seen: Vec<(Method, &'static str)>,
+}
+
+impl Table {
+    fn add<H, T>(&mut self, method: Method, path: &'static str, handler: H) -> &mut Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
+        self.router = std::mem::take(&mut self.router).route(path, on(filter, handler));
+        self.seen.push((method, path));
+        self
+    }
+}

@@ -1,0 +1,259 @@
+//! Projects and keys: list and create projects in a team, show, change and
+//! delete them (admins), and manage client keys — create, rotate, disable,
+//! per-key rate limit, delete. Every key is shown with its DSN.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use sightline_api_types::{KeyUpdate, NewProject, Project, ProjectKey, ProjectUpdate, Role};
+
+use super::{
+    access::{project_role, require, team_role},
+    caller::Caller,
+    error::{ApiError, ApiResult},
+};
+use crate::{projects, startup::AppState};
+
+type ProjectRow = (i64, i64, String, String, String, i32, Vec<String>);
+
+const PROJECT_COLUMNS: &str = "id, team_id, name, slug, platform, retention_days, allowed_origins";
+
+async fn load(state: &AppState, project_id: i64) -> ApiResult<Project> {
+    let row: ProjectRow = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1")))
+        .bind(project_id)
+        .fetch_optional(&state.pg)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let keys = keys_of(state, project_id).await?;
+    Ok(to_project(row, keys))
+}
+
+fn to_project(row: ProjectRow, keys: Vec<ProjectKey>) -> Project {
+    let (id, team_id, name, slug, platform, retention_days, allowed_origins) = row;
+    Project { id, team_id, name, slug, platform, retention_days, allowed_origins, environments: Vec::new(), keys }
+}
+
+async fn keys_of(state: &AppState, project_id: i64) -> ApiResult<Vec<ProjectKey>> {
+    let rows: Vec<(i64, String, String, bool, Option<i32>)> = sqlx::query_as(
+        "SELECT id, label, public_key, is_active, rate_limit_per_minute FROM project_keys WHERE project_id = $1 ORDER BY id",
+    )
+    .bind(project_id)
+    .fetch_all(&state.pg)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, label, public_key, is_active, rate_limit_per_minute)| ProjectKey {
+            id,
+            label,
+            dsn: state.config.dsn(&public_key, project_id),
+            public_key,
+            is_active,
+            rate_limit_per_minute,
+        })
+        .collect())
+}
+
+/// `GET /api/v1/teams/{team_id}/projects`.
+pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Project>>> {
+    team_role(&state.pg, caller.user_id, team_id).await?;
+    let rows: Vec<ProjectRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE team_id = $1 ORDER BY name, id")))
+            .bind(team_id)
+            .fetch_all(&state.pg)
+            .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let keys = keys_of(&state, row.0).await?;
+        out.push(to_project(row, keys));
+    }
+    Ok(Json(out))
+}
+
+/// `POST /api/v1/teams/{team_id}/projects`: creates a project with its first key.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(team_id): Path<i64>,
+    Json(input): Json<NewProject>,
+) -> ApiResult<(StatusCode, Json<Project>)> {
+    caller.require_write()?;
+    require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
+    let name = project_name(&input.name)?;
+    let slug = projects::slugify(&name);
+    let mut tx = state.pg.begin().await?;
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO projects (team_id, name, slug, platform) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (team_id, slug) DO NOTHING RETURNING id",
+    )
+    .bind(team_id)
+    .bind(&name)
+    .bind(&slug)
+    .bind(input.platform.as_deref().unwrap_or("javascript"))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let id = id.ok_or_else(|| ApiError::Conflict(format!("this team already has a project called {name:?}")))?;
+    projects::create_key(&mut tx, id, None).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(load(&state, id).await?)))
+}
+
+fn project_name(raw: &str) -> ApiResult<String> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::Validation("a project name has 1 to 100 characters".into()));
+    }
+    Ok(name.to_string())
+}
+
+/// `GET /api/v1/projects/{project_id}`.
+pub async fn show(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<Json<Project>> {
+    project_role(&state.pg, caller.user_id, project_id).await?;
+    Ok(Json(load(&state, project_id).await?))
+}
+
+/// `PATCH /api/v1/projects/{project_id}`: name, platform, retention, allowed origins (admins).
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+    Json(input): Json<ProjectUpdate>,
+) -> ApiResult<Json<Project>> {
+    caller.require_write()?;
+    require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
+    let name = input.name.as_deref().map(project_name).transpose()?;
+    if let Some(days) = input.retention_days {
+        if !(1..=3650).contains(&days) {
+            return Err(ApiError::Validation("retention is 1 to 3650 days".into()));
+        }
+    }
+    let origins = input.allowed_origins.map(|o| o.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>());
+    if let Some(bad) = origins.iter().flatten().find(|o| *o != "*" && url::Url::parse(o).map_or(true, |u| u.host().is_none())) {
+        return Err(ApiError::Validation(format!("{bad:?} is not an origin like https://shop.example.com")));
+    }
+    sqlx::query(
+        "UPDATE projects SET name = COALESCE($2, name), platform = COALESCE($3, platform), \
+         retention_days = COALESCE($4, retention_days), allowed_origins = COALESCE($5, allowed_origins) WHERE id = $1",
+    )
+    .bind(project_id)
+    .bind(name)
+    .bind(input.platform)
+    .bind(input.retention_days)
+    .bind(origins)
+    .execute(&state.pg)
+    .await?;
+    Ok(Json(load(&state, project_id).await?))
+}
+
+/// `DELETE /api/v1/projects/{project_id}` (admins). Its keys stop working at once.
+pub async fn delete(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<StatusCode> {
+    caller.require_write()?;
+    require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
+    sqlx::query("DELETE FROM projects WHERE id = $1").bind(project_id).execute(&state.pg).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/projects/{project_id}/keys`.
+pub async fn keys(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<Json<Vec<ProjectKey>>> {
+    project_role(&state.pg, caller.user_id, project_id).await?;
+    Ok(Json(keys_of(&state, project_id).await?))
+}
+
+/// `POST /api/v1/projects/{project_id}/keys`: adds a key (admins).
+pub async fn create_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+    Json(input): Json<KeyUpdate>,
+) -> ApiResult<(StatusCode, Json<ProjectKey>)> {
+    caller.require_write()?;
+    require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
+    let mut conn = state.pg.acquire().await?;
+    let public_key = projects::create_key(&mut conn, project_id, None).await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM project_keys WHERE public_key = $1").bind(&public_key).fetch_one(&mut *conn).await?;
+    drop(conn);
+    let key = apply_key_update(&state, project_id, id, input).await?;
+    Ok((StatusCode::CREATED, Json(key)))
+}
+
+/// `PATCH /api/v1/projects/{project_id}/keys/{key_id}`: label, active, rate limit (admins).
+pub async fn update_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project_id, key_id)): Path<(i64, i64)>,
+    Json(input): Json<KeyUpdate>,
+) -> ApiResult<Json<ProjectKey>> {
+    caller.require_write()?;
+    require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
+    Ok(Json(apply_key_update(&state, project_id, key_id, input).await?))
+}
+
+/// `POST /api/v1/projects/{project_id}/keys/{key_id}/rotate`: new public key, old one stops working.
+pub async fn rotate_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project_id, key_id)): Path<(i64, i64)>,
+) -> ApiResult<Json<ProjectKey>> {
+    caller.require_write()?;
+    require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
+    let done = sqlx::query("UPDATE project_keys SET public_key = $1 WHERE id = $2 AND project_id = $3")
+        .bind(projects::generate_public_key())
+        .bind(key_id)
+        .bind(project_id)
+        .execute(&state.pg)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::NotFound);
+    }
+    find_key(&state, project_id, key_id).await.map(Json)
+}
+
+/// `DELETE /api/v1/projects/{project_id}/keys/{key_id}` (admins).
+pub async fn delete_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project_id, key_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    caller.require_write()?;
+    require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
+    let done = sqlx::query("DELETE FROM project_keys WHERE id = $1 AND project_id = $2")
+        .bind(key_id)
+        .bind(project_id)
+        .execute(&state.pg)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn apply_key_update(state: &AppState, project_id: i64, key_id: i64, input: KeyUpdate) -> ApiResult<ProjectKey> {
+    if let Some(Some(limit)) = input.rate_limit_per_minute {
+        if limit <= 0 {
+            return Err(ApiError::Validation("a rate limit is a positive number of events per minute".into()));
+        }
+    }
+    let label = input.label.map(|l| l.trim().chars().take(100).collect::<String>());
+    let done = sqlx::query(
+        "UPDATE project_keys SET label = COALESCE($3, label), is_active = COALESCE($4, is_active), \
+         rate_limit_per_minute = CASE WHEN $5 THEN $6 ELSE rate_limit_per_minute END \
+         WHERE id = $1 AND project_id = $2",
+    )
+    .bind(key_id)
+    .bind(project_id)
+    .bind(label)
+    .bind(input.is_active)
+    .bind(input.rate_limit_per_minute.is_some())
+    .bind(input.rate_limit_per_minute.flatten())
+    .execute(&state.pg)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::NotFound);
+    }
+    find_key(state, project_id, key_id).await
+}
+
+async fn find_key(state: &AppState, project_id: i64, key_id: i64) -> ApiResult<ProjectKey> {
+    keys_of(state, project_id).await?.into_iter().find(|k| k.id == key_id).ok_or(ApiError::NotFound)
+}

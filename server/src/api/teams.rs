@@ -1,0 +1,162 @@
+//! Teams and members: list and create teams, rename (admins), list members,
+//! change roles and remove members (admins; only owners touch owners), and
+//! leave — except the last owner, who would orphan the team.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use sightline_api_types::{Member, MemberUpdate, Role, TeamInput, TeamSummary};
+use sqlx::PgPool;
+
+use super::{
+    access::{require, team_role},
+    caller::Caller,
+    error::{ApiError, ApiResult},
+};
+use crate::{projects, startup::AppState};
+
+/// Lists the teams of `user_id` with their role in each.
+pub async fn teams_of(pg: &PgPool, user_id: i64) -> Result<Vec<TeamSummary>, ApiError> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT t.id, t.slug, t.name, m.role FROM teams t JOIN memberships m ON m.team_id = t.id \
+         WHERE m.user_id = $1 ORDER BY t.name, t.id",
+    )
+    .bind(user_id)
+    .fetch_all(pg)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, slug, name, role)| Some(TeamSummary { id, slug, name, role: Role::parse(&role)? }))
+        .collect())
+}
+
+/// `GET /api/v1/teams`.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<TeamSummary>>> {
+    Ok(Json(teams_of(&state.pg, caller.user_id).await?))
+}
+
+fn team_name(input: &TeamInput) -> ApiResult<String> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::Validation("a team name has 1 to 100 characters".into()));
+    }
+    Ok(name.to_string())
+}
+
+/// `POST /api/v1/teams`: the caller becomes its owner.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<TeamInput>,
+) -> ApiResult<(StatusCode, Json<TeamSummary>)> {
+    caller.require_write()?;
+    let name = team_name(&input)?;
+    let mut tx = state.pg.begin().await?;
+    let id = projects::create_team(&mut tx, &name, caller.user_id).await?;
+    tx.commit().await?;
+    let team = teams_of(&state.pg, caller.user_id).await?.into_iter().find(|t| t.id == id).ok_or(ApiError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(team)))
+}
+
+/// `PATCH /api/v1/teams/{team_id}`: renames (admins).
+pub async fn rename(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(team_id): Path<i64>,
+    Json(input): Json<TeamInput>,
+) -> ApiResult<Json<TeamSummary>> {
+    caller.require_write()?;
+    require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
+    let name = team_name(&input)?;
+    sqlx::query("UPDATE teams SET name = $1 WHERE id = $2").bind(&name).bind(team_id).execute(&state.pg).await?;
+    let team = teams_of(&state.pg, caller.user_id).await?.into_iter().find(|t| t.id == team_id).ok_or(ApiError::NotFound)?;
+    Ok(Json(team))
+}
+
+/// `GET /api/v1/teams/{team_id}/members`.
+pub async fn members(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Member>>> {
+    team_role(&state.pg, caller.user_id, team_id).await?;
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.team_id = $1 ORDER BY u.email",
+    )
+    .bind(team_id)
+    .fetch_all(&state.pg)
+    .await?;
+    Ok(Json(
+        rows.into_iter()
+            .filter_map(|(user_id, email, name, role)| Some(Member { user_id, email, name, role: Role::parse(&role)? }))
+            .collect(),
+    ))
+}
+
+/// `PATCH /api/v1/teams/{team_id}/members/{user_id}`: changes a role.
+pub async fn update_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((team_id, user_id)): Path<(i64, i64)>,
+    Json(update): Json<MemberUpdate>,
+) -> ApiResult<StatusCode> {
+    caller.require_write()?;
+    let mine = team_role(&state.pg, caller.user_id, team_id).await?;
+    require(mine, Role::Admin)?;
+    let theirs = team_role(&state.pg, user_id, team_id).await?;
+    if (theirs == Role::Owner || update.role == Role::Owner) && mine != Role::Owner {
+        return Err(ApiError::Forbidden("only owners can grant or take the owner role".into()));
+    }
+    let mut tx = state.pg.begin().await?;
+    sqlx::query("UPDATE memberships SET role = $1 WHERE team_id = $2 AND user_id = $3")
+        .bind(update.role.as_str())
+        .bind(team_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    ensure_an_owner_remains(&mut tx, team_id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/teams/{team_id}/members/{user_id}`: removes a member (admins).
+pub async fn remove_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((team_id, user_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    caller.require_write()?;
+    let mine = team_role(&state.pg, caller.user_id, team_id).await?;
+    let theirs = team_role(&state.pg, user_id, team_id).await?;
+    if user_id != caller.user_id {
+        require(mine, Role::Admin)?;
+        if theirs == Role::Owner && mine != Role::Owner {
+            return Err(ApiError::Forbidden("only owners can remove an owner".into()));
+        }
+    }
+    let mut tx = state.pg.begin().await?;
+    sqlx::query("DELETE FROM memberships WHERE team_id = $1 AND user_id = $2")
+        .bind(team_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    ensure_an_owner_remains(&mut tx, team_id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/teams/{team_id}/leave`.
+pub async fn leave(state: State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<StatusCode> {
+    let me = caller.user_id;
+    remove_member(state, caller, Path((team_id, me))).await
+}
+
+async fn ensure_an_owner_remains(conn: &mut sqlx::PgConnection, team_id: i64) -> ApiResult<()> {
+    let owners: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE team_id = $1 AND role = 'owner'")
+        .bind(team_id)
+        .fetch_one(conn)
+        .await?;
+    if owners == 0 {
+        return Err(ApiError::Conflict("a team needs at least one owner; make someone else owner first".into()));
+    }
+    Ok(())
+}

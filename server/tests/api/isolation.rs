@@ -1,0 +1,107 @@
+//! Tenant isolation, route by route: every API route is called anonymously
+//! (401 unless public) and by a user of another team with ids of the first
+//! team's resources (404, as if they did not exist), and afterwards the
+//! first team's data is unchanged. The table below must list exactly the
+//! routes the server has: adding a route without adding it here fails.
+
+use reqwest::Method;
+use serde_json::json;
+use sightline::api::{Access, ROUTES};
+
+use crate::{dashboard_api::Browser, helpers::spawn_app};
+
+/// How a route relates to tenants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Open to anyone (sign-up, log-in).
+    Public,
+    /// Acts on the caller's own account or lists only their own teams.
+    Own,
+    /// Names another team's resource by id: must be 404 for outsiders.
+    Tenant,
+}
+
+const TABLE: &[(&str, &str, Scope)] = &[
+    ("POST", "/api/v1/auth/register", Scope::Public),
+    ("POST", "/api/v1/auth/login", Scope::Public),
+    ("POST", "/api/v1/auth/logout", Scope::Own),
+    ("GET", "/api/v1/auth/me", Scope::Own),
+    ("POST", "/api/v1/auth/password", Scope::Own),
+    ("GET", "/api/v1/teams", Scope::Own),
+    ("POST", "/api/v1/teams", Scope::Own),
+    ("PATCH", "/api/v1/teams/{team_id}", Scope::Tenant),
+    ("GET", "/api/v1/teams/{team_id}/members", Scope::Tenant),
+    ("PATCH", "/api/v1/teams/{team_id}/members/{user_id}", Scope::Tenant),
+    ("DELETE", "/api/v1/teams/{team_id}/members/{user_id}", Scope::Tenant),
+    ("POST", "/api/v1/teams/{team_id}/leave", Scope::Tenant),
+    ("GET", "/api/v1/teams/{team_id}/projects", Scope::Tenant),
+    ("POST", "/api/v1/teams/{team_id}/projects", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}", Scope::Tenant),
+    ("PATCH", "/api/v1/projects/{project_id}", Scope::Tenant),
+    ("DELETE", "/api/v1/projects/{project_id}", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/keys", Scope::Tenant),
+    ("POST", "/api/v1/projects/{project_id}/keys", Scope::Tenant),
+    ("PATCH", "/api/v1/projects/{project_id}/keys/{key_id}", Scope::Tenant),
+    ("POST", "/api/v1/projects/{project_id}/keys/{key_id}/rotate", Scope::Tenant),
+    ("DELETE", "/api/v1/projects/{project_id}/keys/{key_id}", Scope::Tenant),
+];
+
+#[test]
+fn the_table_lists_every_api_route_exactly_once() {
+    let mut ours: Vec<(String, String)> = TABLE.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let mut server: Vec<(String, String)> = ROUTES.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    ours.sort();
+    server.sort();
+    assert_eq!(ours, server, "update TABLE in tests/api/isolation.rs when routes change");
+    for (method, path, scope) in TABLE {
+        let (_, _, access) = ROUTES.iter().find(|(m, p, _)| m.as_str() == *method && p == path).unwrap();
+        assert_eq!(*access == Access::Public, *scope == Scope::Public, "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
+    let app = spawn_app().await;
+    let (alice, me) = Browser::register(&app, "alice@example.com").await;
+    let team = me["teams"][0]["id"].as_i64().unwrap();
+    let user = me["user"]["id"].as_i64().unwrap();
+    let (_, project) = alice.post(&format!("/api/v1/teams/{team}/projects"), json!({"name": "Secret"})).await;
+    let project_id = project["id"].as_i64().unwrap();
+    let key = project["keys"][0].clone();
+    let key_id = key["id"].as_i64().unwrap();
+    let (mallory, _) = Browser::register(&app, "mallory@example.com").await;
+    let anonymous = Browser::new(&app);
+    // One body that every route's input type accepts, so the access check decides.
+    let body = json!({"name": "pwned", "role": "owner", "is_active": false, "retention_days": 1});
+
+    for (method, template, scope) in TABLE {
+        let path = template
+            .replace("{team_id}", &team.to_string())
+            .replace("{project_id}", &project_id.to_string())
+            .replace("{key_id}", &key_id.to_string())
+            .replace("{user_id}", &user.to_string());
+        let method: Method = method.parse().unwrap();
+        if *scope != Scope::Public {
+            let (status, err) = anonymous.call(method.clone(), &path, Some(body.clone())).await;
+            assert_eq!(status, 401, "anonymous {method} {path}: {err}");
+            assert_eq!(err["error"]["code"], "unauthenticated");
+        }
+        if *scope == Scope::Tenant {
+            let (status, err) = mallory.call(method.clone(), &path, Some(body.clone())).await;
+            assert_eq!(status, 404, "outsider {method} {path}: {err}");
+            assert_eq!(err["error"]["code"], "not_found");
+        }
+    }
+
+    // Mallory's own listings show nothing of Alice's.
+    let (_, teams) = mallory.get("/api/v1/teams").await;
+    assert!(teams.as_array().unwrap().iter().all(|t| t["id"].as_i64() != Some(team)));
+    // Alice's data is untouched.
+    let (status, after) = alice.get(&format!("/api/v1/projects/{project_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(after["name"], "Secret");
+    assert_eq!(after["keys"][0], key, "key neither rotated, disabled nor deleted");
+    let (_, members) = alice.get(&format!("/api/v1/teams/{team}/members")).await;
+    assert_eq!(members.as_array().unwrap().len(), 1);
+    app.stop().await;
+}
