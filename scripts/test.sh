@@ -23,6 +23,7 @@
 #   SIGHTLINE_TEST_DATABASE_URL / SIGHTLINE_TEST_CLICKHOUSE_URL  use these servers
 #                                   instead of starting/finding our own
 #   SL_CH_HTTP_PORT / SL_CH_TCP_PORT  ports of the test ClickHouse (18123 / 19000)
+#   SIGHTLINE_SKIP_SDK=1            skip the browser SDK tests (scripts/test-sdk.sh)
 #   SIGHTLINE_TEST_CMD              run this shell command instead of cargo test
 #                                   (debugging the script itself)
 #   CHDB_SPEC                       pip requirement for chdb (default chdb-core>=26)
@@ -141,6 +142,15 @@ check_rc=0
 "$VENV/bin/python" scripts/check_clickhouse_modern.py \
     --clickhouse-url "$SIGHTLINE_TEST_CLICKHOUSE_URL" || check_rc=$?
 if [ "$rc" -eq 0 ]; then rc="$check_rc"; fi
+
+# The browser SDK's unit and end-to-end tests (real Chromium, real server,
+# same ClickHouse and Postgres). Skipped when cargo test gets a filter.
+if [ $# -eq 0 ] && [ -z "${SIGHTLINE_TEST_CMD:-}" ] && [ -z "${SIGHTLINE_SKIP_SDK:-}" ]; then
+    section "Browser SDK (sdk-js): unit and end-to-end tests"
+    sdk_rc=0
+    "$SL_ROOT/scripts/test-sdk.sh" || sdk_rc=$?
+    if [ "$rc" -eq 0 ]; then rc="$sdk_rc"; fi
+fi
 
 section "Cleanup"
 sl_cleanup

@@ -1,0 +1,81 @@
+// The transport against a real server that goes away and that rate-limits:
+// nothing is lost while the server is down, and a 429 silences the SDK.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launchBrowser, queuedCount, queuedEvents, startPages, startSightline, tag, waitFor } from './harness.mjs';
+
+let stack;
+let pages;
+let browser;
+
+before(async () => {
+  stack = await startSightline();
+  pages = await startPages(stack.dsn);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await pages?.close();
+  await stack?.close();
+});
+
+test('reports made while the server is down are queued and arrive on the next page load', async () => {
+  const { page } = browser;
+  const example = `${pages.url}/examples/vanilla/?run=offline`;
+  await page.goto(example);
+  await page.waitForFunction(() => window.Sightline && document.readyState === 'complete');
+  await stack.stopServer();
+  try {
+    await page.click('#throw-error');
+    await page.click('#capture-message');
+    await waitFor('both reports in the IndexedDB queue', async () => (await queuedEvents(page)) === 2);
+    // Leave the page: whatever retries it had scheduled die with it.
+    await page.goto('about:blank');
+  } finally {
+    await stack.startServer();
+  }
+  const before = await stack.ch(`SELECT count() AS n FROM events WHERE has(tags_value, 'offline')`);
+  assert.equal(Number(before[0].n), 0);
+
+  await page.goto(example.replace('offline', 'reload'));
+  const rows = await waitFor('the queued reports', async () => {
+    const r = await stack.ch(`SELECT * FROM events WHERE project_id = ${stack.projectId} AND has(tags_value, 'offline')`);
+    return r.length >= 2 && r;
+  });
+  assert.deepEqual(rows.map((r) => r.exception_type || r.message).sort(), ['Customer reached the thank-you page', 'TypeError']);
+  assert.ok(rows.every((r) => tag(r, 'run') === 'offline'), 'sent as captured, not re-scoped by the new page');
+  await waitFor('an empty queue', async () => (await queuedCount(page)) === 0);
+});
+
+test('a 429 with Retry-After stops the SDK from sending until the limit expires', async () => {
+  const { page } = browser;
+  const envelopes = [];
+  const onRequest = (req) => {
+    if (req.url().includes(`/api/${stack.limitedProjectId}/envelope/`)) envelopes.push(req);
+  };
+  page.on('request', onRequest);
+  try {
+    await page.goto(`${pages.url}/e2e/pages/minimal.html?dsn=${encodeURIComponent(stack.limitedDsn)}`);
+    await page.waitForFunction(() => window.Sightline);
+    const answer = (status) => page.waitForResponse((r) => r.url().includes('/envelope/') && r.status() === status);
+
+    let accepted = answer(200);
+    await page.evaluate(() => Sightline.captureMessage('rate limit: first'));
+    await accepted;
+    const limited = answer(429);
+    await page.evaluate(() => Sightline.captureMessage('rate limit: second'));
+    const res = await limited;
+    assert.ok(Number(res.headers()['retry-after']) > 0, 'the server said how long to wait');
+    assert.match(res.headers()['x-sentry-rate-limits'] || '', /^\d+::key/);
+
+    await page.evaluate(() => Sightline.captureMessage('rate limit: third'));
+    await page.evaluate(() => Sightline.flush());
+    await page.waitForTimeout(1500);
+    assert.equal(envelopes.length, 2, 'no request while rate limited');
+    assert.equal(await queuedCount(page), 2, 'the refused and the held report wait in the queue');
+    const rows = await stack.ch(`SELECT message FROM events WHERE project_id = ${stack.limitedProjectId}`);
+    assert.deepEqual(rows.map((r) => r.message), ['rate limit: first']);
+  } finally {
+    page.off('request', onRequest);
+  }
+});

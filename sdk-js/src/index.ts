@@ -1,0 +1,11 @@
+export { init } from './sdk/init';
+export { initErrorsOnly } from './sdk/initErrorsOnly';
+export { close } from './sdk/initWith';
+export { captureException } from './sdk/captureException';
+export { captureMessage } from './sdk/captureMessage';
+export { captureEvent } from './sdk/captureEvent';
+export { setUser, setTag, setTags, setContext } from './sdk/scope';
+export { addBreadcrumb } from './sdk/addBreadcrumb';
+export { flush } from './sdk/flush';
+export { SDK_VERSION } from './sdk/client';
+export type { Options, SentryEvent, Breadcrumb, User, Level, StackFrame, Exception, BeforeSend } from './types';
