@@ -43,3 +43,44 @@ pub struct Me {
     /// False when no mail path is configured (the UI says so on invite/reset pages).
     pub mail_enabled: bool,
 }
+
+/// A personal API token as listed (the secret itself is shown only once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    /// The first characters, to tell tokens apart.
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+/// Body of `POST /api/v1/tokens`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewApiToken {
+    pub name: String,
+    /// Any of `read`, `write`, `project:releases`.
+    pub scopes: Vec<String>,
+}
+
+/// Answer to `POST /api/v1/tokens`: the token, once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedApiToken {
+    pub token: ApiToken,
+    /// Use as `Authorization: Bearer <secret>`; it cannot be shown again.
+    pub secret: String,
+}
+
+/// Body of `POST /api/v1/auth/password-reset`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+/// Body of `POST /api/v1/auth/password-reset/confirm`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetConfirm {
+    pub token: String,
+    pub new_password: String,
+}

@@ -4,10 +4,14 @@
 
 pub mod accounts;
 pub mod error;
+pub mod issues;
+pub mod performance;
 pub mod projects;
 pub mod teams;
 
 pub use accounts::*;
 pub use error::*;
+pub use issues::*;
+pub use performance::*;
 pub use projects::*;
 pub use teams::*;

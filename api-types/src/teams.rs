@@ -61,3 +61,29 @@ pub struct Member {
 pub struct MemberUpdate {
     pub role: Role,
 }
+
+/// A pending invitation to a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub created_at: String,
+    pub expires_at: String,
+    /// The link to send by hand when mail is off; present only when created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept_url: Option<String>,
+}
+
+/// Body of `POST /api/v1/teams/{id}/invites`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewInvite {
+    pub email: String,
+    pub role: Role,
+}
+
+/// Body of `POST /api/v1/invites/accept`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AcceptInvite {
+    pub token: String,
+}

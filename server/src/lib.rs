@@ -31,6 +31,7 @@ pub mod health;
 pub mod ingest;
 pub mod issues;
 pub mod mail;
+pub mod performance;
 pub mod pipeline;
 pub mod projects;
 pub mod routes;

@@ -12,6 +12,7 @@ use crate::{
     auth::{password, throttle::LoginThrottle},
     config::Config,
     issues::IssueTracker,
+    mail::Mailer,
     pipeline::{spool::Spool, writer::Writer, Queue},
     projects::keycache::KeyCache,
     routes, store,
@@ -28,6 +29,7 @@ pub struct AppState {
     pub login_throttle: Arc<LoginThrottle>,
     /// Verified against when a log-in names an unknown e-mail (equal timing).
     pub dummy_hash: String,
+    pub mailer: Mailer,
 }
 
 /// A bound, ready-to-run server.
@@ -74,6 +76,10 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let mailer = Mailer::new(&config.mail).context("cannot set up mail")?;
+        if !mailer.is_enabled() {
+            tracing::warn!("no mail path configured (SIGHTLINE_RESEND_API_KEY or SIGHTLINE_SMTP_URL): e-mails are only logged");
+        }
         let cost = config.bcrypt_cost;
         let dummy_hash = tokio::task::spawn_blocking(move || password::dummy_hash(cost)).await?;
         let state = AppState {
@@ -84,6 +90,7 @@ impl Application {
             ch,
             login_throttle: Arc::new(LoginThrottle::default()),
             dummy_hash,
+            mailer,
         };
         Ok(Application {
             listener,

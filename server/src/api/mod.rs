@@ -11,8 +11,14 @@ pub mod access;
 pub mod accounts;
 pub mod caller;
 pub mod error;
+pub mod invites;
+pub mod issues;
+pub mod performance;
+mod period;
 pub mod projects;
+pub mod reset;
 pub mod teams;
+pub mod tokens;
 
 use axum::{
     handler::Handler,
@@ -39,6 +45,8 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/auth/logout", Access::Caller),
     (Method::GET, "/api/v1/auth/me", Access::Caller),
     (Method::POST, "/api/v1/auth/password", Access::Caller),
+    (Method::POST, "/api/v1/auth/password-reset", Access::Public),
+    (Method::POST, "/api/v1/auth/password-reset/confirm", Access::Public),
     (Method::GET, "/api/v1/teams", Access::Caller),
     (Method::POST, "/api/v1/teams", Access::Caller),
     (Method::PATCH, "/api/v1/teams/{team_id}", Access::Caller),
@@ -46,6 +54,10 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::PATCH, "/api/v1/teams/{team_id}/members/{user_id}", Access::Caller),
     (Method::DELETE, "/api/v1/teams/{team_id}/members/{user_id}", Access::Caller),
     (Method::POST, "/api/v1/teams/{team_id}/leave", Access::Caller),
+    (Method::GET, "/api/v1/teams/{team_id}/invites", Access::Caller),
+    (Method::POST, "/api/v1/teams/{team_id}/invites", Access::Caller),
+    (Method::DELETE, "/api/v1/teams/{team_id}/invites/{invite_id}", Access::Caller),
+    (Method::POST, "/api/v1/invites/accept", Access::Caller),
     (Method::GET, "/api/v1/teams/{team_id}/projects", Access::Caller),
     (Method::POST, "/api/v1/teams/{team_id}/projects", Access::Caller),
     (Method::GET, "/api/v1/projects/{project_id}", Access::Caller),
@@ -56,6 +68,17 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::PATCH, "/api/v1/projects/{project_id}/keys/{key_id}", Access::Caller),
     (Method::POST, "/api/v1/projects/{project_id}/keys/{key_id}/rotate", Access::Caller),
     (Method::DELETE, "/api/v1/projects/{project_id}/keys/{key_id}", Access::Caller),
+    (Method::GET, "/api/v1/projects/{project_id}/issues", Access::Caller),
+    (Method::PATCH, "/api/v1/projects/{project_id}/issues", Access::Caller),
+    (Method::GET, "/api/v1/issues/{issue_id}", Access::Caller),
+    (Method::PATCH, "/api/v1/issues/{issue_id}", Access::Caller),
+    (Method::GET, "/api/v1/issues/{issue_id}/events", Access::Caller),
+    (Method::GET, "/api/v1/issues/{issue_id}/events/{event_id}", Access::Caller),
+    (Method::GET, "/api/v1/issues/{issue_id}/tags", Access::Caller),
+    (Method::GET, "/api/v1/projects/{project_id}/performance", Access::Caller),
+    (Method::GET, "/api/v1/tokens", Access::Caller),
+    (Method::POST, "/api/v1/tokens", Access::Caller),
+    (Method::DELETE, "/api/v1/tokens/{token_id}", Access::Caller),
 ];
 
 /// Builds the `/api/v1` router from [`ROUTES`]; panics if a route has no handler or vice versa.
@@ -67,6 +90,8 @@ pub fn router() -> Router<AppState> {
         .add(Method::POST, "/api/v1/auth/logout", accounts::logout)
         .add(Method::GET, "/api/v1/auth/me", accounts::current)
         .add(Method::POST, "/api/v1/auth/password", accounts::change_password)
+        .add(Method::POST, "/api/v1/auth/password-reset", reset::request)
+        .add(Method::POST, "/api/v1/auth/password-reset/confirm", reset::confirm)
         .add(Method::GET, "/api/v1/teams", teams::list)
         .add(Method::POST, "/api/v1/teams", teams::create)
         .add(Method::PATCH, "/api/v1/teams/{team_id}", teams::rename)
@@ -74,6 +99,10 @@ pub fn router() -> Router<AppState> {
         .add(Method::PATCH, "/api/v1/teams/{team_id}/members/{user_id}", teams::update_member)
         .add(Method::DELETE, "/api/v1/teams/{team_id}/members/{user_id}", teams::remove_member)
         .add(Method::POST, "/api/v1/teams/{team_id}/leave", teams::leave)
+        .add(Method::GET, "/api/v1/teams/{team_id}/invites", invites::list)
+        .add(Method::POST, "/api/v1/teams/{team_id}/invites", invites::create)
+        .add(Method::DELETE, "/api/v1/teams/{team_id}/invites/{invite_id}", invites::delete)
+        .add(Method::POST, "/api/v1/invites/accept", invites::accept)
         .add(Method::GET, "/api/v1/teams/{team_id}/projects", projects::list)
         .add(Method::POST, "/api/v1/teams/{team_id}/projects", projects::create)
         .add(Method::GET, "/api/v1/projects/{project_id}", projects::show)
@@ -83,7 +112,18 @@ pub fn router() -> Router<AppState> {
         .add(Method::POST, "/api/v1/projects/{project_id}/keys", projects::create_key)
         .add(Method::PATCH, "/api/v1/projects/{project_id}/keys/{key_id}", projects::update_key)
         .add(Method::POST, "/api/v1/projects/{project_id}/keys/{key_id}/rotate", projects::rotate_key)
-        .add(Method::DELETE, "/api/v1/projects/{project_id}/keys/{key_id}", projects::delete_key);
+        .add(Method::DELETE, "/api/v1/projects/{project_id}/keys/{key_id}", projects::delete_key)
+        .add(Method::GET, "/api/v1/projects/{project_id}/issues", issues::list)
+        .add(Method::PATCH, "/api/v1/projects/{project_id}/issues", issues::bulk_update)
+        .add(Method::GET, "/api/v1/issues/{issue_id}", issues::show)
+        .add(Method::PATCH, "/api/v1/issues/{issue_id}", issues::update)
+        .add(Method::GET, "/api/v1/issues/{issue_id}/events", issues::events)
+        .add(Method::GET, "/api/v1/issues/{issue_id}/events/{event_id}", issues::event)
+        .add(Method::GET, "/api/v1/issues/{issue_id}/tags", issues::tags)
+        .add(Method::GET, "/api/v1/projects/{project_id}/performance", performance::show)
+        .add(Method::GET, "/api/v1/tokens", tokens::list)
+        .add(Method::POST, "/api/v1/tokens", tokens::create)
+        .add(Method::DELETE, "/api/v1/tokens/{token_id}", tokens::delete);
     let registered: Vec<(Method, &str)> = table.seen.clone();
     let declared: Vec<(Method, &str)> = ROUTES.iter().map(|(m, p, _)| (m.clone(), *p)).collect();
     assert_eq!(registered, declared, "api::ROUTES and api::router() must list the same routes in the same order");

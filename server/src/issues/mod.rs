@@ -2,7 +2,10 @@
 //! fingerprint. Sightings are merged in memory per (project, fingerprint) and
 //! written to Postgres in one `INSERT … ON CONFLICT` per flush, so a busy
 //! issue costs no query per event and a Postgres outage costs memory only in
-//! proportion to the number of distinct issues, not events.
+//! proportion to the number of distinct issues, not events. An event newer
+//! than an issue's resolution re-opens it as a regression.
+
+pub mod stats;
 
 use std::{
     collections::HashMap,
@@ -134,7 +137,11 @@ impl IssueTracker {
                  first_seen = LEAST(issues.first_seen, EXCLUDED.first_seen), \
                  last_seen = GREATEST(issues.last_seen, EXCLUDED.last_seen), \
                  level = CASE WHEN EXCLUDED.last_seen >= issues.last_seen THEN EXCLUDED.level ELSE issues.level END, \
-                 times_seen = issues.times_seen + EXCLUDED.times_seen",
+                 times_seen = issues.times_seen + EXCLUDED.times_seen, \
+                 status = CASE WHEN issues.status = 'resolved' AND EXCLUDED.last_seen > issues.resolved_at \
+                               THEN 'unresolved' ELSE issues.status END, \
+                 regressed_at = CASE WHEN issues.status = 'resolved' AND EXCLUDED.last_seen > issues.resolved_at \
+                                     THEN now() ELSE issues.regressed_at END",
         )
         .bind(project_ids)
         .bind(fingerprints)

@@ -27,6 +27,8 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("POST", "/api/v1/auth/logout", Scope::Own),
     ("GET", "/api/v1/auth/me", Scope::Own),
     ("POST", "/api/v1/auth/password", Scope::Own),
+    ("POST", "/api/v1/auth/password-reset", Scope::Public),
+    ("POST", "/api/v1/auth/password-reset/confirm", Scope::Public),
     ("GET", "/api/v1/teams", Scope::Own),
     ("POST", "/api/v1/teams", Scope::Own),
     ("PATCH", "/api/v1/teams/{team_id}", Scope::Tenant),
@@ -34,6 +36,10 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("PATCH", "/api/v1/teams/{team_id}/members/{user_id}", Scope::Tenant),
     ("DELETE", "/api/v1/teams/{team_id}/members/{user_id}", Scope::Tenant),
     ("POST", "/api/v1/teams/{team_id}/leave", Scope::Tenant),
+    ("GET", "/api/v1/teams/{team_id}/invites", Scope::Tenant),
+    ("POST", "/api/v1/teams/{team_id}/invites", Scope::Tenant),
+    ("DELETE", "/api/v1/teams/{team_id}/invites/{invite_id}", Scope::Tenant),
+    ("POST", "/api/v1/invites/accept", Scope::Own),
     ("GET", "/api/v1/teams/{team_id}/projects", Scope::Tenant),
     ("POST", "/api/v1/teams/{team_id}/projects", Scope::Tenant),
     ("GET", "/api/v1/projects/{project_id}", Scope::Tenant),
@@ -44,6 +50,17 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("PATCH", "/api/v1/projects/{project_id}/keys/{key_id}", Scope::Tenant),
     ("POST", "/api/v1/projects/{project_id}/keys/{key_id}/rotate", Scope::Tenant),
     ("DELETE", "/api/v1/projects/{project_id}/keys/{key_id}", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/issues", Scope::Tenant),
+    ("PATCH", "/api/v1/projects/{project_id}/issues", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}", Scope::Tenant),
+    ("PATCH", "/api/v1/issues/{issue_id}", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}/events", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}/events/{event_id}", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}/tags", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/performance", Scope::Tenant),
+    ("GET", "/api/v1/tokens", Scope::Own),
+    ("POST", "/api/v1/tokens", Scope::Own),
+    ("DELETE", "/api/v1/tokens/{token_id}", Scope::Tenant),
 ];
 
 #[test]
@@ -69,17 +86,32 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let project_id = project["id"].as_i64().unwrap();
     let key = project["keys"][0].clone();
     let key_id = key["id"].as_i64().unwrap();
+    // One issue of Alice's, ingested the real way.
+    app.reload_keys().await;
+    let url = format!("{}/api/{project_id}/envelope/?sentry_key={}", app.address, key["public_key"].as_str().unwrap());
+    let event = crate::fixtures::js_error(&crate::fixtures::new_id(), "secret", "f", 1);
+    let event_id = event["event_id"].as_str().unwrap().to_string();
+    assert_eq!(app.http.post(url).body(crate::fixtures::event_envelope(&event)).send().await.unwrap().status(), 200);
+    let issue = wait_for_issue(&app, project_id).await;
+    let (_, token) = alice.post("/api/v1/tokens", json!({"name": "ci", "scopes": ["read"]})).await;
+    let token_id = token["token"]["id"].as_i64().unwrap();
+    let (_, invite) = alice.post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "carol@example.com", "role": "member"})).await;
+    let invite_id = invite["id"].as_i64().unwrap();
     let (mallory, _) = Browser::register(&app, "mallory@example.com").await;
     let anonymous = Browser::new(&app);
     // One body that every route's input type accepts, so the access check decides.
-    let body = json!({"name": "pwned", "role": "owner", "is_active": false, "retention_days": 1});
+    let body = json!({"token": "guess", "email": "m@example.com", "name": "pwned", "role": "owner", "is_active": false, "retention_days": 1, "status": "ignored", "ids": [issue]});
 
     for (method, template, scope) in TABLE {
         let path = template
             .replace("{team_id}", &team.to_string())
             .replace("{project_id}", &project_id.to_string())
             .replace("{key_id}", &key_id.to_string())
-            .replace("{user_id}", &user.to_string());
+            .replace("{user_id}", &user.to_string())
+            .replace("{issue_id}", &issue.to_string())
+            .replace("{event_id}", &event_id)
+            .replace("{token_id}", &token_id.to_string())
+            .replace("{invite_id}", &invite_id.to_string());
         let method: Method = method.parse().unwrap();
         if *scope != Scope::Public {
             let (status, err) = anonymous.call(method.clone(), &path, Some(body.clone())).await;
@@ -101,7 +133,29 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     assert_eq!(status, 200);
     assert_eq!(after["name"], "Secret");
     assert_eq!(after["keys"][0], key, "key neither rotated, disabled nor deleted");
+    let (_, detail) = alice.get(&format!("/api/v1/issues/{issue}")).await;
+    assert_eq!(detail["issue"]["status"], "unresolved", "status unchanged");
+    let (_, invites) = alice.get(&format!("/api/v1/teams/{team}/invites")).await;
+    assert_eq!(invites.as_array().unwrap().len(), 1, "invite not withdrawn");
+    let (_, tokens) = alice.get("/api/v1/tokens").await;
+    assert_eq!(tokens[0]["id"], token_id, "token not revoked");
     let (_, members) = alice.get(&format!("/api/v1/teams/{team}/members")).await;
     assert_eq!(members.as_array().unwrap().len(), 1);
     app.stop().await;
+}
+
+async fn wait_for_issue(app: &crate::helpers::TestApp, project_id: i64) -> i64 {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM issues WHERE project_id = $1")
+            .bind(project_id)
+            .fetch_optional(&app.pg)
+            .await
+            .unwrap();
+        match id {
+            Some(id) => return id,
+            None if tokio::time::Instant::now() > deadline => panic!("no issue was created"),
+            None => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    }
 }

@@ -81,7 +81,7 @@ async fn emails(State(state): State<FakeState>, headers: HeaderMap, Json(body): 
 }
 
 /// A real SMTP server: `python -m aiosmtpd` writing into a maildir.
-struct Smtpd {
+pub struct Smtpd {
     port: u16,
     maildir: PathBuf,
     // Killed when the test ends, pass or fail (`kill_on_drop`).
@@ -89,7 +89,7 @@ struct Smtpd {
 }
 
 impl Smtpd {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let maildir = scratch_dir();
         for sub in ["tmp", "new", "cur"] {
             std::fs::create_dir_all(maildir.join(sub)).unwrap();
@@ -114,12 +114,12 @@ impl Smtpd {
         Smtpd { port, maildir, _child: child }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
     /// Returns the messages in `<maildir>/new`, as raw RFC 5322 text.
-    fn messages(&self) -> Vec<String> {
+    pub fn messages(&self) -> Vec<String> {
         std::fs::read_dir(self.maildir.join("new"))
             .unwrap()
             .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
@@ -127,7 +127,7 @@ impl Smtpd {
     }
 
     /// Waits (briefly) for exactly one message and returns it.
-    async fn the_message(&self) -> String {
+    pub async fn the_message(&self) -> String {
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {
             let messages = self.messages();
@@ -195,7 +195,7 @@ fn assert_is_reset_mail(raw: &str) {
 }
 
 /// Returns the decoded body of the MIME part with `content_type`.
-fn part(raw: &str, content_type: &str) -> String {
+pub fn part(raw: &str, content_type: &str) -> String {
     let raw = raw.replace("\r\n", "\n");
     let start = raw.find(&format!("Content-Type: {content_type}")).expect("the part");
     let (headers, rest) = raw[start..].split_once("\n\n").expect("a part body");

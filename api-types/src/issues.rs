@@ -1,0 +1,130 @@
+//! Issues, their events and tag breakdowns.
+
+use serde::{Deserialize, Serialize};
+
+/// An issue's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IssueStatus {
+    Unresolved,
+    Resolved,
+    Ignored,
+}
+
+impl IssueStatus {
+    /// Returns the stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IssueStatus::Unresolved => "unresolved",
+            IssueStatus::Resolved => "resolved",
+            IssueStatus::Ignored => "ignored",
+        }
+    }
+}
+
+/// One row of the issue list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueSummary {
+    pub id: i64,
+    pub project_id: i64,
+    pub title: String,
+    pub culprit: String,
+    pub level: String,
+    pub status: IssueStatus,
+    /// True when an event arrived after the issue was resolved.
+    pub regressed: bool,
+    /// RFC 3339.
+    pub first_seen: String,
+    pub last_seen: String,
+    /// Events in the selected period (all time when none).
+    pub events: u64,
+    /// Distinct users (id, else e-mail, else IP) in the selected period.
+    pub users: u64,
+    /// Event counts per bucket: 24 hourly buckets, or 14 daily ones with `series=14d`.
+    pub series: Vec<u64>,
+}
+
+/// A page of issues.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssuePage {
+    pub issues: Vec<IssueSummary>,
+    /// Total matching issues, for pagination.
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// Body of `PATCH /api/v1/issues/{id}` and, with `ids`, the bulk form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IssueUpdate {
+    #[serde(default)]
+    pub ids: Vec<i64>,
+    pub status: IssueStatus,
+}
+
+/// An event as listed under an issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventSummary {
+    pub event_id: String,
+    pub timestamp: String,
+    pub title: String,
+    pub level: String,
+    pub release: String,
+    pub environment: String,
+    pub url: String,
+    pub browser: String,
+    pub os: String,
+    pub user: String,
+}
+
+/// A whole event, as the detail page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    #[serde(flatten)]
+    pub summary: EventSummary,
+    pub exception_type: String,
+    pub exception_value: String,
+    pub message: String,
+    pub culprit: String,
+    pub platform: String,
+    pub browser_version: String,
+    pub os_version: String,
+    pub tags: Vec<(String, String)>,
+    /// Stack frames, innermost last (Sentry's order).
+    pub frames: serde_json::Value,
+    pub breadcrumbs: serde_json::Value,
+    /// Contexts, extra, request and chained exceptions.
+    pub contexts: serde_json::Value,
+    pub sdk: String,
+}
+
+/// `GET /api/v1/issues/{id}`: the issue with its latest event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IssueDetail {
+    pub issue: IssueSummary,
+    pub latest_event: Option<EventDetail>,
+}
+
+/// A page of an issue's events, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub events: Vec<EventSummary>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// The most common values of one tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagBreakdown {
+    pub key: String,
+    pub total: u64,
+    pub values: Vec<TagValue>,
+}
+
+/// One value of a tag and how many events had it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TagValue {
+    pub value: String,
+    pub count: u64,
+}

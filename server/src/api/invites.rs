@@ -1,0 +1,148 @@
+//! Team invitations: an admin invites an e-mail address with a role; the
+//! invitee gets a single-use link valid for seven days (by mail, and shown
+//! to the admin once for mail-less installs); a logged-in user who opens it
+//! joins the team. Pending invites can be listed and withdrawn.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use chrono::{DateTime, Duration, Utc};
+use sightline_api_types::{AcceptInvite, Invite, NewInvite, Role, TeamSummary};
+
+use super::{
+    access::{require, team_role},
+    caller::Caller,
+    error::{ApiError, ApiResult},
+    teams::teams_of,
+};
+use crate::{accounts::Email, auth::secret, mail::Message, startup::AppState};
+
+const VALID_FOR: Duration = Duration::days(7);
+
+type InviteRow = (i64, String, String, DateTime<Utc>, DateTime<Utc>);
+
+fn to_invite(r: InviteRow, accept_url: Option<String>) -> Option<Invite> {
+    Some(Invite {
+        id: r.0,
+        email: r.1,
+        role: Role::parse(&r.2)?,
+        created_at: r.3.to_rfc3339(),
+        expires_at: r.4.to_rfc3339(),
+        accept_url,
+    })
+}
+
+/// `GET /api/v1/teams/{team_id}/invites`: pending ones (admins).
+pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Invite>>> {
+    require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
+    let rows: Vec<InviteRow> = sqlx::query_as(
+        "SELECT id, email, role, created_at, expires_at FROM invites \
+         WHERE team_id = $1 AND accepted_at IS NULL AND expires_at > now() ORDER BY id",
+    )
+    .bind(team_id)
+    .fetch_all(&state.pg)
+    .await?;
+    Ok(Json(rows.into_iter().filter_map(|r| to_invite(r, None)).collect()))
+}
+
+/// `POST /api/v1/teams/{team_id}/invites`: invites an address (admins; owners for the owner role).
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(team_id): Path<i64>,
+    Json(input): Json<NewInvite>,
+) -> ApiResult<(StatusCode, Json<Invite>)> {
+    caller.require_write()?;
+    let mine = team_role(&state.pg, caller.user_id, team_id).await?;
+    require(mine, Role::Admin)?;
+    if input.role == Role::Owner && mine != Role::Owner {
+        return Err(ApiError::Forbidden("only owners can invite owners".into()));
+    }
+    let email = Email::parse(&input.email).map_err(ApiError::Validation)?;
+    let token = secret::generate("");
+    let row: InviteRow = sqlx::query_as(
+        "INSERT INTO invites (team_id, email, role, token_hash, invited_by, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, email, role, created_at, expires_at",
+    )
+    .bind(team_id)
+    .bind(email.as_str())
+    .bind(input.role.as_str())
+    .bind(secret::hash(&token))
+    .bind(caller.user_id)
+    .bind(Utc::now() + VALID_FOR)
+    .fetch_one(&state.pg)
+    .await?;
+    let mut link = state.config.public_url.join("invites/accept").map_err(anyhow::Error::from)?;
+    link.query_pairs_mut().append_pair("token", &token);
+    let team: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1").bind(team_id).fetch_one(&state.pg).await?;
+    let message = Message {
+        to: vec![email.as_str().to_string()],
+        subject: format!("You're invited to {team} on Sightline"),
+        text: format!("You're invited to join the team {team} on Sightline.\n\nAccept within 7 days:\n{link}\n"),
+        html: format!("<p>You're invited to join the team <b>{}</b> on Sightline.</p><p><a href=\"{link}\">Accept the invitation</a> within 7 days.</p>", html_escape(&team)),
+    };
+    let mailer = state.mailer.clone();
+    tokio::spawn(async move {
+        if let Err(e) = mailer.send(&message).await {
+            tracing::error!(error = %e, "cannot send invitation mail");
+        }
+    });
+    let invite = to_invite(row, Some(link.to_string())).ok_or(ApiError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(invite)))
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// `DELETE /api/v1/teams/{team_id}/invites/{invite_id}`: withdraws (admins).
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((team_id, invite_id)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    caller.require_write()?;
+    require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
+    let done = sqlx::query("DELETE FROM invites WHERE id = $1 AND team_id = $2 AND accepted_at IS NULL")
+        .bind(invite_id)
+        .bind(team_id)
+        .execute(&state.pg)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/invites/accept`: the caller joins the invite's team.
+pub async fn accept(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(input): Json<AcceptInvite>,
+) -> ApiResult<Json<TeamSummary>> {
+    caller.require_write()?;
+    let mut tx = state.pg.begin().await?;
+    let found: Option<(i64, String)> = sqlx::query_as(
+        "UPDATE invites SET accepted_at = now() \
+         WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now() RETURNING team_id, role",
+    )
+    .bind(secret::hash(input.token.trim()))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (team_id, role) = found.ok_or_else(|| ApiError::Validation("this invitation is invalid, used or expired".into()))?;
+    // Already a member: keep the higher of the two roles.
+    sqlx::query(
+        "INSERT INTO memberships (team_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO UPDATE \
+         SET role = CASE WHEN memberships.role = 'owner' OR EXCLUDED.role = 'member' THEN memberships.role ELSE EXCLUDED.role END",
+    )
+    .bind(team_id)
+    .bind(caller.user_id)
+    .bind(&role)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let team = teams_of(&state.pg, caller.user_id).await?.into_iter().find(|t| t.id == team_id).ok_or(ApiError::NotFound)?;
+    Ok(Json(team))
+}

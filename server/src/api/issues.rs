@@ -1,0 +1,309 @@
+//! Issues: the filtered, sorted, paginated list with counts and sparklines
+//! (state from Postgres, numbers from ClickHouse), the detail with the
+//! latest event, an issue's events, tag breakdowns, and status changes —
+//! one issue or many at once.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    Json,
+};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use sightline_api_types::{
+    EventDetail, EventPage, EventSummary, IssueDetail, IssuePage, IssueStatus, IssueSummary, IssueUpdate, Role,
+    TagBreakdown, TagValue,
+};
+
+use super::{
+    access::{project_role, require},
+    caller::Caller,
+    error::{ApiError, ApiResult},
+    period::Period,
+};
+use crate::{
+    issues::stats::{self, Buckets, Filter},
+    startup::AppState,
+    store::rows::EventRow,
+};
+
+/// Query string of the issue list.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub environment: Option<String>,
+    pub release: Option<String>,
+    /// Case-insensitive text in the title or culprit.
+    pub query: Option<String>,
+    pub period: Option<String>,
+    pub sort: Option<String>,
+    pub series: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+type IssueRow = (i64, i64, String, String, String, String, String, DateTime<Utc>, DateTime<Utc>, i64, Option<DateTime<Utc>>);
+const ISSUE_COLUMNS: &str =
+    "id, project_id, fingerprint, title, culprit, level, status, first_seen, last_seen, times_seen, regressed_at";
+
+fn status_of(s: &str) -> IssueStatus {
+    match s {
+        "resolved" => IssueStatus::Resolved,
+        "ignored" => IssueStatus::Ignored,
+        _ => IssueStatus::Unresolved,
+    }
+}
+
+fn summary(row: &IssueRow, counts: Option<(u64, u64)>, series: Vec<u64>) -> IssueSummary {
+    let (events, users) = counts.unwrap_or((0, 0));
+    IssueSummary {
+        id: row.0,
+        project_id: row.1,
+        title: row.3.clone(),
+        culprit: row.4.clone(),
+        level: row.5.clone(),
+        status: status_of(&row.6),
+        regressed: row.10.is_some() && row.6 == "unresolved",
+        first_seen: row.7.to_rfc3339(),
+        last_seen: row.8.to_rfc3339(),
+        events,
+        users,
+        series,
+    }
+}
+
+/// `GET /api/v1/projects/{project_id}/issues`.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<IssuePage>> {
+    project_role(&state.pg, caller.user_id, project_id).await?;
+    let period = Period::parse(q.period.as_deref().unwrap_or("14d"))?;
+    let status = match q.status.as_deref().unwrap_or("unresolved") {
+        "all" => None,
+        s @ ("unresolved" | "resolved" | "ignored") => Some(s.to_string()),
+        other => return Err(ApiError::Validation(format!("unknown status {other:?}"))),
+    };
+    let sort = q.sort.as_deref().unwrap_or("last_seen");
+    if !matches!(sort, "last_seen" | "first_seen" | "events" | "users") {
+        return Err(ApiError::Validation(format!("unknown sort {sort:?}")));
+    }
+    let buckets = match q.series.as_deref().unwrap_or("24h") {
+        "24h" => Buckets::Hours24,
+        "14d" => Buckets::Days14,
+        other => return Err(ApiError::Validation(format!("unknown series {other:?}: use 24h or 14d"))),
+    };
+    let per_page = q.per_page.unwrap_or(25).clamp(1, 100);
+    let page = q.page.unwrap_or(1).max(1);
+    let pattern = q.query.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| format!("%{}%", like_escape(s)));
+    let rows: Vec<IssueRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ISSUE_COLUMNS} FROM issues WHERE project_id = $1 AND ($2::text IS NULL OR status = $2) \
+         AND ($3::text IS NULL OR title ILIKE $3 OR culprit ILIKE $3)"
+    )))
+    .bind(project_id)
+    .bind(status)
+    .bind(pattern)
+    .fetch_all(&state.pg)
+    .await?;
+    let filter = Filter {
+        project_id: project_id as u64,
+        since: period.since(),
+        environment: q.environment.filter(|s| !s.is_empty()),
+        release: q.release.filter(|s| !s.is_empty()),
+    };
+    let counts = stats::counts(&state.ch, &filter).await.map_err(anyhow::Error::from)?;
+    // Only issues with events in the period (and matching environment/release) are listed.
+    let mut rows: Vec<(IssueRow, (u64, u64))> =
+        rows.into_iter().filter_map(|r| counts.get(&r.2).map(|c| (r, *c))).collect();
+    rows.sort_by(|(a, ca), (b, cb)| match sort {
+        "first_seen" => b.7.cmp(&a.7),
+        "events" => cb.0.cmp(&ca.0),
+        "users" => cb.1.cmp(&ca.1),
+        _ => b.8.cmp(&a.8),
+    }.then(b.0.cmp(&a.0)));
+    let total = rows.len() as u64;
+    let start = ((page - 1) * per_page) as usize;
+    let page_rows: Vec<_> = rows.into_iter().skip(start).take(per_page as usize).collect();
+    let fingerprints: Vec<String> = page_rows.iter().map(|(r, _)| r.2.clone()).collect();
+    let mut series = stats::series(&state.ch, project_id as u64, &fingerprints, buckets, now_secs())
+        .await
+        .map_err(anyhow::Error::from)?;
+    let issues = page_rows
+        .iter()
+        .map(|(r, c)| summary(r, Some(*c), series.remove(&r.2).unwrap_or_default()))
+        .collect();
+    Ok(Json(IssuePage { issues, total, page, per_page }))
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+fn now_secs() -> u32 {
+    Utc::now().timestamp().clamp(0, u32::MAX as i64) as u32
+}
+
+/// Loads an issue the caller may see; returns it with the caller's role.
+async fn load_issue(state: &AppState, caller: &Caller, issue_id: i64) -> ApiResult<(IssueRow, Role)> {
+    let row: IssueRow = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {ISSUE_COLUMNS} FROM issues WHERE id = $1")))
+        .bind(issue_id)
+        .fetch_optional(&state.pg)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let (_, role) = project_role(&state.pg, caller.user_id, row.1).await?;
+    Ok((row, role))
+}
+
+/// `GET /api/v1/issues/{issue_id}`: the issue (all-time counts, 14-day series) and its latest event.
+pub async fn show(State(state): State<AppState>, caller: Caller, Path(issue_id): Path<i64>) -> ApiResult<Json<IssueDetail>> {
+    let (row, _) = load_issue(&state, &caller, issue_id).await?;
+    let project = row.1 as u64;
+    let filter = Filter { project_id: project, since: 0, environment: None, release: None };
+    let counts = stats::counts(&state.ch, &filter).await.map_err(anyhow::Error::from)?;
+    let mut series = stats::series(&state.ch, project, std::slice::from_ref(&row.2), Buckets::Days14, now_secs())
+        .await
+        .map_err(anyhow::Error::from)?;
+    let (latest, _) = stats::events(&state.ch, project, &row.2, 0, 1).await.map_err(anyhow::Error::from)?;
+    Ok(Json(IssueDetail {
+        issue: summary(&row, counts.get(&row.2).copied(), series.remove(&row.2).unwrap_or_default()),
+        latest_event: latest.into_iter().next().map(detail),
+    }))
+}
+
+/// Query string of paginated lists.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+/// `GET /api/v1/issues/{issue_id}/events`: newest first.
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(issue_id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<EventPage>> {
+    let (row, _) = load_issue(&state, &caller, issue_id).await?;
+    let per_page = q.per_page.unwrap_or(25).clamp(1, 100);
+    let page = q.page.unwrap_or(1).max(1);
+    let offset = u64::from((page - 1) * per_page);
+    let (rows, total) =
+        stats::events(&state.ch, row.1 as u64, &row.2, offset, per_page.into()).await.map_err(anyhow::Error::from)?;
+    Ok(Json(EventPage { events: rows.iter().map(event_summary).collect(), total, page, per_page }))
+}
+
+/// `GET /api/v1/issues/{issue_id}/events/{event_id}`.
+pub async fn event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((issue_id, event_id)): Path<(i64, String)>,
+) -> ApiResult<Json<EventDetail>> {
+    let (row, _) = load_issue(&state, &caller, issue_id).await?;
+    let id = uuid::Uuid::try_parse(&event_id).map_err(|_| ApiError::NotFound)?;
+    let found = stats::event(&state.ch, row.1 as u64, &row.2, id).await.map_err(anyhow::Error::from)?;
+    found.map(detail).map(Json).ok_or(ApiError::NotFound)
+}
+
+/// `GET /api/v1/issues/{issue_id}/tags`: top values per tag key.
+pub async fn tags(State(state): State<AppState>, caller: Caller, Path(issue_id): Path<i64>) -> ApiResult<Json<Vec<TagBreakdown>>> {
+    let (row, _) = load_issue(&state, &caller, issue_id).await?;
+    let keys = stats::tags(&state.ch, row.1 as u64, &row.2, 10).await.map_err(anyhow::Error::from)?;
+    Ok(Json(
+        keys.into_iter()
+            .map(|(key, total, values)| TagBreakdown {
+                key,
+                total,
+                values: values.into_iter().map(|(value, count)| TagValue { value, count }).collect(),
+            })
+            .collect(),
+    ))
+}
+
+/// `PATCH /api/v1/issues/{issue_id}`: resolve, unresolve or ignore.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(issue_id): Path<i64>,
+    Json(body): Json<IssueUpdate>,
+) -> ApiResult<StatusCode> {
+    caller.require_write()?;
+    let (row, role) = load_issue(&state, &caller, issue_id).await?;
+    require(role, Role::Member)?;
+    set_status(&state, row.1, &[issue_id], body.status).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PATCH /api/v1/projects/{project_id}/issues`: the same for many issues of one project.
+pub async fn bulk_update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+    Json(body): Json<IssueUpdate>,
+) -> ApiResult<Json<HashMap<String, u64>>> {
+    caller.require_write()?;
+    project_role(&state.pg, caller.user_id, project_id).await?;
+    if body.ids.is_empty() || body.ids.len() > 1000 {
+        return Err(ApiError::Validation("give 1 to 1000 issue ids".into()));
+    }
+    let updated = set_status(&state, project_id, &body.ids, body.status).await?;
+    Ok(Json(HashMap::from([("updated".to_string(), updated)])))
+}
+
+async fn set_status(state: &AppState, project_id: i64, ids: &[i64], status: IssueStatus) -> ApiResult<u64> {
+    let done = sqlx::query(
+        "UPDATE issues SET status = $3, \
+         resolved_at = CASE WHEN $3 = 'resolved' THEN now() ELSE NULL END, \
+         regressed_at = CASE WHEN $3 = 'unresolved' THEN regressed_at ELSE NULL END \
+         WHERE project_id = $1 AND id = ANY($2)",
+    )
+    .bind(project_id)
+    .bind(ids)
+    .bind(status.as_str())
+    .execute(&state.pg)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+fn rfc3339(secs: u32) -> String {
+    DateTime::from_timestamp(secs.into(), 0).unwrap_or_default().to_rfc3339()
+}
+
+fn event_summary(e: &EventRow) -> EventSummary {
+    let user = [&e.user_id, &e.user_email, &e.user_ip].into_iter().find(|s| !s.is_empty()).cloned().unwrap_or_default();
+    EventSummary {
+        event_id: e.event_id.simple().to_string(),
+        timestamp: rfc3339(e.timestamp),
+        title: e.title.clone(),
+        level: e.level.clone(),
+        release: e.release.clone(),
+        environment: e.environment.clone(),
+        url: e.url.clone(),
+        browser: e.browser.clone(),
+        os: e.os.clone(),
+        user,
+    }
+}
+
+fn detail(e: EventRow) -> EventDetail {
+    let json = |s: &str| serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
+    EventDetail {
+        summary: event_summary(&e),
+        frames: json(&e.frames),
+        breadcrumbs: json(&e.breadcrumbs),
+        contexts: json(&e.contexts),
+        tags: e.tags_key.iter().cloned().zip(e.tags_value.iter().cloned()).collect(),
+        sdk: if e.sdk_version.is_empty() { e.sdk_name } else { format!("{} {}", e.sdk_name, e.sdk_version) },
+        exception_type: e.exception_type,
+        exception_value: e.exception_value,
+        message: e.message,
+        culprit: e.culprit,
+        platform: e.platform,
+        browser_version: e.browser_version,
+        os_version: e.os_version,
+    }
+}

@@ -1,0 +1,40 @@
+//! `GET /api/v1/projects/{project_id}/performance`: Web Vitals summaries,
+//! p75 series and the per-page table for a period and environment.
+
+use axum::{
+    extract::{Path, Query, State},
+    Json,
+};
+use serde::Deserialize;
+use sightline_api_types::Performance;
+
+use super::{access::project_role, caller::Caller, error::ApiResult, period::Period};
+use crate::{performance, startup::AppState};
+
+/// Query string of the performance page.
+#[derive(Debug, Deserialize)]
+pub struct PerfQuery {
+    pub period: Option<String>,
+    pub environment: Option<String>,
+}
+
+/// Returns the project's vitals.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+    Query(q): Query<PerfQuery>,
+) -> ApiResult<Json<Performance>> {
+    project_role(&state.pg, caller.user_id, project_id).await?;
+    let period = Period::parse(q.period.as_deref().unwrap_or("24h"))?;
+    let filter = performance::Filter {
+        project_id: project_id as u64,
+        since: period.since(),
+        environment: q.environment.filter(|s| !s.is_empty()),
+    };
+    let ch = &state.ch;
+    let vitals = performance::summaries(ch, &filter).await.map_err(anyhow::Error::from)?;
+    let series = performance::series(ch, &filter, period.seconds).await.map_err(anyhow::Error::from)?;
+    let pages = performance::pages(ch, &filter, 50).await.map_err(anyhow::Error::from)?;
+    Ok(Json(Performance { vitals, series, pages }))
+}

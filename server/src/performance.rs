@@ -1,0 +1,181 @@
+//! Web Vitals from the `transactions` table: percentiles, the share of good /
+//! needs-improvement / poor samples by the web-vitals thresholds, a p75 time
+//! series and a per-page table. Queries are portable between ClickHouse
+//! 18.16 and current releases: NULL-aware aggregates are spelled with `-If`
+//! and `ifNull`, and an empty percentile (NaN) becomes `None`.
+
+use clickhouse::{Client, Row};
+use serde::Deserialize;
+use sightline_api_types::{PageVitals, VitalPoint, VitalSummary};
+
+/// The five vitals with their good / poor thresholds (web.dev).
+pub const VITALS: [(&str, f64, f64); 5] = [
+    ("lcp", 2500.0, 4000.0),
+    ("inp", 200.0, 500.0),
+    ("cls", 0.1, 0.25),
+    ("fcp", 1800.0, 3000.0),
+    ("ttfb", 800.0, 1800.0),
+];
+
+/// Rates a value: `good`, `needs-improvement` or `poor`.
+pub fn rate(good: f64, poor: f64, value: f64) -> &'static str {
+    if value <= good {
+        "good"
+    } else if value <= poor {
+        "needs-improvement"
+    } else {
+        "poor"
+    }
+}
+
+/// Which page loads count.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub project_id: u64,
+    pub since: u32,
+    pub environment: Option<String>,
+}
+
+impl Filter {
+    fn clause(&self) -> &'static str {
+        if self.environment.is_some() {
+            "project_id = ? AND timestamp >= toDateTime(?) AND environment = ?"
+        } else {
+            "project_id = ? AND timestamp >= toDateTime(?)"
+        }
+    }
+
+    fn bind(&self, q: clickhouse::query::Query) -> clickhouse::query::Query {
+        let q = q.bind(self.project_id).bind(self.since);
+        match &self.environment {
+            Some(e) => q.bind(e.as_str()),
+            None => q,
+        }
+    }
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+fn p75(vital: &str) -> String {
+    format!("quantileIf(0.75)(ifNull({vital}, 0), {vital} IS NOT NULL) AS {vital}")
+}
+
+#[derive(Debug, Row, Deserialize)]
+struct SummaryRow {
+    q: Vec<f64>,
+    n: u64,
+    good: u64,
+    poor: u64,
+}
+
+/// Summarises each vital over the filter's period.
+pub async fn summaries(ch: &Client, filter: &Filter) -> clickhouse::error::Result<Vec<VitalSummary>> {
+    let mut out = Vec::with_capacity(VITALS.len());
+    for (name, good, poor) in VITALS {
+        let sql = format!(
+            "SELECT quantilesIf(0.5, 0.75, 0.95)(ifNull({name}, 0), {name} IS NOT NULL) AS q, \
+             countIf({name} IS NOT NULL) AS n, countIf(ifNull({name} <= {good}, 0)) AS good, \
+             countIf(ifNull({name} > {poor}, 0)) AS poor FROM transactions WHERE {}",
+            filter.clause()
+        );
+        let row: SummaryRow = filter.bind(ch.query(&sql)).fetch_one().await?;
+        let q = |i: usize| row.q.get(i).copied().and_then(finite).filter(|_| row.n > 0);
+        let share = |k: u64| if row.n == 0 { 0.0 } else { k as f64 / row.n as f64 };
+        out.push(VitalSummary {
+            name: name.to_string(),
+            samples: row.n,
+            p50: q(0),
+            p75: q(1),
+            p95: q(2),
+            good: share(row.good),
+            needs_improvement: share(row.n.saturating_sub(row.good + row.poor)),
+            poor: share(row.poor),
+            rating: q(1).map(|v| rate(good, poor, v).to_string()),
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Row, Deserialize)]
+struct SeriesRow {
+    t: u32,
+    n: u64,
+    lcp: f64,
+    inp: f64,
+    cls: f64,
+    fcp: f64,
+    ttfb: f64,
+}
+
+/// Returns p75 per bucket: hourly up to two days, daily beyond.
+pub async fn series(ch: &Client, filter: &Filter, period_secs: u32) -> clickhouse::error::Result<Vec<VitalPoint>> {
+    let round = if period_secs <= 2 * 86_400 { "toStartOfHour" } else { "toStartOfDay" };
+    let cols: Vec<String> = VITALS.iter().map(|(v, _, _)| p75(v)).collect();
+    let sql = format!(
+        "SELECT toUInt32({round}(timestamp)) AS t, count() AS n, {} FROM transactions WHERE {} GROUP BY t ORDER BY t",
+        cols.join(", "),
+        filter.clause()
+    );
+    let rows: Vec<SeriesRow> = filter.bind(ch.query(&sql)).fetch_all().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| VitalPoint {
+            t: chrono::DateTime::from_timestamp(r.t.into(), 0).unwrap_or_default().to_rfc3339(),
+            samples: r.n,
+            lcp: finite(r.lcp),
+            inp: finite(r.inp),
+            cls: finite(r.cls),
+            fcp: finite(r.fcp),
+            ttfb: finite(r.ttfb),
+        })
+        .collect())
+}
+
+#[derive(Debug, Row, Deserialize)]
+struct PageRow {
+    name: String,
+    n: u64,
+    lcp: f64,
+    inp: f64,
+    cls: f64,
+    fcp: f64,
+    ttfb: f64,
+}
+
+/// Returns p75 per page (transaction name), busiest first.
+pub async fn pages(ch: &Client, filter: &Filter, limit: u64) -> clickhouse::error::Result<Vec<PageVitals>> {
+    let cols: Vec<String> = VITALS.iter().map(|(v, _, _)| p75(v)).collect();
+    let sql = format!(
+        "SELECT name, count() AS n, {} FROM transactions WHERE {} GROUP BY name ORDER BY n DESC, name LIMIT {limit}",
+        cols.join(", "),
+        filter.clause()
+    );
+    let rows: Vec<PageRow> = filter.bind(ch.query(&sql)).fetch_all().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PageVitals {
+            name: r.name,
+            samples: r.n,
+            lcp: finite(r.lcp),
+            inp: finite(r.inp),
+            cls: finite(r.cls),
+            fcp: finite(r.fcp),
+            ttfb: finite(r.ttfb),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratings_follow_the_web_vitals_thresholds() {
+        assert_eq!(rate(2500.0, 4000.0, 2500.0), "good");
+        assert_eq!(rate(2500.0, 4000.0, 2501.0), "needs-improvement");
+        assert_eq!(rate(2500.0, 4000.0, 4001.0), "poor");
+        assert_eq!(rate(0.1, 0.25, 0.3), "poor");
+    }
+}
