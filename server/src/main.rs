@@ -4,6 +4,9 @@
 use clap::Parser;
 use sightline::{cli, config::Config, telemetry};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let args = cli::Cli::parse();

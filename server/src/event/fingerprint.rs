@@ -54,7 +54,11 @@ fn hash(components: &[String]) -> String {
         if i > 0 {
             md5.update(SEPARATOR.as_bytes());
         }
-        md5.update(component.replace(SEPARATOR, " ").as_bytes());
+        if component.contains(SEPARATOR) {
+            md5.update(component.replace(SEPARATOR, " ").as_bytes());
+        } else {
+            md5.update(component.as_bytes());
+        }
     }
     hex::encode(md5.finalize())
 }
@@ -98,7 +102,7 @@ fn frame_component(frame: &Frame) -> Option<String> {
 }
 
 /// Returns the best file-like name of a frame: filename, abs_path or module.
-pub fn frame_file(frame: &Frame) -> Option<&str> {
+pub fn frame_file<'a>(frame: &'a Frame) -> Option<&'a str> {
     frame
         .filename
         .as_deref()
@@ -119,6 +123,11 @@ pub fn strip_location(file: &str) -> &str {
     }
     if let Some(end) = path.find(['?', '#']) {
         path = &path[..end];
+    }
+    // The pattern ends in a digit: skip the regex when the path cannot match.
+    let last = path.chars().next_back();
+    if last.is_none_or(|c| c.is_ascii() && !c.is_ascii_digit()) {
+        return path;
     }
     match TRAILING_POSITION.find(path) {
         Some(m) => &path[..m.start()],

@@ -2,20 +2,27 @@
 //!
 //! Real SDKs disagree on details (timestamps as strings or floats, tags as
 //! objects or pairs, `message` as a string or an object), so payloads are read
-//! leniently into [`model::RawEvent`]: a wrong-typed optional field is dropped,
-//! never fatal; only a payload that is not a JSON object is rejected. The raw
+//! leniently into [`model::RawEvent`], which borrows from the request body: a
+//! wrong-typed optional field is dropped, never fatal; only a payload that is
+//! not a JSON object (or nests deeper than serde_json allows) is rejected. The raw
 //! event is then normalised into an [`EventRow`] (errors, with a grouping
 //! fingerprint from [`fingerprint`]) or a [`TransactionRow`] (page loads with web
 //! vitals). Browser and OS come from the event's contexts or, failing that, from
 //! its User-Agent ([`useragent`]). Everything here is pure: no I/O, no clock
 //! except the `received_at` the caller passes in.
 
+mod blobs;
 pub mod fingerprint;
+mod interfaces;
+pub(crate) mod lenient;
 mod limits;
+mod pairs;
 pub mod model;
 mod normalize;
+mod rawjson;
 mod transaction;
 pub mod useragent;
+mod useragent_cache;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

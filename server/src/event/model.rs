@@ -3,350 +3,232 @@
 //! SDKs in the wild send polymorphic fields (`message` as a string or an object,
 //! `exception` as `{values: […]}` or a bare array, tags as an object or a list
 //! of pairs, timestamps as RFC 3339 or float seconds). Deriving strict serde
-//! structs would reject whole events over one odd field, so the payload is
-//! parsed into a `serde_json::Value` (serde_json's recursion limit stays on, so
-//! deep nesting is an error rather than a stack overflow) and each field is
-//! pulled out by hand; anything of the wrong type is treated as absent.
+//! structs would reject whole events over one odd field, so every field is
+//! read with the lenient types of [`super::lenient`]: anything of the wrong
+//! type is treated as absent, and a repeated key counts once (the last), as in
+//! a `serde_json::Value`. Strings borrow from the payload; blobs stored as
+//! JSON (contexts, extra, breadcrumbs, mechanisms, the request) are kept as
+//! raw JSON slices instead of being built into trees and serialised again.
+//! Nesting deeper than serde_json's recursion limit is an error, anywhere in
+//! the payload (see [`super::lenient::too_deep`]).
 
-use serde_json::{Map, Value};
+use serde::de::IgnoredAny;
+use serde_json::{value::RawValue, Value};
 use uuid::Uuid;
 
+use super::interfaces::{ExceptionItem, Message, Sdk};
+use super::lenient::{lenient_object, too_deep, Entries, List, RawObject, Scalar, Text, Values};
+use super::pairs::Pairs;
 use super::PayloadError;
 
 /// An event or transaction payload, with every field optional.
 #[derive(Debug, Clone, Default)]
-pub struct RawEvent {
+pub struct RawEvent<'a> {
     pub event_id: Option<Uuid>,
     /// Seconds since the Unix epoch (end time, for transactions).
     pub timestamp: Option<f64>,
     pub start_timestamp: Option<f64>,
-    pub level: Option<String>,
-    pub platform: Option<String>,
+    pub level: Option<Text<'a>>,
+    pub platform: Option<Text<'a>>,
     /// `logentry`/`message`, formatted when the SDK sent a template and params.
-    pub message: Option<String>,
+    pub message: Option<Text<'a>>,
     /// Chained exceptions, cause first and the main exception last.
-    pub exceptions: Vec<Exception>,
-    pub breadcrumbs: Vec<Value>,
-    pub tags: Vec<(String, String)>,
-    pub user: User,
-    pub request: Request,
-    pub contexts: Map<String, Value>,
-    pub extra: Option<Value>,
-    pub release: Option<String>,
-    pub environment: Option<String>,
-    pub transaction: Option<String>,
-    pub culprit: Option<String>,
-    pub sdk_name: Option<String>,
-    pub sdk_version: Option<String>,
+    pub exceptions: Vec<Exception<'a>>,
+    /// Breadcrumb objects, verbatim.
+    pub breadcrumbs: Vec<&'a RawValue>,
+    pub tags: Vec<(Text<'a>, Text<'a>)>,
+    pub user: User<'a>,
+    pub request: Request<'a>,
+    pub contexts: Contexts<'a>,
+    /// The `extra` object, verbatim.
+    pub extra: Option<&'a RawValue>,
+    pub release: Option<Text<'a>>,
+    pub environment: Option<Text<'a>>,
+    pub transaction: Option<Text<'a>>,
+    pub culprit: Option<Text<'a>>,
+    pub sdk_name: Option<Text<'a>>,
+    pub sdk_version: Option<Text<'a>>,
     /// The SDK's grouping override; `None` when absent or empty.
-    pub fingerprint: Option<Vec<String>>,
-    pub measurements: Map<String, Value>,
+    pub fingerprint: Option<Vec<Text<'a>>>,
+    pub measurements: Measurements,
 }
 
 /// One exception of the (possibly chained) `exception.values`.
 #[derive(Debug, Clone, Default)]
-pub struct Exception {
-    pub ty: Option<String>,
-    pub value: Option<String>,
-    pub module: Option<String>,
-    pub mechanism: Option<Value>,
+pub struct Exception<'a> {
+    pub ty: Option<Text<'a>>,
+    pub value: Option<Text<'a>>,
+    pub module: Option<Text<'a>>,
+    /// The `mechanism` object, verbatim.
+    pub mechanism: Option<&'a RawValue>,
     /// Stack frames, outermost first and innermost (where it was thrown) last.
-    pub frames: Vec<Frame>,
+    pub frames: Vec<Frame<'a>>,
 }
 
 /// One stack frame.
 #[derive(Debug, Clone, Default)]
-pub struct Frame {
-    pub filename: Option<String>,
-    pub abs_path: Option<String>,
-    pub function: Option<String>,
-    pub module: Option<String>,
+pub struct Frame<'a> {
+    pub filename: Option<Text<'a>>,
+    pub abs_path: Option<Text<'a>>,
+    pub function: Option<Text<'a>>,
+    pub module: Option<Text<'a>>,
     pub lineno: Option<u64>,
     pub colno: Option<u64>,
     pub in_app: Option<bool>,
-    pub context_line: Option<String>,
-    pub pre_context: Vec<String>,
-    pub post_context: Vec<String>,
+    pub context_line: Option<Text<'a>>,
+    pub pre_context: Vec<Text<'a>>,
+    pub post_context: Vec<Text<'a>>,
 }
 
 /// The `user` interface.
 #[derive(Debug, Clone, Default)]
-pub struct User {
-    pub id: Option<String>,
-    pub email: Option<String>,
-    pub ip_address: Option<String>,
-    pub username: Option<String>,
+pub struct User<'a> {
+    pub id: Option<Text<'a>>,
+    pub email: Option<Text<'a>>,
+    pub ip_address: Option<Text<'a>>,
+    pub username: Option<Text<'a>>,
 }
 
-/// The `request` interface: what Sightline reads, plus the raw object.
+/// The `request` interface: what Sightline reads, plus the raw entries.
 #[derive(Debug, Clone, Default)]
-pub struct Request {
-    pub url: Option<String>,
-    pub headers: Vec<(String, String)>,
-    pub raw: Option<Value>,
+pub struct Request<'a> {
+    pub url: Option<Text<'a>>,
+    pub headers: Vec<(Text<'a>, Text<'a>)>,
+    /// The object's entries in payload order, values verbatim; `None` if not an object.
+    pub raw: Option<Vec<(Text<'a>, &'a RawValue)>>,
 }
 
-impl RawEvent {
-    /// Parses a payload, rejecting only non-JSON and non-object payloads.
-    pub fn parse(payload: &[u8]) -> Result<Self, PayloadError> {
-        let value: Value = serde_json::from_slice(payload)
-            .map_err(|e| PayloadError::InvalidJson(e.to_string()))?;
-        match value {
-            Value::Object(map) => Ok(Self::from_map(map)),
-            _ => Err(PayloadError::NotAnObject),
-        }
-    }
+/// The `contexts` object: verbatim, plus the few contexts Sightline reads.
+#[derive(Debug, Clone, Default)]
+pub struct Contexts<'a> {
+    /// The object, verbatim; `None` when absent or not an object.
+    pub raw: Option<&'a RawValue>,
+    /// `{name, version}` of `contexts.browser`.
+    pub browser: Option<NamedContext<'a>>,
+    /// `{name, version}` of `contexts.os`.
+    pub os: Option<NamedContext<'a>>,
+    /// `contexts.trace.op` (transactions).
+    pub trace_op: Option<Text<'a>>,
+}
 
-    /// Extracts the fields Sightline uses from a JSON object.
-    pub fn from_map(mut map: Map<String, Value>) -> Self {
-        let mut take = |key: &str| map.remove(key).unwrap_or(Value::Null);
-        let message = message_text(&take("logentry")).or_else(|| message_text(&take("message")));
-        let sdk = take("sdk");
-        RawEvent {
-            event_id: string(&take("event_id")).and_then(|s| Uuid::try_parse(&s).ok()),
-            timestamp: timestamp(&take("timestamp")),
-            start_timestamp: timestamp(&take("start_timestamp")),
-            level: string(&take("level")),
-            platform: string(&take("platform")),
-            message,
-            exceptions: values(take("exception"))
-                .iter()
-                .filter_map(exception)
-                .collect(),
-            breadcrumbs: values(take("breadcrumbs"))
-                .into_iter()
-                .filter(Value::is_object)
-                .collect(),
-            tags: pairs(&take("tags")),
-            user: user(&take("user")),
-            request: request(take("request")),
-            contexts: object(take("contexts")),
-            extra: Some(take("extra")).filter(Value::is_object),
-            release: scalar(&take("release")),
-            environment: string(&take("environment")),
-            transaction: string(&take("transaction")),
-            culprit: string(&take("culprit")),
-            sdk_name: string(&sdk["name"]),
-            sdk_version: scalar(&sdk["version"]),
-            fingerprint: fingerprint(&take("fingerprint")),
-            measurements: object(take("measurements")),
+/// A context with a non-empty `name` and a (possibly empty) `version`.
+#[derive(Debug, Clone, Default)]
+pub struct NamedContext<'a> {
+    pub name: Text<'a>,
+    pub version: Text<'a>,
+}
+
+/// The web vitals among `measurements` (`{value}` objects or bare numbers).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Measurements {
+    pub lcp: Option<f64>,
+    pub fcp: Option<f64>,
+    pub cls: Option<f64>,
+    pub inp: Option<f64>,
+    pub ttfb: Option<f64>,
+}
+
+impl<'a> RawEvent<'a> {
+    /// Parses a payload, rejecting only non-JSON and non-object payloads.
+    pub fn parse(payload: &'a [u8]) -> Result<Self, PayloadError> {
+        if too_deep(payload) {
+            // Let serde_json word the error exactly as it always has.
+            let err = serde_json::from_slice::<Value>(payload).err();
+            let err = err.map_or_else(|| "recursion limit exceeded".to_owned(), |e| e.to_string());
+            return Err(PayloadError::InvalidJson(err));
         }
+        let parsed: Top<'a> = serde_json::from_slice(payload).map_err(|e| PayloadError::InvalidJson(e.to_string()))?;
+        parsed.0.ok_or(PayloadError::NotAnObject)
     }
 
     /// Returns the exception the event is about: the last one, per Sentry's convention.
-    pub fn main_exception(&self) -> Option<&Exception> {
+    pub fn main_exception(&self) -> Option<&Exception<'a>> {
         self.exceptions.last()
     }
 
     /// Returns the value of the first tag named `key`.
     pub fn tag(&self, key: &str) -> Option<&str> {
-        self.tags
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref())
     }
 }
 
-/// Returns a non-empty string field.
-pub fn string(v: &Value) -> Option<String> {
-    v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
+/// The payload: `None` when it is valid JSON but not an object.
+#[derive(Default)]
+struct Top<'a>(Option<RawEvent<'a>>);
+
+/// Fields read straight off the top-level object, before assembly.
+#[derive(Default)]
+struct Fields<'a> {
+    event: RawEvent<'a>,
+    logentry: Option<Text<'a>>,
+    message: Option<Text<'a>>,
 }
 
-/// Returns a string, number or boolean as text (releases and ids are often numbers).
-pub fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// Reads a timestamp given as RFC 3339 text or as (float) seconds since the epoch.
-pub fn timestamp(v: &Value) -> Option<f64> {
-    let secs = match v {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
-            Ok(t) => t.timestamp() as f64 + f64::from(t.timestamp_subsec_micros()) / 1e6,
-            // Some SDKs send naive UTC times without an offset.
-            Err(_) => match chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
-                Ok(t) => t.and_utc().timestamp_micros() as f64 / 1e6,
-                Err(_) => s.parse::<f64>().ok()?,
-            },
-        },
-        _ => return None,
-    };
-    secs.is_finite().then_some(secs)
-}
-
-fn object(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
-}
-
-/// Unwraps the `{values: […]}` container that SDKs may or may not send.
-fn values(v: Value) -> Vec<Value> {
-    match v {
-        Value::Array(items) => items,
-        Value::Object(mut map) => match map.remove("values") {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
-}
-
-/// Reads a message given as a string or as `{formatted | message, params}`.
-fn message_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Object(map) => {
-            if let Some(formatted) = map.get("formatted").and_then(string_ref) {
-                return Some(formatted.to_owned());
-            }
-            let template = map.get("message").and_then(string_ref)?;
-            let params = map.get("params").and_then(Value::as_array);
-            Some(match params {
-                Some(params) if !params.is_empty() => format_percent(template, params),
-                _ => template.to_owned(),
-            })
+lenient_object!('de, Fields<'de>, |out, key, map| {
+    let ev = &mut out.event;
+    match key {
+        "event_id" => {
+            ev.event_id = map.next_value::<Scalar>()?.string().and_then(|s| Uuid::try_parse(&s).ok())
         }
-        _ => None,
-    }
-}
-
-fn string_ref(v: &Value) -> Option<&str> {
-    v.as_str().filter(|s| !s.is_empty())
-}
-
-/// Substitutes `%s`-style placeholders in order, as Python's logging does.
-fn format_percent(template: &str, params: &[Value]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut params = params.iter();
-    let mut chars = template.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, chars.peek()) {
-            ('%', Some('%')) => {
-                chars.next();
-                out.push('%');
-            }
-            ('%', Some('s' | 'd' | 'r' | 'i' | 'f')) => {
-                let spec = chars.next().unwrap_or('s');
-                match params.next() {
-                    Some(p) => out.push_str(&scalar(p).unwrap_or_else(|| p.to_string())),
-                    None => {
-                        out.push('%');
-                        out.push(spec);
-                    }
-                }
-            }
-            _ => out.push(c),
+        "timestamp" => ev.timestamp = map.next_value::<Scalar>()?.timestamp(),
+        "start_timestamp" => ev.start_timestamp = map.next_value::<Scalar>()?.timestamp(),
+        "level" => ev.level = map.next_value::<Scalar>()?.string(),
+        "platform" => ev.platform = map.next_value::<Scalar>()?.string(),
+        "logentry" => out.logentry = map.next_value::<Message>()?.0,
+        "message" => out.message = map.next_value::<Message>()?.0,
+        "exception" => {
+            let Values(all) = map.next_value::<Values<ExceptionItem>>()?;
+            ev.exceptions = all.into_iter().filter_map(|e| e.0).collect();
+        }
+        "breadcrumbs" => {
+            let Values(all) = map.next_value::<Values<RawObject>>()?;
+            ev.breadcrumbs = all.into_iter().filter_map(|b| b.0).collect();
+        }
+        "tags" => ev.tags = map.next_value::<Pairs>()?.0,
+        "user" => ev.user = map.next_value()?,
+        "request" => ev.request = Request::from_entries(map.next_value::<Entries>()?.0),
+        "contexts" => ev.contexts = Contexts::from_raw(map.next_value::<RawObject>()?.0),
+        "extra" => ev.extra = map.next_value::<RawObject>()?.0,
+        "release" => ev.release = map.next_value::<Scalar>()?.scalar(),
+        "environment" => ev.environment = map.next_value::<Scalar>()?.string(),
+        "transaction" => ev.transaction = map.next_value::<Scalar>()?.string(),
+        "culprit" => ev.culprit = map.next_value::<Scalar>()?.string(),
+        "sdk" => {
+            let sdk = map.next_value::<Sdk>()?;
+            (ev.sdk_name, ev.sdk_version) = (sdk.name, sdk.version);
+        }
+        "fingerprint" => {
+            let parts: Option<Vec<Text>> = map
+                .next_value::<List<Scalar>>()?
+                .0
+                .map(|all| all.into_iter().filter_map(Scalar::scalar).collect());
+            ev.fingerprint = parts.filter(|p| !p.is_empty());
+        }
+        "measurements" => ev.measurements = map.next_value()?,
+        _ => {
+            map.next_value::<IgnoredAny>()?;
         }
     }
-    out
-}
+});
 
-fn exception(v: &Value) -> Option<Exception> {
-    let map = v.as_object()?;
-    let frames = map
-        .get("stacktrace")
-        .and_then(|st| st.get("frames"))
-        .and_then(Value::as_array)
-        .map(|frames| frames.iter().filter_map(frame).collect())
-        .unwrap_or_default();
-    let exc = Exception {
-        ty: map.get("type").and_then(string),
-        value: map.get("value").and_then(scalar),
-        module: map.get("module").and_then(string),
-        mechanism: map.get("mechanism").filter(|m| m.is_object()).cloned(),
-        frames,
-    };
-    (exc.ty.is_some() || exc.value.is_some() || !exc.frames.is_empty()).then_some(exc)
-}
-
-fn frame(v: &Value) -> Option<Frame> {
-    let map = v.as_object()?;
-    let lines = |key: &str| -> Vec<String> {
-        map.get(key)
-            .and_then(Value::as_array)
-            .map(|lines| {
-                lines
-                    .iter()
-                    .filter_map(|l| l.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let number = |key: &str| match map.get(key) {
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) => s.parse().ok(),
-        _ => None,
-    };
-    Some(Frame {
-        filename: map.get("filename").and_then(string),
-        abs_path: map.get("abs_path").and_then(string),
-        function: map.get("function").and_then(string),
-        module: map.get("module").and_then(string),
-        lineno: number("lineno"),
-        colno: number("colno"),
-        in_app: map.get("in_app").and_then(Value::as_bool),
-        context_line: map
-            .get("context_line")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        pre_context: lines("pre_context"),
-        post_context: lines("post_context"),
-    })
-}
-
-/// Reads tags or headers given as an object or as an array of `[key, value]` pairs.
-fn pairs(v: &Value) -> Vec<(String, String)> {
-    let stringify = |v: &Value| match v {
-        Value::Null => None,
-        Value::String(s) => Some(s.clone()),
-        other => Some(scalar(other).unwrap_or_else(|| other.to_string())),
-    };
-    match v {
-        Value::Object(map) => map
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), stringify(v)?)))
-            .collect(),
-        Value::Array(items) => items
-            .iter()
-            .filter_map(|pair| match pair.as_array()?.as_slice() {
-                [Value::String(k), v] => Some((k.clone(), stringify(v)?)),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
+impl<'de> serde::Deserialize<'de> for Top<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Top<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Top<'de>, A::Error> {
+                use serde::Deserialize;
+                let mut fields = Fields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                fields.event.message = fields.logentry.or(fields.message);
+                Ok(Top(Some(fields.event)))
+            }
+            super::lenient::skip_non_objects!('de, Top<'de>);
+        }
+        d.deserialize_any(V)
     }
-}
-
-fn user(v: &Value) -> User {
-    User {
-        id: scalar(&v["id"]),
-        email: string(&v["email"]),
-        ip_address: string(&v["ip_address"]),
-        username: scalar(&v["username"]),
-    }
-}
-
-fn request(v: Value) -> Request {
-    if !v.is_object() {
-        return Request::default();
-    }
-    Request {
-        url: string(&v["url"]),
-        headers: pairs(&v["headers"]),
-        raw: Some(v),
-    }
-}
-
-fn fingerprint(v: &Value) -> Option<Vec<String>> {
-    let parts: Vec<String> = v.as_array()?.iter().filter_map(scalar).collect();
-    (!parts.is_empty()).then_some(parts)
 }
 
 #[cfg(test)]
@@ -354,8 +236,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn raw(v: Value) -> RawEvent {
-        RawEvent::parse(v.to_string().as_bytes()).unwrap()
+    fn raw(v: Value) -> RawEvent<'static> {
+        // A parsed event borrows its payload; let the test's payload live forever.
+        let payload: &'static str = Box::leak(v.to_string().into_boxed_str());
+        RawEvent::parse(payload.as_bytes()).unwrap()
     }
 
     #[test]

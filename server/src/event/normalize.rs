@@ -8,28 +8,18 @@
 //! timestamps) fall back to the ingest context when the SDK omits them.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use super::blobs::{breadcrumbs_json, contexts_json, frames_json};
 use super::fingerprint::{self, frame_file, strip_location};
-use super::limits::{self, truncate, truncate_with_ellipsis, Shape, MAX_NAME, MAX_VALUE};
-use super::model::{Exception, Frame, RawEvent, Request};
+use super::limits::{self, truncate, truncate_with_ellipsis, MAX_NAME, MAX_VALUE};
+use super::model::{Frame, RawEvent};
 use super::{useragent, EventRow, IngestContext, PayloadError};
 
 /// Events dated further in the future than this are dated when received (as Relay).
 const MAX_SECS_IN_FUTURE: i64 = 60;
 /// Events dated further in the past than this are dated when received (as Relay).
 const MAX_SECS_IN_PAST: i64 = 30 * 24 * 3600;
-/// Request headers whose values are secrets and never stored.
-const SENSITIVE_HEADERS: [&str; 6] = [
-    "authorization",
-    "cookie",
-    "set-cookie",
-    "proxy-authorization",
-    "x-api-key",
-    "x-sentry-auth",
-];
-const FILTERED: &str = "[Filtered]";
 
 /// Normalises an error event payload into the row stored in ClickHouse.
 pub fn normalize_event(payload: &[u8], ctx: &IngestContext) -> Result<EventRow, PayloadError> {
@@ -58,7 +48,7 @@ pub fn normalize_event(payload: &[u8], ctx: &IngestContext) -> Result<EventRow, 
         message: value(event.message.as_deref()),
         title: title(&event),
         culprit: culprit(&event, &url),
-        frames: main.map_or_else(|| "[]".to_owned(), |e| frames_json(&e.frames).to_string()),
+        frames: main.map_or_else(|| "[]".to_owned(), |e| frames_json(&e.frames)),
         release: name(event.release.as_deref()),
         environment: name(event.environment.as_deref()),
         url,
@@ -72,8 +62,8 @@ pub fn normalize_event(payload: &[u8], ctx: &IngestContext) -> Result<EventRow, 
         user_ip: user_ip(&event, ctx),
         tags_key,
         tags_value,
-        breadcrumbs: breadcrumbs_json(&event.breadcrumbs),
-        contexts: contexts_json(&event),
+        breadcrumbs: breadcrumbs_json(&event.breadcrumbs)?,
+        contexts: contexts_json(&event)?,
         sdk_name: name(event.sdk_name.as_deref()),
         sdk_version: name(event.sdk_version.as_deref()),
     })
@@ -203,9 +193,10 @@ fn culprit(event: &RawEvent, url: &str) -> String {
         .main_exception()
         .and_then(|e| e.frames.iter().rev().find(|f| f.in_app == Some(true)))
         .and_then(frame_label);
-    in_app
-        .or_else(|| event.transaction.clone())
-        .map_or_else(|| name(Some(url)), |c| name(Some(&c)))
+    match in_app {
+        Some(label) => name(Some(&label)),
+        None => name(Some(event.transaction.as_deref().unwrap_or(url))),
+    }
 }
 
 /// Renders a frame as `function (file)`, or whichever of the two it has.
@@ -219,128 +210,6 @@ fn frame_label(frame: &Frame) -> Option<String> {
         (None, Some(file)) => Some(file.to_owned()),
         (None, None) => None,
     }
-}
-
-/// Renders frames as a JSON array, innermost last, dropping the middle of
-/// overly deep stacks (recursion) while keeping both ends.
-fn frames_json(frames: &[Frame]) -> Value {
-    const KEEP_OUTER: usize = 50;
-    let frames: Vec<&Frame> = if frames.len() > limits::MAX_FRAMES {
-        let inner = limits::MAX_FRAMES - KEEP_OUTER;
-        frames[..KEEP_OUTER]
-            .iter()
-            .chain(&frames[frames.len() - inner..])
-            .collect()
-    } else {
-        frames.iter().collect()
-    };
-    Value::Array(frames.into_iter().map(frame_json).collect())
-}
-
-fn frame_json(frame: &Frame) -> Value {
-    let mut map = Map::new();
-    let line = |s: &String| Value::from(truncate(s, 1024));
-    let context = |lines: &[String]| {
-        let skip = lines.len().saturating_sub(limits::MAX_CONTEXT_LINES);
-        Value::Array(lines[skip..].iter().map(line).collect())
-    };
-    for (key, v) in [
-        ("filename", &frame.filename),
-        ("abs_path", &frame.abs_path),
-        ("function", &frame.function),
-        ("module", &frame.module),
-    ] {
-        if let Some(v) = v {
-            map.insert(key.to_owned(), Value::from(truncate(v, MAX_VALUE)));
-        }
-    }
-    if let Some(n) = frame.lineno {
-        map.insert("lineno".to_owned(), n.into());
-    }
-    if let Some(n) = frame.colno {
-        map.insert("colno".to_owned(), n.into());
-    }
-    map.insert("in_app".to_owned(), frame.in_app.unwrap_or(false).into());
-    if let Some(l) = &frame.context_line {
-        map.insert("context_line".to_owned(), line(l));
-    }
-    if !frame.pre_context.is_empty() {
-        map.insert("pre_context".to_owned(), context(&frame.pre_context));
-    }
-    if !frame.post_context.is_empty() {
-        let post = &frame.post_context[..frame.post_context.len().min(limits::MAX_CONTEXT_LINES)];
-        map.insert(
-            "post_context".to_owned(),
-            Value::Array(post.iter().map(line).collect()),
-        );
-    }
-    Value::Object(map)
-}
-
-fn exception_json(exc: &Exception) -> Value {
-    json!({
-        "type": exc.ty,
-        "value": exc.value.as_deref().map(|v| truncate(v, MAX_VALUE)),
-        "module": exc.module,
-        "mechanism": exc.mechanism,
-        "frames": frames_json(&exc.frames),
-    })
-}
-
-fn breadcrumbs_json(breadcrumbs: &[Value]) -> String {
-    let newest = &breadcrumbs[breadcrumbs.len().saturating_sub(limits::MAX_BREADCRUMBS)..];
-    let shape = Shape {
-        max_string: 2048,
-        max_items: 50,
-        max_depth: 5,
-    };
-    let crumbs = Value::Array(newest.iter().map(|b| limits::shrink(b, shape)).collect());
-    limits::shrink_to_fit(&crumbs, limits::MAX_BREADCRUMBS_JSON, "[]")
-}
-
-fn contexts_json(event: &RawEvent) -> String {
-    let user = &event.user;
-    let blob = json!({
-        "contexts": event.contexts,
-        "extra": event.extra.clone().unwrap_or_else(|| json!({})),
-        "request": scrub_request(&event.request),
-        "user": {"id": user.id, "email": user.email, "username": user.username},
-        "exceptions": event.exceptions.iter().map(exception_json).collect::<Vec<_>>(),
-    });
-    limits::shrink_to_fit(&blob, limits::MAX_CONTEXTS_JSON, "{}")
-}
-
-/// Copies the request interface with secret headers and cookies replaced,
-/// as Sentry's default server-side scrubbing does.
-fn scrub_request(request: &Request) -> Value {
-    let Some(Value::Object(raw)) = &request.raw else {
-        return json!({});
-    };
-    let mut raw = raw.clone();
-    let sensitive = |k: &str| SENSITIVE_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(k));
-    match raw.get_mut("headers") {
-        Some(Value::Object(headers)) => {
-            for (k, v) in headers.iter_mut() {
-                if sensitive(k) {
-                    *v = FILTERED.into();
-                }
-            }
-        }
-        Some(Value::Array(pairs)) => {
-            for pair in pairs.iter_mut() {
-                if let Some([Value::String(k), v]) = pair.as_array_mut().map(Vec::as_mut_slice) {
-                    if sensitive(k) {
-                        *v = FILTERED.into();
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-    if raw.contains_key("cookies") {
-        raw.insert("cookies".to_owned(), FILTERED.into());
-    }
-    Value::Object(raw)
 }
 
 #[cfg(test)]

@@ -6,9 +6,7 @@
 //! says what kind of transaction it is. Spans are not stored: the performance
 //! page needs names, durations and vitals, not waterfalls.
 
-use serde_json::{Map, Value};
-
-use super::model::{string, RawEvent};
+use super::model::{Measurements, RawEvent};
 use super::normalize::{event_id, event_url, name, tags, timestamp};
 use super::{useragent, IngestContext, PayloadError, TransactionRow};
 
@@ -21,31 +19,27 @@ pub fn normalize_transaction(
     let client = useragent::resolve(&event, ctx.client_user_agent.as_deref());
     let url = event_url(&event);
     let (tags_key, tags_value) = tags(&event);
-    let op = event
-        .contexts
-        .get("trace")
-        .and_then(|t| t.get("op"))
-        .and_then(string);
+    let op = event.contexts.trace_op.as_deref();
     let transaction_name = match event.transaction.as_deref() {
         Some(n) => name(Some(n)),
         None if !url.is_empty() => name(Some(super::fingerprint::strip_location(&url))),
         None => "<unlabeled transaction>".to_owned(),
     };
-    let measure = |key: &str| measurement(&event.measurements, key);
+    let Measurements { lcp, fcp, cls, inp, ttfb } = event.measurements;
     Ok(TransactionRow {
         project_id: ctx.project_id,
         event_id: event_id(&event, ctx),
         timestamp: timestamp(event.timestamp, ctx.received_at),
         received_at: timestamp(None, ctx.received_at),
         name: transaction_name,
-        op: name(op.as_deref()),
+        op: name(op),
         url,
         duration_ms: duration_ms(event.start_timestamp, event.timestamp),
-        lcp: measure("lcp"),
-        fcp: measure("fcp"),
-        cls: measure("cls"),
-        inp: measure("inp"),
-        ttfb: measure("ttfb"),
+        lcp,
+        fcp,
+        cls,
+        inp,
+        ttfb,
         browser: client.browser,
         browser_version: client.browser_version,
         os: client.os,
@@ -74,16 +68,6 @@ fn duration_ms(start: Option<f64>, end: Option<f64>) -> f64 {
         }
         _ => 0.0,
     }
-}
-
-/// Reads `measurements.<key>.value` (or a bare number), ignoring non-finite values.
-fn measurement(measurements: &Map<String, Value>, key: &str) -> Option<f64> {
-    let m = measurements.get(key)?;
-    let v = match m {
-        Value::Object(obj) => obj.get("value")?.as_f64()?,
-        other => other.as_f64()?,
-    };
-    v.is_finite().then_some(v)
 }
 
 #[cfg(test)]

@@ -4,12 +4,12 @@
 //! usually does not, so, like Relay, we fall back to parsing a User-Agent: the
 //! one recorded in the event's `request.headers` (the page's browser), else the
 //! one of the HTTP request that delivered the event (the same browser, for
-//! browser SDKs). Parsing uses `woothee`, a small table-driven parser.
-
-use serde_json::{Map, Value};
+//! browser SDKs). Parsing uses `woothee`, a small table-driven parser, behind
+//! a cache: most events of a site come from a handful of browsers.
 
 use super::limits::{truncate, MAX_NAME};
-use super::model::RawEvent;
+use super::model::{NamedContext, RawEvent};
+use super::useragent_cache;
 
 /// Browser and OS names and versions; empty strings when unknown.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,34 +22,27 @@ pub struct Client {
 
 /// Resolves the client of an event from its contexts, else from a User-Agent.
 pub fn resolve(event: &RawEvent, client_user_agent: Option<&str>) -> Client {
-    let browser = named_context(&event.contexts, "browser");
-    let os = named_context(&event.contexts, "os");
+    let browser = event.contexts.browser.as_ref().map(bounded);
+    let os = event.contexts.os.as_ref().map(bounded);
     let mut client = Client::default();
-    if let Some((name, version)) = &browser {
-        client.browser = name.clone();
-        client.browser_version = version.clone();
-    }
-    if let Some((name, version)) = &os {
-        client.os = name.clone();
-        client.os_version = version.clone();
-    }
     if browser.is_none() || os.is_none() {
         let header_ua = event
             .request
             .headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
-            .map(|(_, v)| v.as_str());
-        if let Some(parsed) = header_ua.or(client_user_agent).map(parse_user_agent) {
-            if browser.is_none() {
-                client.browser = parsed.browser;
-                client.browser_version = parsed.browser_version;
-            }
-            if os.is_none() {
-                client.os = parsed.os;
-                client.os_version = parsed.os_version;
-            }
+            .map(|(_, v)| v.as_ref());
+        if let Some(ua) = header_ua.or(client_user_agent) {
+            client = useragent_cache::parse(ua);
         }
+    }
+    if let Some((name, version)) = browser {
+        client.browser = name;
+        client.browser_version = version;
+    }
+    if let Some((name, version)) = os {
+        client.os = name;
+        client.os_version = version;
     }
     client
 }
@@ -81,19 +74,12 @@ pub fn parse_user_agent(ua: &str) -> Client {
     }
 }
 
-/// Reads `{name, version}` from a context such as `contexts.browser`.
-fn named_context(contexts: &Map<String, Value>, key: &str) -> Option<(String, String)> {
-    let ctx = contexts.get(key)?.as_object()?;
-    let name = ctx.get("name")?.as_str().filter(|s| !s.is_empty())?;
-    let version = match ctx.get("version") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    };
-    Some((
-        truncate(name, MAX_NAME).to_owned(),
-        truncate(&version, MAX_NAME).to_owned(),
-    ))
+/// Bounds the name and version of a context such as `contexts.browser`.
+fn bounded(ctx: &NamedContext) -> (String, String) {
+    (
+        truncate(&ctx.name, MAX_NAME).to_owned(),
+        truncate(&ctx.version, MAX_NAME).to_owned(),
+    )
 }
 
 #[cfg(test)]

@@ -8,9 +8,12 @@
 //! Payloads are zero-copy slices of the request body; nothing here looks inside
 //! them.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
-use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde::de::{Deserialize, IgnoredAny};
+
+use crate::event::lenient::{lenient_object, too_deep, Scalar};
 
 /// A split envelope: its header and its items, in order.
 #[derive(Debug, Clone)]
@@ -20,17 +23,14 @@ pub struct Envelope {
 }
 
 /// The fields of the envelope header Sightline reads; unknown fields are ignored.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+/// Wrong-typed fields read as `None`; a repeated field counts once (the last).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnvelopeHeader {
     /// Id of the event or transaction the envelope carries, if any.
-    #[serde(deserialize_with = "lenient_string")]
     pub event_id: Option<String>,
     /// DSN the SDK was configured with; one of the ways to authenticate.
-    #[serde(deserialize_with = "lenient_string")]
     pub dsn: Option<String>,
     /// RFC 3339 time the SDK sent the envelope.
-    #[serde(deserialize_with = "lenient_string")]
     pub sent_at: Option<String>,
 }
 
@@ -111,14 +111,45 @@ pub fn parse(body: Bytes) -> Result<Envelope, EnvelopeError> {
 }
 
 fn parse_header(line: &[u8]) -> Result<EnvelopeHeader, EnvelopeError> {
-    let value: Value = serde_json::from_slice(line).map_err(EnvelopeError::InvalidHeader)?;
+    let parsed: HeaderLine = parse_line(line).map_err(EnvelopeError::InvalidHeader)?;
     // Serde would happily read a struct from a JSON array; the spec says object.
-    if !value.is_object() {
-        let err = <serde_json::Error as serde::de::Error>::custom("not a json object");
-        return Err(EnvelopeError::InvalidHeader(err));
+    if !parsed.is_object {
+        return Err(EnvelopeError::InvalidHeader(serde::de::Error::custom("not a json object")));
     }
-    serde_json::from_value(value).map_err(EnvelopeError::InvalidHeader)
+    Ok(parsed.header)
 }
+
+/// Parses one header line, keeping serde_json's recursion limit for skipped fields.
+fn parse_line<'a, T: Deserialize<'a>>(line: &'a [u8]) -> Result<T, serde_json::Error> {
+    if too_deep(line) {
+        // Let serde_json word the error exactly as it always has.
+        let err = serde_json::from_slice::<serde_json::Value>(line).err();
+        return Err(err.unwrap_or_else(|| serde::de::Error::custom("recursion limit exceeded")));
+    }
+    serde_json::from_slice(line)
+}
+
+/// An envelope header line as read; `is_object` is false for other JSON.
+#[derive(Default)]
+struct HeaderLine {
+    is_object: bool,
+    header: EnvelopeHeader,
+}
+
+lenient_object!('de, HeaderLine, init = HeaderLine { is_object: true, ..HeaderLine::default() }, |out, key, map| {
+    let header = &mut out.header;
+    let field = match key {
+        "event_id" => &mut header.event_id,
+        "dsn" => &mut header.dsn,
+        "sent_at" => &mut header.sent_at,
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+            continue;
+        }
+    };
+    // Keeps strings, turns every other JSON value into `None` instead of failing.
+    *field = map.next_value::<Scalar>()?.text().map(Cow::into_owned);
+});
 
 struct ItemHeader {
     ty: String,
@@ -127,30 +158,50 @@ struct ItemHeader {
     filename: Option<String>,
 }
 
+/// An item header line as read; `is_object` is false for other JSON.
+#[derive(Default)]
+struct ItemLine<'a> {
+    is_object: bool,
+    ty: Scalar<'a>,
+    length: Scalar<'a>,
+    content_type: Option<String>,
+    filename: Option<String>,
+}
+
+lenient_object!('de, ItemLine<'de>, init = ItemLine { is_object: true, ..ItemLine::default() }, |item, key, map| {
+    match key {
+        "type" => item.ty = map.next_value()?,
+        "length" => item.length = map.next_value()?,
+        "content_type" => item.content_type = map.next_value::<Scalar>()?.text().map(Cow::into_owned),
+        "filename" => item.filename = map.next_value::<Scalar>()?.text().map(Cow::into_owned),
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+});
+
 fn parse_item_header(line: &[u8]) -> Result<ItemHeader, EnvelopeError> {
-    let value: Value = serde_json::from_slice(line)
-        .map_err(|e| EnvelopeError::InvalidItemHeader(e.to_string()))?;
-    let Value::Object(map) = value else {
+    let item: ItemLine = parse_line(line).map_err(|e| EnvelopeError::InvalidItemHeader(e.to_string()))?;
+    if !item.is_object {
         return Err(EnvelopeError::InvalidItemHeader("not a json object".into()));
-    };
-    let ty = match map.get("type") {
-        Some(Value::String(ty)) if !ty.is_empty() => ty.clone(),
+    }
+    let ty = match item.ty {
+        Scalar::Str(ty) if !ty.is_empty() => ty.into_owned(),
         _ => return Err(EnvelopeError::MissingItemType),
     };
-    let length = match map.get("length") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => match n.as_u64().and_then(|n| usize::try_from(n).ok()) {
+    let length = match item.length {
+        Scalar::Null => None,
+        Scalar::Number(n) => match n.as_u64().and_then(|n| usize::try_from(n).ok()) {
             Some(n) => Some(n),
             None => return Err(EnvelopeError::InvalidItemHeader("invalid length".into())),
         },
-        Some(_) => return Err(EnvelopeError::InvalidItemHeader("invalid length".into())),
+        _ => return Err(EnvelopeError::InvalidItemHeader("invalid length".into())),
     };
-    let string = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_owned);
     Ok(ItemHeader {
         ty,
         length,
-        content_type: string("content_type"),
-        filename: string("filename"),
+        content_type: item.content_type,
+        filename: item.filename,
     })
 }
 
@@ -171,14 +222,6 @@ fn find_newline(body: &[u8], pos: usize) -> Option<usize> {
 
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
-}
-
-/// Keeps strings, turns every other JSON value into `None` instead of failing.
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => Some(s),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

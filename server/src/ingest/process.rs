@@ -112,3 +112,39 @@ fn row_id(row: &Row) -> Uuid {
 fn parse_uuid(s: &str) -> Option<Uuid> {
     Uuid::try_parse(s.trim()).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Times `envelope` on the bench fixture; a fast feedback loop for the hot path:
+    /// `cargo test --release -p sightline --lib -- --ignored --nocapture times_the_bench_fixture`
+    #[test]
+    #[ignore = "timing loop, run by hand in release"]
+    fn times_the_bench_fixture() {
+        let fixture = include_str!("../../../bench/fixtures/envelope-error.txt");
+        let now = chrono::Utc::now();
+        let body = fixture
+            .replace("{uuid}", &Uuid::new_v4().simple().to_string())
+            .replace("{timestamp}", &now.timestamp().to_string())
+            .replace("{sent_at}", &now.to_rfc3339());
+        let body = Bytes::from(body);
+        let facts = RequestFacts {
+            project_id: 1,
+            received_at: now,
+            user_agent: Some("sentry-loadgen".into()),
+            client_ip: Some("127.0.0.1".into()),
+            max_event_bytes: 1 << 20,
+        };
+        let iterations = 20_000u32;
+        for _ in 0..iterations / 10 {
+            assert_eq!(envelope(body.clone(), &facts).unwrap().rows.len(), 1);
+        }
+        let start = std::time::Instant::now();
+        for _ in 0..iterations {
+            std::hint::black_box(envelope(body.clone(), &facts).unwrap());
+        }
+        let per = start.elapsed() / iterations;
+        eprintln!("process::envelope on the bench fixture: {per:?} per envelope");
+    }
+}
