@@ -107,10 +107,36 @@ fn project_name(raw: &str) -> ApiResult<String> {
     Ok(name.to_string())
 }
 
-/// `GET /api/v1/projects/{project_id}`.
+/// `GET /api/v1/projects/{project_id}`: with the environments seen in the last 30 days.
 pub async fn show(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<Json<Project>> {
     project_role(&state.pg, caller.user_id, project_id).await?;
-    Ok(Json(load(&state, project_id).await?))
+    let mut project = load(&state, project_id).await?;
+    project.environments = environments_seen(&state, project_id).await?;
+    Ok(Json(project))
+}
+
+/// Lists the distinct environments of the project's events and page loads in the last 30 days.
+async fn environments_seen(state: &AppState, project_id: i64) -> ApiResult<Vec<String>> {
+    let since = (chrono::Utc::now().timestamp() - 30 * 86_400).max(0) as u32;
+    let mut seen: Vec<String> = Vec::new();
+    for table in ["events", "transactions"] {
+        let sql = format!(
+            "SELECT DISTINCT environment FROM {table} \
+             WHERE project_id = ? AND timestamp >= toDateTime(?) AND environment != ''"
+        );
+        let found: Vec<String> = state
+            .ch
+            .query(&sql)
+            .bind(project_id as u64)
+            .bind(since)
+            .fetch_all()
+            .await
+            .map_err(anyhow::Error::from)?;
+        seen.extend(found);
+    }
+    seen.sort();
+    seen.dedup();
+    Ok(seen)
 }
 
 /// `PATCH /api/v1/projects/{project_id}`: name, platform, retention, allowed origins (admins).

@@ -84,6 +84,8 @@ async fn the_issue_list_counts_filters_sorts_and_pages_what_was_ingested() {
     assert_eq!(paged["issues"][0]["events"], 1);
     let (_, daily) = b.get(&format!("/api/v1/projects/{pid}/issues?series=14d")).await;
     assert_eq!(daily["issues"][0]["series"].as_array().unwrap().len(), 14);
+    let (_, project) = b.get(&format!("/api/v1/projects/{pid}")).await;
+    assert_eq!(project["environments"], json!(["production", "staging"]), "environments seen");
     let (status, err) = b.get(&format!("/api/v1/projects/{pid}/issues?period=forever")).await;
     assert_eq!((status.as_u16(), err["error"]["code"].as_str()), (422, Some("validation")));
     app.stop().await;
