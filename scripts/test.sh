@@ -23,7 +23,8 @@
 #   SIGHTLINE_TEST_DATABASE_URL / SIGHTLINE_TEST_CLICKHOUSE_URL  use these servers
 #                                   instead of starting/finding our own
 #   SL_CH_HTTP_PORT / SL_CH_TCP_PORT  ports of the test ClickHouse (18123 / 19000)
-#   SIGHTLINE_SKIP_SDK=1            skip the browser SDK tests (scripts/test-sdk.sh)
+#   SIGHTLINE_SKIP_SDK=1            skip the browser SDK and deployment tests
+#                                   (scripts/test-sdk.sh, scripts/test-deploy.sh)
 #   SIGHTLINE_TEST_CMD              run this shell command instead of cargo test
 #                                   (debugging the script itself)
 #   CHDB_SPEC                       pip requirement for chdb (default chdb-core>=26)
@@ -150,6 +151,13 @@ if [ $# -eq 0 ] && [ -z "${SIGHTLINE_TEST_CMD:-}" ] && [ -z "${SIGHTLINE_SKIP_SD
     sdk_rc=0
     "$SL_ROOT/scripts/test-sdk.sh" || sdk_rc=$?
     if [ "$rc" -eq 0 ]; then rc="$sdk_rc"; fi
+
+    # docker-compose.yaml and Caddyfile validation, and real Caddy in front
+    # of the real server (no Docker engine exists on these machines).
+    section "Deployment files and Caddy in front of the server"
+    deploy_rc=0
+    "$SL_ROOT/scripts/test-deploy.sh" || deploy_rc=$?
+    if [ "$rc" -eq 0 ]; then rc="$deploy_rc"; fi
 fi
 
 section "Cleanup"
