@@ -19,12 +19,9 @@ pub struct VitalSummary {
     pub rating: Option<String>,
 }
 
-/// p75 of each vital in one time bucket.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VitalPoint {
-    /// Bucket start, RFC 3339.
-    pub t: String,
-    pub samples: u64,
+/// The p75 of each vital; `None` where there were no samples.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VitalValues {
     pub lcp: Option<f64>,
     pub inp: Option<f64>,
     pub cls: Option<f64>,
@@ -32,16 +29,23 @@ pub struct VitalPoint {
     pub ttfb: Option<f64>,
 }
 
+/// p75 of each vital in one time bucket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VitalPoint {
+    /// Bucket start, RFC 3339.
+    pub t: String,
+    pub samples: u64,
+    #[serde(flatten)]
+    pub p75: VitalValues,
+}
+
 /// p75 of each vital for one page or route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PageVitals {
     pub name: String,
     pub samples: u64,
-    pub lcp: Option<f64>,
-    pub inp: Option<f64>,
-    pub cls: Option<f64>,
-    pub fcp: Option<f64>,
-    pub ttfb: Option<f64>,
+    #[serde(flatten)]
+    pub p75: VitalValues,
 }
 
 /// `GET /api/v1/projects/{id}/performance`.

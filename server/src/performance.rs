@@ -6,7 +6,7 @@
 
 use clickhouse::{Client, Row};
 use serde::Deserialize;
-use sightline_api_types::{PageVitals, VitalPoint, VitalSummary};
+use sightline_api_types::{PageVitals, VitalPoint, VitalSummary, VitalValues};
 
 /// The five vitals with their good / poor thresholds (web.dev).
 pub const VITALS: [(&str, f64, f64); 5] = [
@@ -58,8 +58,18 @@ fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-fn p75(vital: &str) -> String {
-    format!("quantileIf(0.75)(ifNull({vital}, 0), {vital} IS NOT NULL) AS {vital}")
+/// The five p75 columns, named after the vitals, in [`VITALS`] order.
+fn p75_columns() -> String {
+    VITALS
+        .iter()
+        .map(|(v, _, _)| format!("quantileIf(0.75)(ifNull({v}, 0), {v} IS NOT NULL) AS {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Turns the five p75 columns into values, NaN (no samples) as `None`.
+fn p75_values(lcp: f64, inp: f64, cls: f64, fcp: f64, ttfb: f64) -> VitalValues {
+    VitalValues { lcp: finite(lcp), inp: finite(inp), cls: finite(cls), fcp: finite(fcp), ttfb: finite(ttfb) }
 }
 
 #[derive(Debug, Row, Deserialize)]
@@ -112,10 +122,9 @@ struct SeriesRow {
 /// Returns p75 per bucket: hourly up to two days, daily beyond.
 pub async fn series(ch: &Client, filter: &Filter, period_secs: u32) -> clickhouse::error::Result<Vec<VitalPoint>> {
     let round = if period_secs <= 2 * 86_400 { "toStartOfHour" } else { "toStartOfDay" };
-    let cols: Vec<String> = VITALS.iter().map(|(v, _, _)| p75(v)).collect();
     let sql = format!(
         "SELECT toUInt32({round}(timestamp)) AS t, count() AS n, {} FROM transactions WHERE {} GROUP BY t ORDER BY t",
-        cols.join(", "),
+        p75_columns(),
         filter.clause()
     );
     let rows: Vec<SeriesRow> = filter.bind(ch.query(&sql)).fetch_all().await?;
@@ -124,11 +133,7 @@ pub async fn series(ch: &Client, filter: &Filter, period_secs: u32) -> clickhous
         .map(|r| VitalPoint {
             t: chrono::DateTime::from_timestamp(r.t.into(), 0).unwrap_or_default().to_rfc3339(),
             samples: r.n,
-            lcp: finite(r.lcp),
-            inp: finite(r.inp),
-            cls: finite(r.cls),
-            fcp: finite(r.fcp),
-            ttfb: finite(r.ttfb),
+            p75: p75_values(r.lcp, r.inp, r.cls, r.fcp, r.ttfb),
         })
         .collect())
 }
@@ -146,10 +151,9 @@ struct PageRow {
 
 /// Returns p75 per page (transaction name), busiest first.
 pub async fn pages(ch: &Client, filter: &Filter, limit: u64) -> clickhouse::error::Result<Vec<PageVitals>> {
-    let cols: Vec<String> = VITALS.iter().map(|(v, _, _)| p75(v)).collect();
     let sql = format!(
         "SELECT name, count() AS n, {} FROM transactions WHERE {} GROUP BY name ORDER BY n DESC, name LIMIT {limit}",
-        cols.join(", "),
+        p75_columns(),
         filter.clause()
     );
     let rows: Vec<PageRow> = filter.bind(ch.query(&sql)).fetch_all().await?;
@@ -158,11 +162,7 @@ pub async fn pages(ch: &Client, filter: &Filter, limit: u64) -> clickhouse::erro
         .map(|r| PageVitals {
             name: r.name,
             samples: r.n,
-            lcp: finite(r.lcp),
-            inp: finite(r.inp),
-            cls: finite(r.cls),
-            fcp: finite(r.fcp),
-            ttfb: finite(r.ttfb),
+            p75: p75_values(r.lcp, r.inp, r.cls, r.fcp, r.ttfb),
         })
         .collect())
 }

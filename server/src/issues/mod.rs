@@ -15,7 +15,7 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 
 use crate::store::rows::Row;
 
@@ -33,17 +33,14 @@ struct Sighting {
 #[derive(Clone, Default)]
 pub struct IssueTracker {
     pending: Arc<Mutex<HashMap<(u64, String), Sighting>>>,
-    wake: Arc<Notify>,
 }
 
 impl IssueTracker {
     /// Notes the error events of a stored batch.
     pub fn record(&self, rows: &[Row]) {
         let mut pending = self.pending.lock().expect("issue tracker poisoned");
-        let mut any = false;
         for row in rows {
             let Row::Event(e) = row else { continue };
-            any = true;
             pending
                 .entry((e.project_id, e.fingerprint.clone()))
                 .and_modify(|s| {
@@ -63,12 +60,9 @@ impl IssueTracker {
                     count: 1,
                 });
         }
-        if any {
-            self.wake.notify_one();
-        }
     }
 
-    /// Flushes every `every` (and when woken) until `shutdown`, then a last
+    /// Flushes every `every` until `shutdown`, then a last
     /// time, retrying that last flush for a few seconds if Postgres is down.
     pub async fn run(self, pool: PgPool, every: Duration, mut shutdown: watch::Receiver<bool>) {
         let mut final_attempts = 0;
@@ -94,8 +88,6 @@ impl IssueTracker {
                 _ = tokio::time::sleep(every) => {}
                 _ = shutdown.changed() => {}
             }
-            // Coalesce a burst of wake-ups into one flush per interval.
-            let _ = tokio::time::timeout(Duration::ZERO, self.wake.notified()).await;
         }
     }
 
