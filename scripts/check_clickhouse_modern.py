@@ -8,21 +8,28 @@ The Rust tests only exercise 18.16; this script runs the same SQL through chdb
 --clickhouse-url is given, through that real server too, so both engines run
 identical statements:
 
-  * server/src/store/clickhouse_schema.sql, split exactly like
-    `migrate()` in server/src/store/clickhouse.rs does, in a fresh database,
-    twice (it must be idempotent);
+  * every schema version listed in MIGRATIONS of
+    server/src/store/clickhouse.rs (clickhouse_schema.sql, then
+    clickhouse_rollups.sql, ...), split exactly like `migrate()` does, in a
+    fresh database, twice (it must be idempotent);
   * the statements clickhouse.rs itself runs (ping, CREATE DATABASE,
     schema_migrations DDL/insert/select) — kept in RUST_STATEMENTS below; a
     static check fails when that list and the string literals passed to
     `.query(...)` in clickhouse.rs drift apart;
   * a data round-trip: JSONEachRow inserts into events/transactions (all
-    columns, Nullable and Array included), typical dashboard queries with
-    expected results, and retention via ALTER TABLE ... DROP PARTITION.
+    columns, Nullable and Array included), the rollups their materialized
+    views fill, typical dashboard queries with expected results, and
+    retention via ALTER TABLE ... DROP PARTITION;
+  * with --replay-query-log: every distinct SELECT the test suite ran on the
+    18.16 test server (its system.query_log, which scripts/test.sh turns on),
+    replayed on chdb against that schema and data. So every query the server
+    builds (issue list, performance, tags, ...) is known to run on both.
 
 Output: one line per check (`ok   NAME` / `FAIL NAME: ERROR`) and, as the last
 line, `N passed, M failed`. Exit status 1 if any check failed.
 
     python3 scripts/check_clickhouse_modern.py [--clickhouse-url http://127.0.0.1:18123]
+                                               [--replay-query-log]
 
 Needs Python 3.11 and chdb (`pip install chdb-core`); nothing else.
 """
@@ -42,7 +49,6 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_SQL = ROOT / "server/src/store/clickhouse_schema.sql"
 CLICKHOUSE_RS = ROOT / "server/src/store/clickhouse.rs"
 
 # Every SQL string literal that clickhouse.rs passes to `.query(...)` (whitespace
@@ -50,7 +56,6 @@ CLICKHOUSE_RS = ROOT / "server/src/store/clickhouse.rs"
 # this script runs for it (placeholders/`?` bindings filled in as the server
 # does). Keep in step with clickhouse.rs: the "rust statements" check fails
 # when a literal is added, changed or removed there.
-MIGRATION_VERSION, MIGRATION_NAME = 1, "events and transactions"
 RUST_STATEMENTS = {
     "ping": "SELECT 1",
     "create database": "CREATE DATABASE IF NOT EXISTS {database}",
@@ -176,10 +181,22 @@ ROUND_TRIP = [
     ("tag counts (ARRAY JOIN)",
      "SELECT tag, count() FROM events ARRAY JOIN tags_key AS tag GROUP BY tag ORDER BY tag",
      "browser\t1\nlevel\t1\nrelease\t1"),
+    ("issue rollups (hourly, daily) filled by their views",
+     "SELECT * FROM (SELECT fingerprint, toString(bucket) AS b, countMerge(events), uniqIfMerge(users) "
+     "FROM issue_hourly GROUP BY fingerprint, bucket UNION ALL "
+     "SELECT fingerprint, toString(bucket) AS b, countMerge(events), uniqIfMerge(users) FROM issue_daily "
+     "GROUP BY fingerprint, bucket) ORDER BY b",
+     f"{EVENT['fingerprint']}\t{DAY} 00:00:00\t1\t1\n{EVENT['fingerprint']}\t{DAY} 12:00:00\t1\t1"),
+    ("vitals rollup filled by its view",
+     "SELECT countMerge(loads), toFloat64(quantilesTDigestIfMerge(0.5, 0.75, 0.95)(lcp_q)[2]), "
+     "countIfMerge(lcp_n), countIfMerge(lcp_good), countIfMerge(cls_poor) FROM vitals_daily",
+     "2\t2500\t1\t1\t0"),
     ("retention: drop events partition",
      f"ALTER TABLE events DROP PARTITION {PARTITION}", None),
     ("retention: drop transactions partition",
      f"ALTER TABLE transactions DROP PARTITION {PARTITION}", None),
+    *[(f"retention: drop {t} partition", f"ALTER TABLE {t} DROP PARTITION {PARTITION}", None)
+      for t in ("issue_hourly", "issue_daily", "vitals_hourly", "vitals_daily")],
     ("events empty after drop", "SELECT count() FROM events", "0"),
     ("transactions empty after drop", "SELECT count() FROM transactions", "0"),
 ]
@@ -286,16 +303,25 @@ class Report:
         return True
 
 
-def static_checks(report: Report) -> list[str]:
-    """Checks on the source files; returns the schema statements."""
-    statements: list[str] = []
+def migrations() -> list[tuple[int, str, list[str]]]:
+    """MIGRATIONS of clickhouse.rs: (version, name, statements), in order."""
+    found = re.findall(r'\(\s*(\d+)\s*,\s*"([^"]+)"\s*,\s*include_str!\("([^"]+)"\)\s*\)',
+                       CLICKHOUSE_RS.read_text())
+    return [(int(v), name, schema_statements((CLICKHOUSE_RS.parent / path).read_text()))
+            for v, name, path in found]
+
+
+def static_checks(report: Report) -> list[tuple[int, str, list[str]]]:
+    """Checks on the source files; returns the schema versions."""
+    versions: list[tuple[int, str, list[str]]] = []
     try:
-        statements = schema_statements(SCHEMA_SQL.read_text())
-        if not statements:
-            raise ValueError("no statements found")
-        report.ok(f"parse {SCHEMA_SQL.relative_to(ROOT)} ({len(statements)} statements)")
+        versions = migrations()
+        if not versions or any(not stmts for _, _, stmts in versions):
+            raise ValueError("no MIGRATIONS (or an empty schema file) found in clickhouse.rs")
+        for v, name, stmts in versions:
+            report.ok(f"parse schema version {v} ({name}): {len(stmts)} statements")
     except Exception as e:  # noqa: BLE001
-        report.fail(f"parse {SCHEMA_SQL.relative_to(ROOT)}", e)
+        report.fail("parse the schema versions of clickhouse.rs", e)
 
     name = f"statements in {CLICKHOUSE_RS.relative_to(ROOT)} match this script's list"
     try:
@@ -308,39 +334,83 @@ def static_checks(report: Report) -> list[str]:
         report.ok(name)
     except Exception as e:  # noqa: BLE001
         report.fail(name, e)
-    return statements
+    return versions
 
 
-def engine_checks(report: Report, engine, statements: list[str]) -> None:
+def sql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def apply_schema(report: Report, engine, db: str, versions, rs: dict, label: str) -> None:
+    """Applies every version and records it, as migrate() does."""
+    for version, name, statements in versions:
+        for i, stmt in enumerate(statements, 1):
+            report.run(engine, f"{label}: v{version} #{i} {statement_label(stmt)}", stmt, database=db)
+        record = rs["record migration"].replace("?", str(version), 1).replace("?", sql_string(name), 1)
+        report.run(engine, f"rust: record migration {version}", record, database=db)
+
+
+def engine_checks(report: Report, engine, versions, keep: bool = False) -> str:
+    """Runs the schema and round-trip checks; returns the database (dropped unless `keep`)."""
     db = f"sightline_modern_check_{uuid.uuid4().hex[:12]}"
     rs = {k: v.replace("{database}", db) for k, v in RUST_STATEMENTS.items()}
-    rs["record migration"] = rs["record migration"].replace("?", str(MIGRATION_VERSION), 1).replace(
-        "?", "'" + MIGRATION_NAME.replace("\\", "\\\\").replace("'", "\\'") + "'", 1
-    )
+    applied = "\n".join(str(v) for v, _, _ in versions)
     try:
         # What the server does on its first start (migrate() in clickhouse.rs) ...
         report.run(engine, "rust: ping", rs["ping"], "1")
         if not report.run(engine, "rust: create database", rs["create database"], database="default"):
-            return  # nothing else can run
+            return db  # nothing else can run
         report.run(engine, "rust: create schema_migrations", rs["create schema_migrations"], database=db)
         report.run(engine, "rust: read schema_migrations (empty)", rs["read schema_migrations"], "", database=db)
-        for i, stmt in enumerate(statements, 1):
-            report.run(engine, f"schema pass 1: #{i} {statement_label(stmt)}", stmt, database=db)
-        report.run(engine, "rust: record migration", rs["record migration"], database=db)
+        apply_schema(report, engine, db, versions, rs, "schema pass 1")
         # ... and on its next start; then the schema once more (must be idempotent).
         report.run(engine, "rust: create database again", rs["create database"], database="default")
         report.run(engine, "rust: create schema_migrations again", rs["create schema_migrations"], database=db)
-        report.run(engine, "rust: read schema_migrations", rs["read schema_migrations"],
-                   str(MIGRATION_VERSION), database=db)
-        for i, stmt in enumerate(statements, 1):
-            report.run(engine, f"schema pass 2: #{i} {statement_label(stmt)}", stmt, database=db)
+        report.run(engine, "rust: read schema_migrations", rs["read schema_migrations"] + " ORDER BY version",
+                   applied, database=db)
+        for _, _, statements in versions:
+            for i, stmt in enumerate(statements, 1):
+                if not stmt.lstrip().upper().startswith("INSERT"):  # backfills run once, like migrate()
+                    report.run(engine, f"schema pass 2: #{i} {statement_label(stmt)}", stmt, database=db)
         for name, sql, expect in ROUND_TRIP:
             report.run(engine, f"round-trip: {name}", sql, expect, database=db)
+        if keep:  # data for the replayed queries to run on
+            report.run(engine, "replay data: events", ROUND_TRIP[0][1], database=db)
+            report.run(engine, "replay data: transactions", ROUND_TRIP[1][1], database=db)
     finally:
-        try:
-            engine.query(f"DROP DATABASE IF EXISTS {db}", "default")
-        except Exception as e:  # noqa: BLE001
-            print(f"warning: could not drop database {db} on {engine.name}: {e}", file=sys.stderr)
+        if not keep:
+            drop(engine, db)
+    return db
+
+
+def drop(engine, db: str) -> None:
+    try:
+        engine.query(f"DROP DATABASE IF EXISTS {db}", "default")
+    except Exception as e:  # noqa: BLE001
+        print(f"warning: could not drop database {db} on {engine.name}: {e}", file=sys.stderr)
+
+
+def logged_queries(server: HttpEngine) -> list[str]:
+    """One query of each shape the test suite ran on `server` (literals masked)."""
+    server.query("SYSTEM FLUSH LOGS")
+    rows = server.query(
+        "SELECT query FROM system.query_log WHERE type = 2 AND lower(substring(query, 1, 6)) = 'select' "
+        "AND position(query, 'system.') = 0 FORMAT JSONEachRow")
+    shapes: dict[str, str] = {}
+    for line in rows.splitlines():
+        query = re.sub(r"\s+FORMAT\s+\w+\s*$", "", json.loads(line)["query"].strip())
+        if query.upper() in ("SELECT 1", "SELECT VERSION()"):
+            continue
+        shape = re.sub(r"'(?:[^'\\]|\\.)*'|\b\d+(?:\.\d+)?\b", "?", normalise(query))
+        shapes.setdefault(shape, query)
+    return list(shapes.values())
+
+
+def replay(report: Report, engine, db: str, queries: list[str]) -> None:
+    if not queries:
+        report.fail("replay the test suite's queries", "system.query_log holds no SELECT (was it turned on?)")
+    for query in queries:
+        report.run(engine, f"replay: {normalise(query)[:110]}", query, database=db)
 
 
 def main() -> int:
@@ -348,25 +418,39 @@ def main() -> int:
     ap.add_argument("--clickhouse-url", metavar="URL",
                     help="also run the identical checks on this ClickHouse HTTP endpoint "
                          "(e.g. the 18.16 test server, http://127.0.0.1:18123)")
+    ap.add_argument("--replay-query-log", action="store_true",
+                    help="replay on chdb every distinct SELECT in the --clickhouse-url server's query log")
     args = ap.parse_args()
+    if args.replay_query_log and not args.clickhouse_url:
+        ap.error("--replay-query-log needs --clickhouse-url")
 
     report = Report()
-    statements = static_checks(report)
+    versions = static_checks(report)
 
-    makers = [("chdb (modern ClickHouse)", ChdbEngine)]
+    queries: list[str] = []
+    engines = []
     if args.clickhouse_url:
-        makers.append((f"ClickHouse at {args.clickhouse_url}", lambda: HttpEngine(args.clickhouse_url)))
-    for label, make in makers:
         try:
-            engine = make()
-        except ImportError as e:
-            report.fail(f"start {label}", f"{e} (install it: pip install chdb-core)")
-            continue
+            server = HttpEngine(args.clickhouse_url)
+            engines.append(server)
+            if args.replay_query_log:
+                queries = logged_queries(server)
+                report.ok(f"read {len(queries)} distinct queries from {server.name}'s query log")
         except Exception as e:  # noqa: BLE001
-            report.fail(f"start {label}", e)
-            continue
+            report.fail(f"read ClickHouse at {args.clickhouse_url}", e)
+    try:
+        engines.insert(0, ChdbEngine())
+    except ImportError as e:
+        report.fail("start chdb", f"{e} (install it: pip install chdb-core)")
+    except Exception as e:  # noqa: BLE001
+        report.fail("start chdb", e)
+    for engine in engines:
+        modern = isinstance(engine, ChdbEngine)
         try:
-            engine_checks(report, engine, statements)
+            db = engine_checks(report, engine, versions, keep=modern and args.replay_query_log)
+            if modern and args.replay_query_log:
+                replay(report, engine, db, queries)
+                drop(engine, db)
         finally:
             engine.close()
 

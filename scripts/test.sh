@@ -16,6 +16,8 @@
 #     SIGHTLINE_TEST_PYTHON, runs `cargo test --workspace --locked`,
 #   * runs scripts/check_clickhouse_modern.py: our ClickHouse SQL on chdb
 #     (modern ClickHouse) and on the test ClickHouse (18.16), identically,
+#     and every query the tests ran on 18.16 replayed on chdb (from the
+#     query log our test ClickHouse keeps),
 #   * stops what it started and exits with cargo's exit code (or, if cargo
 #     passed, the check's).
 #
@@ -83,6 +85,7 @@ info "aiosmtpd $("$VENV/bin/python" -c 'import aiosmtpd; print(aiosmtpd.__versio
 
 # ---------------------------------------------------------------------------
 section "ClickHouse"
+REPLAY=()
 if [ -n "${SIGHTLINE_TEST_CLICKHOUSE_URL:-}" ]; then
     info "using SIGHTLINE_TEST_CLICKHOUSE_URL=$SIGHTLINE_TEST_CLICKHOUSE_URL"
 else
@@ -93,7 +96,8 @@ else
         _kill_and_wait 20 "$pid"
     done
     rm -rf "$CH_DIR"
-    start_clickhouse "$CH_DIR"
+    SL_CH_QUERY_LOG=1 start_clickhouse "$CH_DIR"
+    REPLAY=(--replay-query-log)  # our server logs queries: replay them on chdb
     SIGHTLINE_TEST_CLICKHOUSE_URL="http://127.0.0.1:$SL_CH_HTTP_PORT"
 fi
 
@@ -141,7 +145,7 @@ fi
 section "ClickHouse SQL on modern ClickHouse (chdb) and on $SIGHTLINE_TEST_CLICKHOUSE_URL"
 check_rc=0
 "$VENV/bin/python" scripts/check_clickhouse_modern.py \
-    --clickhouse-url "$SIGHTLINE_TEST_CLICKHOUSE_URL" || check_rc=$?
+    --clickhouse-url "$SIGHTLINE_TEST_CLICKHOUSE_URL" "${REPLAY[@]}" || check_rc=$?
 if [ "$rc" -eq 0 ]; then rc="$check_rc"; fi
 
 # The browser SDK's unit and end-to-end tests (real Chromium, real server,

@@ -5,6 +5,7 @@
 #   section / info / warn / die      output helpers
 #   ensure_apt_packages PKG...       install missing Debian packages (one apt-get update per run)
 #   render_clickhouse_config DIR     copy deploy/clickhouse/*.xml into DIR with paths/ports replaced
+#                                    (SL_CH_QUERY_LOG=1: plus a query log, for tests)
 #   start_clickhouse DIR             render config, start clickhouse-server in the background,
 #                                    wait for /ping (30 s); ports from SL_CH_HTTP_PORT/SL_CH_TCP_PORT
 #   stop_clickhouse                  stop the server start_clickhouse started
@@ -139,6 +140,13 @@ render_clickhouse_config() {
         -e "s#<tcp_port>[^<]*</tcp_port>#<tcp_port>$SL_CH_TCP_PORT</tcp_port>#" \
         "$src/config.xml" >"$dir/config.xml"
     cp "$src/users.xml" "$dir/users.xml"
+    if [ "${SL_CH_QUERY_LOG:-}" = 1 ]; then
+        # Test servers only: keep every query in system.query_log so
+        # scripts/check_clickhouse_modern.py can replay them on modern ClickHouse.
+        sed -i -e 's#</yandex>#<query_log><database>system</database><table>query_log</table><flush_interval_milliseconds>1000</flush_interval_milliseconds></query_log></yandex>#' \
+            "$dir/config.xml"
+        sed -i -e 's#<log_queries>0</log_queries>#<log_queries>1</log_queries>#' "$dir/users.xml"
+    fi
 }
 
 # ensure_clickhouse_installed — clickhouse-server binary from Debian if missing.

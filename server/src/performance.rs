@@ -1,12 +1,17 @@
-//! Web Vitals from the `transactions` table: percentiles, the share of good /
-//! needs-improvement / poor samples by the web-vitals thresholds, a p75 time
-//! series and a per-page table. Queries are portable between ClickHouse
-//! 18.16 and current releases: NULL-aware aggregates are spelled with `-If`
-//! and `ifNull`, and an empty percentile (NaN) becomes `None`.
+//! Web Vitals from the `vitals_hourly`/`vitals_daily` rollups of the
+//! `transactions` table: percentiles, the share of good / needs-improvement /
+//! poor samples by the web-vitals thresholds, a p75 time series and a
+//! per-page table. The rollups keep t-digest states (about 1 % off the exact
+//! percentile once a bucket holds many samples) so a 14-day page over
+//! millions of page loads merges thousands of rows instead of scanning
+//! millions. Queries are portable between ClickHouse 18.16 and current
+//! releases; an empty percentile (NaN) becomes `None`.
 
 use clickhouse::{Client, Row};
 use serde::Deserialize;
 use sightline_api_types::{PageVitals, VitalPoint, VitalSummary, VitalValues};
+
+pub use crate::store::rollups::Grain;
 
 /// The five vitals with their good / poor thresholds (web.dev).
 pub const VITALS: [(&str, f64, f64); 5] = [
@@ -28,21 +33,23 @@ pub fn rate(good: f64, poor: f64, value: f64) -> &'static str {
     }
 }
 
-/// Which page loads count.
+/// Which page loads count, and the rollup that holds them.
 #[derive(Debug, Clone)]
 pub struct Filter {
     pub project_id: u64,
     pub since: u32,
     pub environment: Option<String>,
+    pub grain: Grain,
 }
 
 impl Filter {
-    fn clause(&self) -> &'static str {
-        if self.environment.is_some() {
-            "project_id = ? AND timestamp >= toDateTime(?) AND environment = ?"
-        } else {
-            "project_id = ? AND timestamp >= toDateTime(?)"
-        }
+    fn table(&self) -> String {
+        self.grain.table("vitals")
+    }
+
+    fn clause(&self) -> String {
+        let env = if self.environment.is_some() { " AND environment = ?" } else { "" };
+        format!("project_id = ? AND {}{env}", self.grain.since_clause())
     }
 
     fn bind(&self, q: clickhouse::query::Query) -> clickhouse::query::Query {
@@ -58,11 +65,12 @@ fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-/// The five p75 columns, named after the vitals, in [`VITALS`] order.
+/// The five p75 columns, named after the vitals, in [`VITALS`] order
+/// (t-digest answers Float32 on 18.16, Float64 on current releases).
 fn p75_columns() -> String {
     VITALS
         .iter()
-        .map(|(v, _, _)| format!("quantileIf(0.75)(ifNull({v}, 0), {v} IS NOT NULL) AS {v}"))
+        .map(|(v, _, _)| format!("toFloat64(quantilesTDigestIfMerge(0.5, 0.75, 0.95)({v}_q)[2]) AS {v}"))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -85,9 +93,9 @@ pub async fn summaries(ch: &Client, filter: &Filter) -> clickhouse::error::Resul
     let mut out = Vec::with_capacity(VITALS.len());
     for (name, good, poor) in VITALS {
         let sql = format!(
-            "SELECT quantilesIf(0.5, 0.75, 0.95)(ifNull({name}, 0), {name} IS NOT NULL) AS q, \
-             countIf({name} IS NOT NULL) AS n, countIf(ifNull({name} <= {good}, 0)) AS good, \
-             countIf(ifNull({name} > {poor}, 0)) AS poor FROM transactions WHERE {}",
+            "SELECT arrayMap(x -> toFloat64(x), quantilesTDigestIfMerge(0.5, 0.75, 0.95)({name}_q)) AS q, countIfMerge({name}_n) AS n, \
+             countIfMerge({name}_good) AS good, countIfMerge({name}_poor) AS poor FROM {} WHERE {}",
+            filter.table(),
             filter.clause()
         );
         let row: SummaryRow = filter.bind(ch.query(&sql)).fetch_one().await?;
@@ -119,12 +127,12 @@ struct SeriesRow {
     ttfb: f64,
 }
 
-/// Returns p75 per bucket: hourly up to two days, daily beyond.
-pub async fn series(ch: &Client, filter: &Filter, period_secs: u32) -> clickhouse::error::Result<Vec<VitalPoint>> {
-    let round = if period_secs <= 2 * 86_400 { "toStartOfHour" } else { "toStartOfDay" };
+/// Returns p75 per bucket of the filter's grain (hourly up to two days, daily beyond).
+pub async fn series(ch: &Client, filter: &Filter) -> clickhouse::error::Result<Vec<VitalPoint>> {
     let sql = format!(
-        "SELECT toUInt32({round}(timestamp)) AS t, count() AS n, {} FROM transactions WHERE {} GROUP BY t ORDER BY t",
+        "SELECT toUInt32(bucket) AS t, countMerge(loads) AS n, {} FROM {} WHERE {} GROUP BY t ORDER BY t",
         p75_columns(),
+        filter.table(),
         filter.clause()
     );
     let rows: Vec<SeriesRow> = filter.bind(ch.query(&sql)).fetch_all().await?;
@@ -152,8 +160,9 @@ struct PageRow {
 /// Returns p75 per page (transaction name), busiest first.
 pub async fn pages(ch: &Client, filter: &Filter, limit: u64) -> clickhouse::error::Result<Vec<PageVitals>> {
     let sql = format!(
-        "SELECT name, count() AS n, {} FROM transactions WHERE {} GROUP BY name ORDER BY n DESC, name LIMIT {limit}",
+        "SELECT name, countMerge(loads) AS n, {} FROM {} WHERE {} GROUP BY name ORDER BY n DESC, name LIMIT {limit}",
         p75_columns(),
+        filter.table(),
         filter.clause()
     );
     let rows: Vec<PageRow> = filter.bind(ch.query(&sql)).fetch_all().await?;
@@ -177,5 +186,17 @@ mod tests {
         assert_eq!(rate(2500.0, 4000.0, 2501.0), "needs-improvement");
         assert_eq!(rate(2500.0, 4000.0, 4001.0), "poor");
         assert_eq!(rate(0.1, 0.25, 0.3), "poor");
+    }
+
+    #[test]
+    fn the_rollups_rate_samples_by_the_same_thresholds() {
+        let sql = include_str!("store/clickhouse_rollups.sql");
+        for (v, good, poor) in VITALS {
+            for grain in ["hourly", "daily"] {
+                let view = sql.split(&format!("vitals_{grain}_mv TO")).nth(1).expect("the view exists");
+                assert!(view.contains(&format!("ifNull({v} <= {good}, 0)) AS {v}_good")), "{v} good in {grain}");
+                assert!(view.contains(&format!("ifNull({v} > {poor}, 0)) AS {v}_poor")), "{v} poor in {grain}");
+            }
+        }
     }
 }

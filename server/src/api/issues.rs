@@ -24,7 +24,7 @@ use super::{
     period::Period,
 };
 use crate::{
-    issues::stats::{self, Buckets, Filter},
+    issues::stats::{self, Buckets, Filter, Grain},
     startup::AppState,
     store::rows::EventRow,
 };
@@ -56,8 +56,7 @@ fn status_of(s: &str) -> IssueStatus {
     }
 }
 
-fn summary(row: &IssueRow, counts: Option<(u64, u64)>, series: Vec<u64>) -> IssueSummary {
-    let (events, users) = counts.unwrap_or((0, 0));
+fn summary(row: &IssueRow, (events, users): (u64, u64), series: Vec<u64>) -> IssueSummary {
     IssueSummary {
         id: row.0,
         project_id: row.1,
@@ -115,26 +114,41 @@ pub async fn list(
         environment: q.environment.filter(|s| !s.is_empty()),
         release: q.release.filter(|s| !s.is_empty()),
     };
-    let counts = stats::counts(&state.ch, &filter).await.map_err(anyhow::Error::from)?;
+    let ch = &state.ch;
+    let grain = Grain::for_period(period.seconds);
+    let counts = stats::event_counts(ch, &filter, grain).await.map_err(anyhow::Error::from)?;
+    // Sorting by users needs every issue's users; otherwise one page's worth is enough.
+    let mut users = match sort {
+        "users" => stats::user_counts(ch, &filter, grain, None).await.map_err(anyhow::Error::from)?,
+        _ => HashMap::new(),
+    };
     // Only issues with events in the period (and matching environment/release) are listed.
-    let mut rows: Vec<(IssueRow, (u64, u64))> =
-        rows.into_iter().filter_map(|r| counts.get(&r.2).map(|c| (r, *c))).collect();
-    rows.sort_by(|(a, ca), (b, cb)| match sort {
-        "first_seen" => b.7.cmp(&a.7),
-        "events" => cb.0.cmp(&ca.0),
-        "users" => cb.1.cmp(&ca.1),
-        _ => b.8.cmp(&a.8),
-    }.then(b.0.cmp(&a.0)));
+    let mut rows: Vec<(IssueRow, u64)> = rows.into_iter().filter_map(|r| counts.get(&r.2).map(|c| (r, *c))).collect();
+    rows.sort_by(|(a, ca), (b, cb)| {
+        let users_of = |r: &IssueRow| users.get(&r.2).copied().unwrap_or(0);
+        match sort {
+            "first_seen" => b.7.cmp(&a.7),
+            "events" => cb.cmp(ca),
+            "users" => users_of(b).cmp(&users_of(a)),
+            _ => b.8.cmp(&a.8),
+        }
+        .then(b.0.cmp(&a.0))
+    });
     let total = rows.len() as u64;
     let start = ((page - 1) * per_page) as usize;
     let page_rows: Vec<_> = rows.into_iter().skip(start).take(per_page as usize).collect();
     let fingerprints: Vec<String> = page_rows.iter().map(|(r, _)| r.2.clone()).collect();
-    let mut series = stats::series(&state.ch, project_id as u64, &fingerprints, buckets, now_secs())
-        .await
-        .map_err(anyhow::Error::from)?;
+    if sort != "users" {
+        users = stats::user_counts(ch, &filter, grain, Some(&fingerprints)).await.map_err(anyhow::Error::from)?;
+    }
+    let mut series =
+        stats::series(ch, project_id as u64, &fingerprints, buckets, now_secs()).await.map_err(anyhow::Error::from)?;
     let issues = page_rows
         .iter()
-        .map(|(r, c)| summary(r, Some(*c), series.remove(&r.2).unwrap_or_default()))
+        .map(|(r, events)| {
+            let counts = (*events, users.get(&r.2).copied().unwrap_or(0));
+            summary(r, counts, series.remove(&r.2).unwrap_or_default())
+        })
         .collect();
     Ok(Json(IssuePage { issues, total, page, per_page }))
 }
@@ -162,14 +176,13 @@ async fn load_issue(state: &AppState, caller: &Caller, issue_id: i64) -> ApiResu
 pub async fn show(State(state): State<AppState>, caller: Caller, Path(issue_id): Path<i64>) -> ApiResult<Json<IssueDetail>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let project = row.1 as u64;
-    let filter = Filter { project_id: project, since: 0, environment: None, release: None };
-    let counts = stats::counts(&state.ch, &filter).await.map_err(anyhow::Error::from)?;
+    let totals = stats::totals(&state.ch, project, &row.2).await.map_err(anyhow::Error::from)?;
     let mut series = stats::series(&state.ch, project, std::slice::from_ref(&row.2), Buckets::Days14, now_secs())
         .await
         .map_err(anyhow::Error::from)?;
     let (latest, _) = stats::events(&state.ch, project, &row.2, 0, 1).await.map_err(anyhow::Error::from)?;
     Ok(Json(IssueDetail {
-        issue: summary(&row, counts.get(&row.2).copied(), series.remove(&row.2).unwrap_or_default()),
+        issue: summary(&row, totals, series.remove(&row.2).unwrap_or_default()),
         latest_event: latest.into_iter().next().map(detail),
     }))
 }

@@ -31,10 +31,11 @@ pub async fn show(
         project_id: project_id as u64,
         since: period.since(),
         environment: q.environment.filter(|s| !s.is_empty()),
+        grain: performance::Grain::for_period(period.seconds),
     };
     let ch = &state.ch;
     let vitals = performance::summaries(ch, &filter).await.map_err(anyhow::Error::from)?;
-    let series = performance::series(ch, &filter, period.seconds).await.map_err(anyhow::Error::from)?;
+    let series = performance::series(ch, &filter).await.map_err(anyhow::Error::from)?;
     let pages = performance::pages(ch, &filter, 50).await.map_err(anyhow::Error::from)?;
     Ok(Json(Performance { vitals, series, pages }))
 }

@@ -1,6 +1,7 @@
 //! What ClickHouse knows about issues: event and user counts per
-//! fingerprint over a period, bucketed series for sparklines, an issue's
-//! events, and tag breakdowns. Postgres knows the issues' state; the API
+//! fingerprint over a period and bucketed series for sparklines (both from
+//! the hourly/daily rollups of clickhouse_rollups.sql, so the issue list
+//! never scans raw events), an issue's events, and tag breakdowns. Postgres knows the issues' state; the API
 //! joins the two. Every query is portable between ClickHouse 18.16 and
 //! current releases (checked by scripts/check_clickhouse_modern.py).
 
@@ -9,6 +10,7 @@ use std::collections::HashMap;
 use clickhouse::{Client, Row};
 use serde::Deserialize;
 
+pub use crate::store::rollups::Grain;
 use crate::store::rows::EventRow;
 
 /// Which events of a project count.
@@ -22,17 +24,7 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn clause(&self) -> String {
-        let mut sql = String::from("project_id = ? AND timestamp >= toDateTime(?)");
-        if self.environment.is_some() {
-            sql.push_str(" AND environment = ?");
-        }
-        if self.release.is_some() {
-            sql.push_str(" AND release = ?");
-        }
-        sql
-    }
-
+    /// Binds the values of [`clause`], in its order.
     fn bind(&self, mut q: clickhouse::query::Query) -> clickhouse::query::Query {
         q = q.bind(self.project_id).bind(self.since);
         if let Some(e) = &self.environment {
@@ -45,25 +37,92 @@ impl Filter {
     }
 }
 
-/// The user key of an event: id, else e-mail, else IP.
-const USER_KEY: &str = "if(user_id != '', user_id, if(user_email != '', user_email, user_ip))";
+const ROLLUP: &str = "issue";
+
+/// Returns the rollup's WHERE clause for `filter` (bound by [`Filter::bind`]).
+fn clause(grain: Grain, filter: &Filter) -> String {
+    let mut sql = format!("project_id = ? AND {}", grain.since_clause());
+    if filter.environment.is_some() {
+        sql.push_str(" AND environment = ?");
+    }
+    if filter.release.is_some() {
+        sql.push_str(" AND release = ?");
+    }
+    sql
+}
+
+/// Returns `fingerprint IN (?, …)` for `n` bound values (18.16 cannot use
+/// `has(?, fingerprint)` as cheaply).
+fn in_list(n: usize) -> String {
+    format!("fingerprint IN ({})", vec!["?"; n].join(", "))
+}
+
+fn bind_all(mut q: clickhouse::query::Query, fingerprints: &[String]) -> clickhouse::query::Query {
+    for f in fingerprints {
+        q = q.bind(f.as_str());
+    }
+    q
+}
 
 #[derive(Debug, Row, Deserialize)]
-struct Counts {
+struct Count {
     fingerprint: String,
+    n: u64,
+}
+
+/// Counts events per fingerprint in the filter's period (from the rollup).
+pub async fn event_counts(ch: &Client, filter: &Filter, grain: Grain) -> clickhouse::error::Result<HashMap<String, u64>> {
+    let sql = format!(
+        "SELECT fingerprint, countMerge(events) AS n FROM {} WHERE {} GROUP BY fingerprint",
+        grain.table(ROLLUP),
+        clause(grain, filter)
+    );
+    let rows: Vec<Count> = filter.bind(ch.query(&sql)).fetch_all().await?;
+    Ok(rows.into_iter().map(|r| (r.fingerprint, r.n)).collect())
+}
+
+/// Counts distinct users (id, else e-mail, else IP) per fingerprint in the
+/// filter's period: of the given fingerprints, or of all when `None`.
+/// Merging user sets is the expensive part of the issue list, so the list
+/// asks for one page's worth unless it sorts by users.
+pub async fn user_counts(
+    ch: &Client,
+    filter: &Filter,
+    grain: Grain,
+    fingerprints: Option<&[String]>,
+) -> clickhouse::error::Result<HashMap<String, u64>> {
+    if fingerprints.is_some_and(|f| f.is_empty()) {
+        return Ok(HashMap::new());
+    }
+    let only = fingerprints.map(|f| format!(" AND {}", in_list(f.len()))).unwrap_or_default();
+    let sql = format!(
+        "SELECT fingerprint, uniqIfMerge(users) AS n FROM {} WHERE {}{only} GROUP BY fingerprint",
+        grain.table(ROLLUP),
+        clause(grain, filter)
+    );
+    let q = filter.bind(ch.query(&sql));
+    let rows: Vec<Count> = bind_all(q, fingerprints.unwrap_or_default()).fetch_all().await?;
+    Ok(rows.into_iter().map(|r| (r.fingerprint, r.n)).collect())
+}
+
+#[derive(Debug, Row, Deserialize)]
+struct Totals {
     events: u64,
     users: u64,
 }
 
-/// Counts events and distinct users per fingerprint.
-pub async fn counts(ch: &Client, filter: &Filter) -> clickhouse::error::Result<HashMap<String, (u64, u64)>> {
-    let sql = format!(
-        "SELECT fingerprint, count() AS events, uniqIf({USER_KEY}, {USER_KEY} != '') AS users \
-         FROM events WHERE {} GROUP BY fingerprint",
-        filter.clause()
-    );
-    let rows: Vec<Counts> = filter.bind(ch.query(&sql)).fetch_all().await?;
-    Ok(rows.into_iter().map(|r| (r.fingerprint, (r.events, r.users))).collect())
+/// Returns one issue's all-time events and distinct users.
+pub async fn totals(ch: &Client, project_id: u64, fingerprint: &str) -> clickhouse::error::Result<(u64, u64)> {
+    let t: Totals = ch
+        .query(
+            "SELECT countMerge(events) AS events, uniqIfMerge(users) AS users FROM issue_daily \
+             WHERE project_id = ? AND fingerprint = ?",
+        )
+        .bind(project_id)
+        .bind(fingerprint)
+        .fetch_one()
+        .await?;
+    Ok((t.events, t.users))
 }
 
 /// Sparkline resolution.
@@ -76,11 +135,11 @@ pub enum Buckets {
 }
 
 impl Buckets {
-    /// Returns (bucket width in seconds, bucket count, ClickHouse rounding function).
-    fn shape(self) -> (u32, usize, &'static str) {
+    /// Returns (bucket width in seconds, bucket count, rollup).
+    fn shape(self) -> (u32, usize, Grain) {
         match self {
-            Buckets::Hours24 => (3600, 24, "toStartOfHour"),
-            Buckets::Days14 => (86_400, 14, "toStartOfDay"),
+            Buckets::Hours24 => (3600, 24, Grain::Hourly),
+            Buckets::Days14 => (86_400, 14, Grain::Daily),
         }
     }
 }
@@ -100,19 +159,20 @@ pub async fn series(
     buckets: Buckets,
     now: u32,
 ) -> clickhouse::error::Result<HashMap<String, Vec<u64>>> {
-    let (width, count, round) = buckets.shape();
+    let (width, count, grain) = buckets.shape();
     if fingerprints.is_empty() {
         return Ok(HashMap::new());
     }
     let last = now - now % width;
     let first = last - width * (count as u32 - 1);
     let sql = format!(
-        "SELECT fingerprint, toUInt32({round}(timestamp)) AS t, count() AS c FROM events \
-         WHERE project_id = ? AND has(?, fingerprint) AND timestamp >= toDateTime(?) \
-         GROUP BY fingerprint, t"
+        "SELECT fingerprint, toUInt32(bucket) AS t, countMerge(events) AS c FROM {} \
+         WHERE project_id = ? AND bucket >= toDateTime(?) AND {} GROUP BY fingerprint, t",
+        grain.table(ROLLUP),
+        in_list(fingerprints.len())
     );
-    let rows: Vec<Point> =
-        ch.query(&sql).bind(project_id).bind(fingerprints).bind(first).fetch_all().await?;
+    let q = ch.query(&sql).bind(project_id).bind(first);
+    let rows: Vec<Point> = bind_all(q, fingerprints).fetch_all().await?;
     let mut out: HashMap<String, Vec<u64>> = fingerprints.iter().map(|f| (f.clone(), vec![0; count])).collect();
     for p in rows {
         if p.t >= first {

@@ -7,7 +7,10 @@ use clickhouse::Client;
 use url::Url;
 
 /// Schema versions in order; each is a list of statements separated by `\n;\n`.
-const MIGRATIONS: &[(u32, &str, &str)] = &[(1, "events and transactions", include_str!("clickhouse_schema.sql"))];
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (1, "events and transactions", include_str!("clickhouse_schema.sql")),
+    (2, "dashboard rollups", include_str!("clickhouse_rollups.sql")),
+];
 
 /// Builds a client for `database` (plain RowBinary: 18.16 lacks the typed formats).
 pub fn client(url: &Url, database: &str, user: Option<&str>, password: Option<&str>) -> Client {

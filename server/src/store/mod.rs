@@ -4,4 +4,5 @@
 
 pub mod clickhouse;
 pub mod postgres;
+pub mod rollups;
 pub mod rows;

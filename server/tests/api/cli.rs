@@ -55,9 +55,12 @@ async fn migrate_twice_succeeds_and_records_each_schema_version_once() {
     assert_eq!(pg_versions, embedded, "each Postgres migration applied once");
     let ch = sightline::store::clickhouse::client(&clickhouse_url().parse().unwrap(), &env.clickhouse_database, None, None);
     let versions: Vec<u32> = ch.query("SELECT version FROM schema_migrations ORDER BY version").fetch_all().await.unwrap();
-    assert_eq!(versions, vec![1]);
+    assert_eq!(versions, vec![1, 2]);
     let tables: Vec<String> = ch.query("SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name").fetch_all().await.unwrap();
-    assert_eq!(tables, vec!["events", "schema_migrations", "transactions"]);
+    let rollups = ["issue_daily", "issue_daily_mv", "issue_hourly", "issue_hourly_mv"];
+    let vitals = ["vitals_daily", "vitals_daily_mv", "vitals_hourly", "vitals_hourly_mv"];
+    let expected: Vec<&str> = [&["events"][..], &rollups, &["schema_migrations", "transactions"], &vitals].concat();
+    assert_eq!(tables, expected);
 }
 
 #[tokio::test]

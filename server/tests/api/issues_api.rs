@@ -82,6 +82,13 @@ async fn the_issue_list_counts_filters_sorts_and_pages_what_was_ingested() {
     let (_, paged) = b.get(&format!("/api/v1/projects/{pid}/issues?per_page=1&page=2&sort=events")).await;
     assert_eq!((paged["total"].as_u64(), paged["issues"].as_array().unwrap().len()), (Some(2), 1));
     assert_eq!(paged["issues"][0]["events"], 1);
+    // A short period reads the hourly rollup, a long one the daily rollup: same numbers.
+    for period in ["1h", "24h", "30d"] {
+        let (_, p) = b.get(&format!("/api/v1/projects/{pid}/issues?period={period}&sort=users")).await;
+        assert_eq!(p["total"], 2, "{period}");
+        let counts = |i: usize| (p["issues"][i]["events"].as_u64(), p["issues"][i]["users"].as_u64());
+        assert_eq!((counts(0), counts(1)), ((Some(3), Some(2)), (Some(1), Some(1))), "{period}: most users first");
+    }
     let (_, daily) = b.get(&format!("/api/v1/projects/{pid}/issues?series=14d")).await;
     assert_eq!(daily["issues"][0]["series"].as_array().unwrap().len(), 14);
     let (_, project) = b.get(&format!("/api/v1/projects/{pid}")).await;

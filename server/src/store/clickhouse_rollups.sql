@@ -1,0 +1,218 @@
+-- Sightline ClickHouse schema, version 2: rollups that the dashboard reads
+-- instead of scanning raw rows (bench/BENCHMARKS.md, "Dashboard queries").
+-- Materialized views fill them on every insert into events/transactions; the
+-- INSERT ... SELECT statements at the end backfill rows written before this
+-- version. Hourly rollups serve periods up to two days and hourly
+-- sparklines, daily ones everything longer. Partitioned by day like the raw
+-- tables, so retention drops the same partitions everywhere.
+-- The vitals' good/poor thresholds must equal VITALS in server/src/performance.rs
+-- (a unit test there compares them).
+;
+CREATE TABLE IF NOT EXISTS issue_hourly (
+    project_id UInt64,
+    bucket DateTime,
+    fingerprint String,
+    environment String,
+    release String,
+    events AggregateFunction(count),
+    users AggregateFunction(uniqIf, String, UInt8)
+) ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMMDD(bucket)
+ORDER BY (project_id, bucket, fingerprint, environment, release)
+;
+CREATE MATERIALIZED VIEW IF NOT EXISTS issue_hourly_mv TO issue_hourly AS
+SELECT project_id, toStartOfHour(timestamp) AS bucket, fingerprint, environment, release,
+    countState() AS events,
+    uniqIfState(if(user_id != '', user_id, if(user_email != '', user_email, user_ip)), if(user_id != '', user_id, if(user_email != '', user_email, user_ip)) != '') AS users
+FROM events GROUP BY project_id, bucket, fingerprint, environment, release
+;
+CREATE TABLE IF NOT EXISTS vitals_hourly (
+    project_id UInt64,
+    bucket DateTime,
+    environment String,
+    name String,
+    loads AggregateFunction(count),
+    lcp_q AggregateFunction(quantilesTDigestIf(0.5, 0.75, 0.95), Float64, UInt8),
+    lcp_n AggregateFunction(countIf, UInt8),
+    lcp_good AggregateFunction(countIf, UInt8),
+    lcp_poor AggregateFunction(countIf, UInt8),
+    inp_q AggregateFunction(quantilesTDigestIf(0.5, 0.75, 0.95), Float64, UInt8),
+    inp_n AggregateFunction(countIf, UInt8),
+    inp_good AggregateFunction(countIf, UInt8),
+    inp_poor AggregateFunction(countIf, UInt8),
+    cls_q AggregateFunction(quantilesTDigestIf(0.5, 0.75, 0.95), Float64, UInt8),
+    cls_n AggregateFunction(countIf, UInt8),
+    cls_good AggregateFunction(countIf, UInt8),
+    cls_poor AggregateFunction(countIf, UInt8),
+    fcp_q AggregateFunction(quantilesTDigestIf(0.5, 0.75, 0.95), Float64, UInt8),
+    fcp_n AggregateFunction(countIf, UInt8),
+    fcp_good AggregateFunction(countIf, UInt8),
+    fcp_poor AggregateFunction(countIf, UInt8),
+    ttfb_q AggregateFunction(quantilesTDigestIf(0.5, 0.75, 0.95), Float64, UInt8),
+    ttfb_n AggregateFunction(countIf, UInt8),
+    ttfb_good AggregateFunction(countIf, UInt8),
+    ttfb_poor AggregateFunction(countIf, UInt8)
+) ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMMDD(bucket)
+ORDER BY (project_id, bucket, environment, name)
+;
+CREATE MATERIALIZED VIEW IF NOT EXISTS vitals_hourly_mv TO vitals_hourly AS
+SELECT project_id, toStartOfHour(timestamp) AS bucket, environment, name,
+    countState() AS loads,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(lcp, 0), lcp IS NOT NULL) AS lcp_q,
+    countIfState(lcp IS NOT NULL) AS lcp_n,
+    countIfState(ifNull(lcp <= 2500, 0)) AS lcp_good,
+    countIfState(ifNull(lcp > 4000, 0)) AS lcp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(inp, 0), inp IS NOT NULL) AS inp_q,
+    countIfState(inp IS NOT NULL) AS inp_n,
+    countIfState(ifNull(inp <= 200, 0)) AS inp_good,
+    countIfState(ifNull(inp > 500, 0)) AS inp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(cls, 0), cls IS NOT NULL) AS cls_q,
+    countIfState(cls IS NOT NULL) AS cls_n,
+    countIfState(ifNull(cls <= 0.1, 0)) AS cls_good,
+    countIfState(ifNull(cls > 0.25, 0)) AS cls_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(fcp, 0), fcp IS NOT NULL) AS fcp_q,
+    countIfState(fcp IS NOT NULL) AS fcp_n,
+    countIfState(ifNull(fcp <= 1800, 0)) AS fcp_good,
+    countIfState(ifNull(fcp > 3000, 0)) AS fcp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(ttfb, 0), ttfb IS NOT NULL) AS ttfb_q,
+    countIfState(ttfb IS NOT NULL) AS ttfb_n,
+    countIfState(ifNull(ttfb <= 800, 0)) AS ttfb_good,
+    countIfState(ifNull(ttfb > 1800, 0)) AS ttfb_poor
+FROM transactions GROUP BY project_id, bucket, environment, name
+;
+CREATE TABLE IF NOT EXISTS issue_daily (
+    project_id UInt64,
+    bucket DateTime,
+    fingerprint String,
+    environment String,
+    release String,
+    events AggregateFunction(count),
+    users AggregateFunction(uniqIf, String, UInt8)
+) ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMMDD(bucket)
+ORDER BY (project_id, bucket, fingerprint, environment, release)
+;
+CREATE MATERIALIZED VIEW IF NOT EXISTS issue_daily_mv TO issue_daily AS
+SELECT project_id, toStartOfDay(timestamp) AS bucket, fingerprint, environment, release,
+    countState() AS events,
+    uniqIfState(if(user_id != '', user_id, if(user_email != '', user_email, user_ip)), if(user_id != '', user_id, if(user_email != '', user_email, user_ip)) != '') AS users
+FROM events GROUP BY project_id, bucket, fingerprint, environment, release
+;
+CREATE TABLE IF NOT EXISTS vitals_daily (
+    project_id UInt64,
+    bucket DateTime,
+    environment String,
+    name String,
+    loads AggregateFunction(count),
+    lcp_q AggregateFunction(quantilesTDigestIf(0.5, 0.75, 0.95), Float64, UInt8),
+    lcp_n AggregateFunction(countIf, UInt8),
+    lcp_good AggregateFunction(countIf, UInt8),
+    lcp_poor AggregateFunction(countIf, UInt8),
+    inp_q AggregateFunction(quantilesTDigestIf(0.5, 0.75, 0.95), Float64, UInt8),
+    inp_n AggregateFunction(countIf, UInt8),
+    inp_good AggregateFunction(countIf, UInt8),
+    inp_poor AggregateFunction(countIf, UInt8),
+    cls_q AggregateFunction(quantilesTDigestIf(0.5, 0.75, 0.95), Float64, UInt8),
+    cls_n AggregateFunction(countIf, UInt8),
+    cls_good AggregateFunction(countIf, UInt8),
+    cls_poor AggregateFunction(countIf, UInt8),
+    fcp_q AggregateFunction(quantilesTDigestIf(0.5, 0.75, 0.95), Float64, UInt8),
+    fcp_n AggregateFunction(countIf, UInt8),
+    fcp_good AggregateFunction(countIf, UInt8),
+    fcp_poor AggregateFunction(countIf, UInt8),
+    ttfb_q AggregateFunction(quantilesTDigestIf(0.5, 0.75, 0.95), Float64, UInt8),
+    ttfb_n AggregateFunction(countIf, UInt8),
+    ttfb_good AggregateFunction(countIf, UInt8),
+    ttfb_poor AggregateFunction(countIf, UInt8)
+) ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMMDD(bucket)
+ORDER BY (project_id, bucket, environment, name)
+;
+CREATE MATERIALIZED VIEW IF NOT EXISTS vitals_daily_mv TO vitals_daily AS
+SELECT project_id, toStartOfDay(timestamp) AS bucket, environment, name,
+    countState() AS loads,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(lcp, 0), lcp IS NOT NULL) AS lcp_q,
+    countIfState(lcp IS NOT NULL) AS lcp_n,
+    countIfState(ifNull(lcp <= 2500, 0)) AS lcp_good,
+    countIfState(ifNull(lcp > 4000, 0)) AS lcp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(inp, 0), inp IS NOT NULL) AS inp_q,
+    countIfState(inp IS NOT NULL) AS inp_n,
+    countIfState(ifNull(inp <= 200, 0)) AS inp_good,
+    countIfState(ifNull(inp > 500, 0)) AS inp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(cls, 0), cls IS NOT NULL) AS cls_q,
+    countIfState(cls IS NOT NULL) AS cls_n,
+    countIfState(ifNull(cls <= 0.1, 0)) AS cls_good,
+    countIfState(ifNull(cls > 0.25, 0)) AS cls_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(fcp, 0), fcp IS NOT NULL) AS fcp_q,
+    countIfState(fcp IS NOT NULL) AS fcp_n,
+    countIfState(ifNull(fcp <= 1800, 0)) AS fcp_good,
+    countIfState(ifNull(fcp > 3000, 0)) AS fcp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(ttfb, 0), ttfb IS NOT NULL) AS ttfb_q,
+    countIfState(ttfb IS NOT NULL) AS ttfb_n,
+    countIfState(ifNull(ttfb <= 800, 0)) AS ttfb_good,
+    countIfState(ifNull(ttfb > 1800, 0)) AS ttfb_poor
+FROM transactions GROUP BY project_id, bucket, environment, name
+;
+INSERT INTO issue_hourly
+SELECT project_id, toStartOfHour(timestamp) AS bucket, fingerprint, environment, release,
+    countState() AS events,
+    uniqIfState(if(user_id != '', user_id, if(user_email != '', user_email, user_ip)), if(user_id != '', user_id, if(user_email != '', user_email, user_ip)) != '') AS users
+FROM events GROUP BY project_id, bucket, fingerprint, environment, release
+;
+INSERT INTO vitals_hourly
+SELECT project_id, toStartOfHour(timestamp) AS bucket, environment, name,
+    countState() AS loads,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(lcp, 0), lcp IS NOT NULL) AS lcp_q,
+    countIfState(lcp IS NOT NULL) AS lcp_n,
+    countIfState(ifNull(lcp <= 2500, 0)) AS lcp_good,
+    countIfState(ifNull(lcp > 4000, 0)) AS lcp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(inp, 0), inp IS NOT NULL) AS inp_q,
+    countIfState(inp IS NOT NULL) AS inp_n,
+    countIfState(ifNull(inp <= 200, 0)) AS inp_good,
+    countIfState(ifNull(inp > 500, 0)) AS inp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(cls, 0), cls IS NOT NULL) AS cls_q,
+    countIfState(cls IS NOT NULL) AS cls_n,
+    countIfState(ifNull(cls <= 0.1, 0)) AS cls_good,
+    countIfState(ifNull(cls > 0.25, 0)) AS cls_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(fcp, 0), fcp IS NOT NULL) AS fcp_q,
+    countIfState(fcp IS NOT NULL) AS fcp_n,
+    countIfState(ifNull(fcp <= 1800, 0)) AS fcp_good,
+    countIfState(ifNull(fcp > 3000, 0)) AS fcp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(ttfb, 0), ttfb IS NOT NULL) AS ttfb_q,
+    countIfState(ttfb IS NOT NULL) AS ttfb_n,
+    countIfState(ifNull(ttfb <= 800, 0)) AS ttfb_good,
+    countIfState(ifNull(ttfb > 1800, 0)) AS ttfb_poor
+FROM transactions GROUP BY project_id, bucket, environment, name
+;
+INSERT INTO issue_daily
+SELECT project_id, toStartOfDay(timestamp) AS bucket, fingerprint, environment, release,
+    countState() AS events,
+    uniqIfState(if(user_id != '', user_id, if(user_email != '', user_email, user_ip)), if(user_id != '', user_id, if(user_email != '', user_email, user_ip)) != '') AS users
+FROM events GROUP BY project_id, bucket, fingerprint, environment, release
+;
+INSERT INTO vitals_daily
+SELECT project_id, toStartOfDay(timestamp) AS bucket, environment, name,
+    countState() AS loads,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(lcp, 0), lcp IS NOT NULL) AS lcp_q,
+    countIfState(lcp IS NOT NULL) AS lcp_n,
+    countIfState(ifNull(lcp <= 2500, 0)) AS lcp_good,
+    countIfState(ifNull(lcp > 4000, 0)) AS lcp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(inp, 0), inp IS NOT NULL) AS inp_q,
+    countIfState(inp IS NOT NULL) AS inp_n,
+    countIfState(ifNull(inp <= 200, 0)) AS inp_good,
+    countIfState(ifNull(inp > 500, 0)) AS inp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(cls, 0), cls IS NOT NULL) AS cls_q,
+    countIfState(cls IS NOT NULL) AS cls_n,
+    countIfState(ifNull(cls <= 0.1, 0)) AS cls_good,
+    countIfState(ifNull(cls > 0.25, 0)) AS cls_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(fcp, 0), fcp IS NOT NULL) AS fcp_q,
+    countIfState(fcp IS NOT NULL) AS fcp_n,
+    countIfState(ifNull(fcp <= 1800, 0)) AS fcp_good,
+    countIfState(ifNull(fcp > 3000, 0)) AS fcp_poor,
+    quantilesTDigestIfState(0.5, 0.75, 0.95)(ifNull(ttfb, 0), ttfb IS NOT NULL) AS ttfb_q,
+    countIfState(ttfb IS NOT NULL) AS ttfb_n,
+    countIfState(ifNull(ttfb <= 800, 0)) AS ttfb_good,
+    countIfState(ifNull(ttfb > 1800, 0)) AS ttfb_poor
+FROM transactions GROUP BY project_id, bucket, environment, name
+;
