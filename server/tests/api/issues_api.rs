@@ -41,6 +41,11 @@ async fn wait_issues(app: &TestApp, pid: i64, want: i64, times_seen: i64) {
                 .unwrap();
         if (n == want && seen.unwrap_or(0) == times_seen) || tokio::time::Instant::now() > deadline {
             assert_eq!((n, seen.unwrap_or(0)), (want, times_seen));
+            // The rollups' views write just after the events table.
+            for rollup in ["issue_hourly", "issue_daily"] {
+                let sql = format!("SELECT countMerge(events) FROM {rollup} WHERE project_id = {pid}");
+                assert_eq!(app.wait_for_count(&sql, times_seen as u64).await, times_seen as u64, "{rollup}");
+            }
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -184,6 +189,10 @@ async fn performance_reports_vitals_percentiles_ratings_and_pages() {
     send(&app, pid, &key, "transaction", &other).await;
     let sql = format!("SELECT count() FROM transactions WHERE project_id = {pid}");
     assert_eq!(app.wait_for_count(&sql, 5).await, 5);
+    for rollup in ["vitals_hourly", "vitals_daily"] {
+        let sql = format!("SELECT countMerge(loads) FROM {rollup} WHERE project_id = {pid}");
+        assert_eq!(app.wait_for_count(&sql, 5).await, 5, "{rollup}");
+    }
 
     let (status, perf) = b.get(&format!("/api/v1/projects/{pid}/performance?period=24h")).await;
     assert_eq!(status, 200, "{perf}");
