@@ -49,7 +49,12 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(token) = bearer(parts) {
             let row: Option<(i64, i64, Vec<String>)> = sqlx::query_as(
-                "UPDATE api_tokens SET last_used_at = now() WHERE token_hash = $1 RETURNING id, user_id, scopes",
+                // `last_used_at` is kept to the minute: a script polling the API
+                // should not rewrite the token's row on every call.
+                "WITH t AS (SELECT id, user_id, scopes FROM api_tokens WHERE token_hash = $1), \
+                 used AS (UPDATE api_tokens SET last_used_at = now() WHERE id IN (SELECT id FROM t) \
+                          AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')) \
+                 SELECT id, user_id, scopes FROM t",
             )
             .bind(secret::hash(&token))
             .fetch_optional(&state.pg)
