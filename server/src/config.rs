@@ -62,6 +62,9 @@ pub struct RawConfig {
     /// Seconds between full reloads of the project-key cache (changes also arrive by NOTIFY).
     #[arg(long, env = "SIGHTLINE_KEY_REFRESH_SECS", global = true)]
     pub key_refresh_secs: Option<String>,
+    /// Seconds between retention sweeps (old partitions dropped, projects trimmed).
+    #[arg(long, env = "SIGHTLINE_RETENTION_SWEEP_SECS", global = true)]
+    pub retention_sweep_secs: Option<String>,
     /// Milliseconds between writes of issue sightings to Postgres.
     #[arg(long, env = "SIGHTLINE_ISSUE_FLUSH_MS", global = true)]
     pub issue_flush_ms: Option<String>,
@@ -102,6 +105,7 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     pub default_rate_limit: Option<u32>,
     pub key_refresh: Duration,
+    pub retention_sweep: Duration,
     pub issue_flush: Duration,
     pub bcrypt_cost: u32,
     /// Mail settings, validated by [`crate::mail::MailConfig::from_raw`].
@@ -194,6 +198,9 @@ impl Config {
             default_rate_limit: (default_rate_limit > 0).then_some(default_rate_limit),
             key_refresh: Duration::from_secs(
                 positive(&raw.key_refresh_secs, "SIGHTLINE_KEY_REFRESH_SECS", "key-refresh-secs", 30)? as u64,
+            ),
+            retention_sweep: Duration::from_secs(
+                positive(&raw.retention_sweep_secs, "SIGHTLINE_RETENTION_SWEEP_SECS", "retention-sweep-secs", 3600)? as u64,
             ),
             issue_flush: Duration::from_millis(
                 positive(&raw.issue_flush_ms, "SIGHTLINE_ISSUE_FLUSH_MS", "issue-flush-ms", 500)? as u64,

@@ -34,6 +34,7 @@ pub mod mail;
 pub mod performance;
 pub mod pipeline;
 pub mod projects;
+pub mod retention;
 pub mod routes;
 pub mod startup;
 pub mod store;

@@ -15,6 +15,7 @@ use crate::{
     mail::Mailer,
     pipeline::{spool::Spool, writer::Writer, Queue},
     projects::keycache::KeyCache,
+    retention::Retention,
     routes, store,
 };
 
@@ -41,6 +42,7 @@ pub struct Application {
     writer_task: JoinHandle<()>,
     tracker_task: JoinHandle<()>,
     refresher: JoinHandle<()>,
+    retention: JoinHandle<()>,
 }
 
 impl Application {
@@ -73,6 +75,7 @@ impl Application {
         let writer_task = tokio::spawn(writer.run(rx, writer_stop_rx));
         let tracker_task = tokio::spawn(tracker.run(pg.clone(), config.issue_flush, tracker_stop_rx));
         let refresher = tokio::spawn(keys.clone().run_refresher(pg.clone(), config.key_refresh));
+        let retention = tokio::spawn(Retention::default().run(pg.clone(), ch.clone(), config.retention_sweep));
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -100,6 +103,7 @@ impl Application {
             writer_task,
             tracker_task,
             refresher,
+            retention,
         })
     }
 
@@ -116,7 +120,8 @@ impl Application {
     /// Serves until `signal` resolves, then stops accepting, lets in-flight
     /// requests finish, and writes every queued row before returning.
     pub async fn run_until(self, signal: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { listener, state, writer_stop, tracker_stop, writer_task, tracker_task, refresher } = self;
+        let Application { listener, state, writer_stop, tracker_stop, writer_task, tracker_task, refresher, retention } =
+            self;
         let app = routes::router(state);
         let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(signal)
@@ -132,6 +137,7 @@ impl Application {
             tracing::error!(error = %e, "issue tracker failed while draining");
         }
         refresher.abort();
+        retention.abort();
         served.context("HTTP server failed")
     }
 }
