@@ -58,7 +58,7 @@ pub struct ProjectKey {
 pub struct KeyUpdate {
     pub label: Option<String>,
     pub is_active: Option<bool>,
-    /// `Some(None)` clears the key's own limit.
+    /// `null` clears the key's own limit (the server default applies); absent leaves it.
     #[serde(default, with = "double_option")]
     pub rate_limit_per_minute: Option<Option<i32>>,
 }

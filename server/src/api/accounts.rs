@@ -27,7 +27,7 @@ use crate::{
 };
 
 /// `POST /api/v1/auth/register`: creates the user and a personal team, and logs in.
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterRequest,
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", operation_id = "accounts_register", request_body = RegisterRequest,
     responses(
         (status = 201, description = "Signed up and logged in", body = Me, headers(("set-cookie" = String, description = "The `sightline_session` cookie"))),
         (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
@@ -65,7 +65,7 @@ pub async fn register(
 }
 
 /// `POST /api/v1/auth/login`: starts a new session (rotating any old cookie).
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", operation_id = "accounts_login", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = Me, headers(("set-cookie" = String, description = "The `sightline_session` cookie"))),
         (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
@@ -106,7 +106,7 @@ pub async fn login(
 }
 
 /// `POST /api/v1/auth/logout`: ends the current session.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts",
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", operation_id = "accounts_logout",
     responses(
         (status = 204, description = "Logged out; the cookie is cleared"),
     ),
@@ -119,7 +119,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller, jar: CookieJa
 }
 
 /// `GET /api/v1/auth/me`.
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "accounts",
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "accounts", operation_id = "accounts_current",
     responses(
         (status = 200, description = "The caller and their teams", body = Me),
     ),
@@ -129,7 +129,7 @@ pub async fn current(State(state): State<AppState>, caller: Caller) -> ApiResult
 }
 
 /// `POST /api/v1/auth/password`: changes the password and ends every other session.
-#[utoipa::path(post, path = "/api/v1/auth/password", tag = "accounts", request_body = ChangePasswordRequest,
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "accounts", operation_id = "accounts_change_password", request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Changed; every other session ended"),
         (status = 403, description = "Called with an API token instead of a session", body = ErrorBody),

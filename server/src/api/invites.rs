@@ -35,7 +35,7 @@ fn to_invite(r: InviteRow, accept_url: Option<String>) -> Option<Invite> {
 }
 
 /// `GET /api/v1/teams/{team_id}/invites`: pending ones (admins).
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}/invites", tag = "invites",
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/invites", tag = "invites", operation_id = "invites_list",
     params(("team_id" = i64, Path, description = "A team id")),
     responses(
         (status = 200, description = "Pending invites", body = Vec<Invite>),
@@ -56,7 +56,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): 
 }
 
 /// `POST /api/v1/teams/{team_id}/invites`: invites an address (admins; owners for the owner role).
-#[utoipa::path(post, path = "/api/v1/teams/{team_id}/invites", tag = "invites", request_body = NewInvite,
+#[utoipa::path(post, path = "/api/v1/teams/{team_id}/invites", tag = "invites", operation_id = "invites_create", request_body = NewInvite,
     params(("team_id" = i64, Path, description = "A team id")),
     responses(
         (status = 201, description = "Invited; `accept_url` is shown this once", body = Invite),
@@ -115,7 +115,7 @@ fn html_escape(s: &str) -> String {
 }
 
 /// `DELETE /api/v1/teams/{team_id}/invites/{invite_id}`: withdraws (admins).
-#[utoipa::path(delete, path = "/api/v1/teams/{team_id}/invites/{invite_id}", tag = "invites",
+#[utoipa::path(delete, path = "/api/v1/teams/{team_id}/invites/{invite_id}", tag = "invites", operation_id = "invites_delete",
     params(("team_id" = i64, Path, description = "A team id"), ("invite_id" = i64, Path, description = "A pending invite's id")),
     responses(
         (status = 204, description = "Withdrawn"),
@@ -142,7 +142,7 @@ pub async fn delete(
 }
 
 /// `POST /api/v1/invites/accept`: the caller joins the invite's team.
-#[utoipa::path(post, path = "/api/v1/invites/accept", tag = "invites", request_body = AcceptInvite,
+#[utoipa::path(post, path = "/api/v1/invites/accept", tag = "invites", operation_id = "invites_accept", request_body = AcceptInvite,
     responses(
         (status = 200, description = "Joined; the team with the caller's role", body = TeamSummary),
         (status = 422, description = "The invitation is invalid, used or expired (`validation`)", body = ErrorBody),

@@ -82,7 +82,7 @@ fn summary(row: &IssueRow, counts: Option<(u64, u64)>, series: Vec<u64>) -> Issu
 }
 
 /// `GET /api/v1/projects/{project_id}/issues`.
-#[utoipa::path(get, path = "/api/v1/projects/{project_id}/issues", tag = "issues",
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/issues", tag = "issues", operation_id = "issues_list",
     params(("project_id" = i64, Path, description = "A project id"), ListQuery),
     responses(
         (status = 200, description = "A page of issues", body = IssuePage),
@@ -174,7 +174,7 @@ async fn load_issue(state: &AppState, caller: &Caller, issue_id: i64) -> ApiResu
 }
 
 /// `GET /api/v1/issues/{issue_id}`: the issue (all-time counts, 14-day series) and its latest event.
-#[utoipa::path(get, path = "/api/v1/issues/{issue_id}", tag = "issues",
+#[utoipa::path(get, path = "/api/v1/issues/{issue_id}", tag = "issues", operation_id = "issues_show",
     params(("issue_id" = i64, Path, description = "An issue id")),
     responses(
         (status = 200, description = "The issue and its latest event", body = IssueDetail),
@@ -207,7 +207,7 @@ pub struct PageQuery {
 }
 
 /// `GET /api/v1/issues/{issue_id}/events`: newest first.
-#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/events", tag = "issues",
+#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/events", tag = "issues", operation_id = "issues_events",
     params(("issue_id" = i64, Path, description = "An issue id"), PageQuery),
     responses(
         (status = 200, description = "A page of events, newest first", body = EventPage),
@@ -230,7 +230,7 @@ pub async fn events(
 }
 
 /// `GET /api/v1/issues/{issue_id}/events/{event_id}`.
-#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/events/{event_id}", tag = "issues",
+#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/events/{event_id}", tag = "issues", operation_id = "issues_event",
     params(("issue_id" = i64, Path, description = "An issue id"), ("event_id" = String, Path, description = "An event id (32 hex digits, with or without dashes)")),
     responses(
         (status = 200, description = "The whole event", body = EventDetail),
@@ -249,7 +249,7 @@ pub async fn event(
 }
 
 /// `GET /api/v1/issues/{issue_id}/tags`: top values per tag key.
-#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/tags", tag = "issues",
+#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/tags", tag = "issues", operation_id = "issues_tags",
     params(("issue_id" = i64, Path, description = "An issue id")),
     responses(
         (status = 200, description = "Top values per tag key", body = Vec<TagBreakdown>),
@@ -271,7 +271,7 @@ pub async fn tags(State(state): State<AppState>, caller: Caller, Path(issue_id):
 }
 
 /// `PATCH /api/v1/issues/{issue_id}`: resolve, unresolve or ignore.
-#[utoipa::path(patch, path = "/api/v1/issues/{issue_id}", tag = "issues", request_body = IssueUpdate,
+#[utoipa::path(patch, path = "/api/v1/issues/{issue_id}", tag = "issues", operation_id = "issues_update", request_body = IssueUpdate,
     params(("issue_id" = i64, Path, description = "An issue id")),
     responses(
         (status = 204, description = "Status changed"),
@@ -292,7 +292,7 @@ pub async fn update(
 }
 
 /// `PATCH /api/v1/projects/{project_id}/issues`: the same for many issues of one project.
-#[utoipa::path(patch, path = "/api/v1/projects/{project_id}/issues", tag = "issues", request_body = IssueUpdate,
+#[utoipa::path(patch, path = "/api/v1/projects/{project_id}/issues", tag = "issues", operation_id = "issues_bulk_update", request_body = IssueUpdate,
     params(("project_id" = i64, Path, description = "A project id")),
     responses(
         (status = 200, description = "`{\"updated\": n}`", body = HashMap<String, u64>),

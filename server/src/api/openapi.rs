@@ -64,7 +64,7 @@ static DOCUMENT: LazyLock<String> =
     LazyLock::new(|| ApiDoc::openapi().to_json().expect("the OpenAPI document serialises"));
 
 /// `GET /api/v1/openapi.json`: this API's OpenAPI document.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", operation_id = "openapi_document",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
 pub async fn document() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
     ([(CONTENT_TYPE, "application/json")], DOCUMENT.as_str())

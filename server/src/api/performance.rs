@@ -21,7 +21,7 @@ pub struct PerfQuery {
 }
 
 /// Returns the project's vitals.
-#[utoipa::path(get, path = "/api/v1/projects/{project_id}/performance", tag = "performance",
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/performance", tag = "performance", operation_id = "performance_show",
     params(("project_id" = i64, Path, description = "A project id"), PerfQuery),
     responses(
         (status = 200, description = "Vitals, p75 series and pages", body = Performance),

@@ -56,7 +56,7 @@ async fn keys_of(state: &AppState, project_id: i64) -> ApiResult<Vec<ProjectKey>
 }
 
 /// `GET /api/v1/teams/{team_id}/projects`.
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}/projects", tag = "projects",
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/projects", tag = "projects", operation_id = "projects_list",
     params(("team_id" = i64, Path, description = "A team id")),
     responses(
         (status = 200, description = "The team's projects", body = Vec<Project>),
@@ -79,7 +79,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): 
 }
 
 /// `POST /api/v1/teams/{team_id}/projects`: creates a project with its first key.
-#[utoipa::path(post, path = "/api/v1/teams/{team_id}/projects", tag = "projects", request_body = NewProject,
+#[utoipa::path(post, path = "/api/v1/teams/{team_id}/projects", tag = "projects", operation_id = "projects_create", request_body = NewProject,
     params(("team_id" = i64, Path, description = "A team id")),
     responses(
         (status = 201, description = "Created with its first key", body = Project),
@@ -125,7 +125,7 @@ fn project_name(raw: &str) -> ApiResult<String> {
 }
 
 /// `GET /api/v1/projects/{project_id}`: with the environments seen in the last 30 days.
-#[utoipa::path(get, path = "/api/v1/projects/{project_id}", tag = "projects",
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}", tag = "projects", operation_id = "projects_show",
     params(("project_id" = i64, Path, description = "A project id")),
     responses(
         (status = 200, description = "The project", body = Project),
@@ -164,7 +164,7 @@ async fn environments_seen(state: &AppState, project_id: i64) -> ApiResult<Vec<S
 }
 
 /// `PATCH /api/v1/projects/{project_id}`: name, platform, retention, allowed origins (admins).
-#[utoipa::path(patch, path = "/api/v1/projects/{project_id}", tag = "projects", request_body = ProjectUpdate,
+#[utoipa::path(patch, path = "/api/v1/projects/{project_id}", tag = "projects", operation_id = "projects_update", request_body = ProjectUpdate,
     params(("project_id" = i64, Path, description = "A project id")),
     responses(
         (status = 200, description = "Updated", body = Project),
@@ -206,7 +206,7 @@ pub async fn update(
 }
 
 /// `DELETE /api/v1/projects/{project_id}` (admins). Its keys stop working at once.
-#[utoipa::path(delete, path = "/api/v1/projects/{project_id}", tag = "projects",
+#[utoipa::path(delete, path = "/api/v1/projects/{project_id}", tag = "projects", operation_id = "projects_delete",
     params(("project_id" = i64, Path, description = "A project id")),
     responses(
         (status = 204, description = "Deleted"),
@@ -222,7 +222,7 @@ pub async fn delete(State(state): State<AppState>, caller: Caller, Path(project_
 }
 
 /// `GET /api/v1/projects/{project_id}/keys`.
-#[utoipa::path(get, path = "/api/v1/projects/{project_id}/keys", tag = "projects",
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/keys", tag = "projects", operation_id = "projects_keys",
     params(("project_id" = i64, Path, description = "A project id")),
     responses(
         (status = 200, description = "The client keys", body = Vec<ProjectKey>),
@@ -235,7 +235,7 @@ pub async fn keys(State(state): State<AppState>, caller: Caller, Path(project_id
 }
 
 /// `POST /api/v1/projects/{project_id}/keys`: adds a key (admins).
-#[utoipa::path(post, path = "/api/v1/projects/{project_id}/keys", tag = "projects", request_body = KeyUpdate,
+#[utoipa::path(post, path = "/api/v1/projects/{project_id}/keys", tag = "projects", operation_id = "projects_create_key", request_body = KeyUpdate,
     params(("project_id" = i64, Path, description = "A project id")),
     responses(
         (status = 201, description = "Created", body = ProjectKey),
@@ -261,7 +261,7 @@ pub async fn create_key(
 }
 
 /// `PATCH /api/v1/projects/{project_id}/keys/{key_id}`: label, active, rate limit (admins).
-#[utoipa::path(patch, path = "/api/v1/projects/{project_id}/keys/{key_id}", tag = "projects", request_body = KeyUpdate,
+#[utoipa::path(patch, path = "/api/v1/projects/{project_id}/keys/{key_id}", tag = "projects", operation_id = "projects_update_key", request_body = KeyUpdate,
     params(("project_id" = i64, Path, description = "A project id"), ("key_id" = i64, Path, description = "A client key's id")),
     responses(
         (status = 200, description = "Updated", body = ProjectKey),
@@ -282,7 +282,7 @@ pub async fn update_key(
 }
 
 /// `POST /api/v1/projects/{project_id}/keys/{key_id}/rotate`: new public key, old one stops working.
-#[utoipa::path(post, path = "/api/v1/projects/{project_id}/keys/{key_id}/rotate", tag = "projects",
+#[utoipa::path(post, path = "/api/v1/projects/{project_id}/keys/{key_id}/rotate", tag = "projects", operation_id = "projects_rotate_key",
     params(("project_id" = i64, Path, description = "A project id"), ("key_id" = i64, Path, description = "A client key's id")),
     responses(
         (status = 200, description = "The key with its new public key and DSN", body = ProjectKey),
@@ -310,7 +310,7 @@ pub async fn rotate_key(
 }
 
 /// `DELETE /api/v1/projects/{project_id}/keys/{key_id}` (admins).
-#[utoipa::path(delete, path = "/api/v1/projects/{project_id}/keys/{key_id}", tag = "projects",
+#[utoipa::path(delete, path = "/api/v1/projects/{project_id}/keys/{key_id}", tag = "projects", operation_id = "projects_delete_key",
     params(("project_id" = i64, Path, description = "A project id"), ("key_id" = i64, Path, description = "A client key's id")),
     responses(
         (status = 204, description = "Deleted"),

@@ -26,7 +26,7 @@ use crate::{
 const VALID_FOR: Duration = Duration::hours(1);
 
 /// `POST /api/v1/auth/password-reset`: always 202.
-#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", request_body = ResetRequest,
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", operation_id = "reset_request", request_body = ResetRequest,
     responses(
         (status = 202, description = "Accepted, whether or not the address has an account"),
         (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
@@ -78,7 +78,7 @@ pub async fn request(
 }
 
 /// `POST /api/v1/auth/password-reset/confirm`: sets the new password.
-#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts", request_body = ResetConfirm,
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts", operation_id = "reset_confirm", request_body = ResetConfirm,
     responses(
         (status = 204, description = "Password set; all sessions of the user ended"),
         (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),

@@ -33,7 +33,7 @@ pub async fn teams_of(pg: &PgPool, user_id: i64) -> Result<Vec<TeamSummary>, Api
 }
 
 /// `GET /api/v1/teams`.
-#[utoipa::path(get, path = "/api/v1/teams", tag = "teams",
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", operation_id = "teams_list",
     responses(
         (status = 200, description = "The caller's teams", body = Vec<TeamSummary>),
     ),
@@ -51,7 +51,7 @@ fn team_name(input: &TeamInput) -> ApiResult<String> {
 }
 
 /// `POST /api/v1/teams`: the caller becomes its owner.
-#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", request_body = TeamInput,
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", operation_id = "teams_create", request_body = TeamInput,
     responses(
         (status = 201, description = "Created; the caller owns it", body = TeamSummary),
         (status = 422, description = "A team name has 1 to 100 characters (`validation`)", body = ErrorBody),
@@ -72,7 +72,7 @@ pub async fn create(
 }
 
 /// `PATCH /api/v1/teams/{team_id}`: renames (admins).
-#[utoipa::path(patch, path = "/api/v1/teams/{team_id}", tag = "teams", request_body = TeamInput,
+#[utoipa::path(patch, path = "/api/v1/teams/{team_id}", tag = "teams", operation_id = "teams_rename", request_body = TeamInput,
     params(("team_id" = i64, Path, description = "A team id")),
     responses(
         (status = 200, description = "Renamed", body = TeamSummary),
@@ -96,7 +96,7 @@ pub async fn rename(
 }
 
 /// `GET /api/v1/teams/{team_id}/members`.
-#[utoipa::path(get, path = "/api/v1/teams/{team_id}/members", tag = "teams",
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/members", tag = "teams", operation_id = "teams_members",
     params(("team_id" = i64, Path, description = "A team id")),
     responses(
         (status = 200, description = "The members", body = Vec<Member>),
@@ -120,7 +120,7 @@ pub async fn members(State(state): State<AppState>, caller: Caller, Path(team_id
 }
 
 /// `PATCH /api/v1/teams/{team_id}/members/{user_id}`: changes a role.
-#[utoipa::path(patch, path = "/api/v1/teams/{team_id}/members/{user_id}", tag = "teams", request_body = MemberUpdate,
+#[utoipa::path(patch, path = "/api/v1/teams/{team_id}/members/{user_id}", tag = "teams", operation_id = "teams_update_member", request_body = MemberUpdate,
     params(("team_id" = i64, Path, description = "A team id"), ("user_id" = i64, Path, description = "A user id")),
     responses(
         (status = 204, description = "Role changed"),
@@ -155,7 +155,7 @@ pub async fn update_member(
 }
 
 /// `DELETE /api/v1/teams/{team_id}/members/{user_id}`: removes a member (admins).
-#[utoipa::path(delete, path = "/api/v1/teams/{team_id}/members/{user_id}", tag = "teams",
+#[utoipa::path(delete, path = "/api/v1/teams/{team_id}/members/{user_id}", tag = "teams", operation_id = "teams_remove_member",
     params(("team_id" = i64, Path, description = "A team id"), ("user_id" = i64, Path, description = "A user id")),
     responses(
         (status = 204, description = "Removed"),
@@ -190,7 +190,7 @@ pub async fn remove_member(
 }
 
 /// `POST /api/v1/teams/{team_id}/leave`.
-#[utoipa::path(post, path = "/api/v1/teams/{team_id}/leave", tag = "teams",
+#[utoipa::path(post, path = "/api/v1/teams/{team_id}/leave", tag = "teams", operation_id = "teams_leave",
     params(("team_id" = i64, Path, description = "A team id")),
     responses(
         (status = 204, description = "Left the team"),

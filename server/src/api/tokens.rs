@@ -40,7 +40,7 @@ fn session_only(caller: &Caller) -> ApiResult<()> {
 }
 
 /// `GET /api/v1/tokens`.
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", operation_id = "tokens_list",
     responses(
         (status = 200, description = "The caller's tokens", body = Vec<ApiToken>),
         (status = 403, description = "Called with an API token: tokens are managed from a session", body = ErrorBody),
@@ -58,7 +58,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 }
 
 /// `POST /api/v1/tokens`: answers the secret once.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewApiToken,
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", operation_id = "tokens_create", request_body = NewApiToken,
     responses(
         (status = 201, description = "Created; the secret is shown this once", body = CreatedApiToken),
         (status = 403, description = "Called with an API token: tokens are managed from a session", body = ErrorBody),
@@ -101,7 +101,7 @@ pub async fn create(
 }
 
 /// `DELETE /api/v1/tokens/{token_id}`: revokes one of the caller's tokens.
-#[utoipa::path(delete, path = "/api/v1/tokens/{token_id}", tag = "tokens",
+#[utoipa::path(delete, path = "/api/v1/tokens/{token_id}", tag = "tokens", operation_id = "tokens_delete",
     params(("token_id" = i64, Path, description = "An API token's id")),
     responses(
         (status = 204, description = "Revoked"),

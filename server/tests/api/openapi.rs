@@ -2,12 +2,15 @@
 //! server: it lists exactly the routes of `api::ROUTES` (so a route added
 //! without a `#[utoipa::path]` fails here), every operation has a success
 //! answer and the right security, every `$ref` resolves, and the schemas
-//! match what the server really sends.
+//! match what the server really sends. A real validator
+//! (`openapi-spec-validator` from PyPI, installed by scripts/test.sh) checks
+//! the document against the OpenAPI specification.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, process::Stdio};
 
 use serde_json::{json, Value};
 use sightline::api::{Access, ROUTES};
+use tokio::io::AsyncWriteExt;
 
 use crate::{dashboard_api::Browser, helpers::spawn_app};
 
@@ -42,9 +45,11 @@ async fn the_openapi_document_describes_exactly_the_api_routes() {
     assert_eq!(schemes["session"], json!({"type": "apiKey", "in": "cookie", "name": "sightline_session", "description": schemes["session"]["description"]}));
     assert_eq!(schemes["bearer"]["type"], "http");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
+    let mut operation_ids = BTreeSet::new();
     for (method, path, access) in ROUTES {
         let op = &doc["paths"][path][method.as_str().to_lowercase()];
         let what = format!("{method} {path}");
+        assert!(operation_ids.insert(op["operationId"].as_str().unwrap_or("")), "{what}: operationId missing or taken");
         let statuses: Vec<&String> = op["responses"].as_object().expect("responses").keys().collect();
         assert!(statuses.iter().any(|s| s.starts_with('2')), "{what} has no 2xx answer: {statuses:?}");
         assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{what} has no tag");
@@ -92,6 +97,24 @@ async fn the_openapi_document_describes_exactly_the_api_routes() {
     assert_eq!(status, 401);
     assert_eq!(keys(&error), properties(&doc, "ErrorBody"));
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_passes_a_real_validator() {
+    let python = std::env::var("SIGHTLINE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let app = spawn_app().await;
+    let doc = app.http.get(format!("{}/api/v1/openapi.json", app.address)).send().await.unwrap().bytes().await.unwrap();
+    app.stop().await;
+    let mut child = tokio::process::Command::new(&python)
+        .args(["-c", "import json, sys; from openapi_spec_validator import validate; validate(json.load(sys.stdin))"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {python}: {e} (scripts/test.sh installs openapi-spec-validator)"));
+    child.stdin.take().unwrap().write_all(&doc).await.unwrap();
+    let output = child.wait_with_output().await.unwrap();
+    assert!(output.status.success(), "openapi-spec-validator refused the document: {}", String::from_utf8_lossy(&output.stderr));
 }
 
 fn collect_refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
