@@ -96,15 +96,18 @@ fn add_shared_answers(op: &mut Operation) {
     let has = |op: &Operation, place: ParameterIn| {
         op.parameters.iter().flatten().any(|p| std::mem::discriminant(&p.parameter_in) == std::mem::discriminant(&place))
     };
-    let malformed = [
-        (has(op, ParameterIn::Path), "a path parameter is not of its type"),
-        (has(op, ParameterIn::Query), "a query parameter is not of its type"),
-        (op.request_body.is_some(), "the body is not JSON"),
+    let parsed = [
+        (has(op, ParameterIn::Path), "a path parameter"),
+        (has(op, ParameterIn::Query), "a query parameter"),
+        (op.request_body.is_some(), "the JSON body"),
     ];
-    let reasons: Vec<&str> = malformed.iter().filter(|(applies, _)| *applies).map(|(_, why)| *why).collect();
+    let parts: Vec<&str> = parsed.iter().filter(|(applies, _)| *applies).map(|(_, what)| *what).collect();
+    // Only the handlers' own errors are JSON: this document cannot fail.
+    let fallible = op.operation_id.as_deref() != Some("openapi_document");
     let answers = &mut op.responses.responses;
-    if !reasons.is_empty() {
-        answers.entry("400".into()).or_insert_with(|| plain_text(&format!("Malformed request: {}", reasons.join(", or "))));
+    if !parts.is_empty() {
+        let why = format!("Malformed request, answered by axum in plain text: {} cannot be parsed", parts.join(" or "));
+        answers.entry("400".into()).or_insert_with(|| plain_text(&why));
     }
     if op.request_body.is_some() {
         answers.entry("415".into()).or_insert_with(|| plain_text("The body is not sent as `Content-Type: application/json`"));
@@ -130,7 +133,9 @@ fn add_shared_answers(op: &mut Operation) {
             }
         }
     }
-    answers.entry("500".into()).or_insert_with(|| error("An unexpected failure, logged by the server (`internal`)"));
+    if fallible {
+        answers.entry("500".into()).or_insert_with(|| error("An unexpected failure, logged by the server (`internal`)"));
+    }
 }
 
 /// Returns a response answered with the JSON error body.
