@@ -8,7 +8,8 @@
 # tests need (clickhouse-server, Postgres, curl, python3-venv), then:
 #   * creates .tmp/venv with the Python Sentry SDK (a real foreign client) and
 #     chdb (ClickHouse 26.x in-process, PyPI `chdb-core`, ~180 MB wheel) and
-#     aiosmtpd (the real SMTP server the mail tests start),
+#     aiosmtpd (the real SMTP server the mail tests start) and
+#     openapi-spec-validator (checks the API's OpenAPI document),
 #   * starts a throw-away ClickHouse (data in .tmp/test-clickhouse, HTTP 18123),
 #   * makes sure Postgres answers on 127.0.0.1:5432 and drops leftover
 #     `sightline_test_*` databases of earlier runs,
@@ -31,6 +32,7 @@
 #                                   (debugging the script itself)
 #   CHDB_SPEC                       pip requirement for chdb (default chdb-core>=26)
 #   AIOSMTPD_SPEC                   pip requirement for aiosmtpd (default aiosmtpd>=1.4,<2)
+#   OPENAPI_VALIDATOR_SPEC          pip requirement for openapi-spec-validator (default >=0.7,<1)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -47,6 +49,7 @@ VENV="$TMP_DIR/venv"
 SENTRY_SDK_SPEC="${SENTRY_SDK_SPEC:-sentry-sdk>=2,<3}"
 CHDB_SPEC="${CHDB_SPEC:-chdb-core>=26}"
 AIOSMTPD_SPEC="${AIOSMTPD_SPEC:-aiosmtpd>=1.4,<2}"
+OPENAPI_VALIDATOR_SPEC="${OPENAPI_VALIDATOR_SPEC:-openapi-spec-validator>=0.7,<1}"
 mkdir -p "$TMP_DIR"
 
 # ---------------------------------------------------------------------------
@@ -64,7 +67,7 @@ ensure_clickhouse_installed
 info "ok"
 
 # ---------------------------------------------------------------------------
-section "Python venv with the Sentry SDK, chdb and aiosmtpd ($VENV)"
+section "Python venv with the Sentry SDK, chdb, aiosmtpd and openapi-spec-validator ($VENV)"
 if ! "$VENV/bin/python" -c 'import sentry_sdk' >/dev/null 2>&1; then
     if ! "$VENV/bin/python" -c 'pass' >/dev/null 2>&1; then
         rm -rf "$VENV"
@@ -82,6 +85,10 @@ if ! "$VENV/bin/python" -c 'import aiosmtpd' >/dev/null 2>&1; then
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$AIOSMTPD_SPEC"
 fi
 info "aiosmtpd $("$VENV/bin/python" -c 'import aiosmtpd; print(aiosmtpd.__version__)') (the real SMTP server of the mail tests)"
+if ! "$VENV/bin/python" -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$OPENAPI_VALIDATOR_SPEC"
+fi
+info "openapi-spec-validator $("$VENV/bin/python" -c 'from importlib.metadata import version; print(version("openapi-spec-validator"))') (checks /api/v1/openapi.json)"
 
 # ---------------------------------------------------------------------------
 section "ClickHouse"

@@ -6,6 +6,7 @@ use crate::teams::TeamSummary;
 
 /// Body of `POST /api/v1/auth/register`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterRequest {
     pub email: String,
     pub password: String,
@@ -15,6 +16,7 @@ pub struct RegisterRequest {
 
 /// Body of `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
@@ -22,6 +24,7 @@ pub struct LoginRequest {
 
 /// Body of `POST /api/v1/auth/password`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePasswordRequest {
     pub current_password: String,
     pub new_password: String,
@@ -29,6 +32,7 @@ pub struct ChangePasswordRequest {
 
 /// A user as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: i64,
     pub email: String,
@@ -37,6 +41,7 @@ pub struct User {
 
 /// `GET /api/v1/auth/me`: who is logged in and in which teams.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     pub user: User,
     pub teams: Vec<TeamSummary>,
@@ -46,6 +51,7 @@ pub struct Me {
 
 /// A personal API token as listed (the secret itself is shown only once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
@@ -58,6 +64,7 @@ pub struct ApiToken {
 
 /// Body of `POST /api/v1/tokens`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewApiToken {
     pub name: String,
     /// Any of `read`, `write`, `project:releases`.
@@ -66,6 +73,7 @@ pub struct NewApiToken {
 
 /// Answer to `POST /api/v1/tokens`: the token, once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedApiToken {
     pub token: ApiToken,
     /// Use as `Authorization: Bearer <secret>`; it cannot be shown again.
@@ -74,12 +82,14 @@ pub struct CreatedApiToken {
 
 /// Body of `POST /api/v1/auth/password-reset`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResetRequest {
     pub email: String,
 }
 
 /// Body of `POST /api/v1/auth/password-reset/confirm`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResetConfirm {
     pub token: String,
     pub new_password: String,

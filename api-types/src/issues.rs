@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// An issue's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum IssueStatus {
     Unresolved,
@@ -24,6 +25,7 @@ impl IssueStatus {
 
 /// One row of the issue list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssueSummary {
     pub id: i64,
     pub project_id: i64,
@@ -46,6 +48,7 @@ pub struct IssueSummary {
 
 /// A page of issues.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssuePage {
     pub issues: Vec<IssueSummary>,
     /// Total matching issues, for pagination.
@@ -56,6 +59,7 @@ pub struct IssuePage {
 
 /// Body of `PATCH /api/v1/issues/{id}` and, with `ids`, the bulk form.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssueUpdate {
     #[serde(default)]
     pub ids: Vec<i64>,
@@ -64,6 +68,7 @@ pub struct IssueUpdate {
 
 /// An event as listed under an issue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventSummary {
     pub event_id: String,
     pub timestamp: String,
@@ -79,6 +84,7 @@ pub struct EventSummary {
 
 /// A whole event, as the detail page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventDetail {
     #[serde(flatten)]
     pub summary: EventSummary,
@@ -100,6 +106,7 @@ pub struct EventDetail {
 
 /// `GET /api/v1/issues/{id}`: the issue with its latest event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssueDetail {
     pub issue: IssueSummary,
     pub latest_event: Option<EventDetail>,
@@ -107,6 +114,7 @@ pub struct IssueDetail {
 
 /// A page of an issue's events, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventPage {
     pub events: Vec<EventSummary>,
     pub total: u64,
@@ -116,6 +124,7 @@ pub struct EventPage {
 
 /// The most common values of one tag.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TagBreakdown {
     pub key: String,
     pub total: u64,
@@ -124,6 +133,7 @@ pub struct TagBreakdown {
 
 /// One value of a tag and how many events had it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TagValue {
     pub value: String,
     pub count: u64,

@@ -1,6 +1,9 @@
 //! Wire types of the dashboard JSON API (`/api/v1/…`), shared by the server
 //! and the Leptos dashboard so the format cannot drift between them. Every
 //! type here is plain data: serde only, no server or browser dependencies.
+//! With the `openapi` feature (the server's) each also derives its OpenAPI
+//! schema, so the document at `/api/v1/openapi.json` describes these very
+//! types; the dashboard builds without it.
 
 pub mod accounts;
 pub mod error;

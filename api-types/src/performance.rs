@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One vital over the period: percentiles and the share of each rating.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VitalSummary {
     /// `lcp`, `inp`, `cls`, `fcp` or `ttfb`.
     pub name: String,
@@ -21,6 +22,7 @@ pub struct VitalSummary {
 
 /// The p75 of each vital; `None` where there were no samples.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VitalValues {
     pub lcp: Option<f64>,
     pub inp: Option<f64>,
@@ -31,6 +33,7 @@ pub struct VitalValues {
 
 /// p75 of each vital in one time bucket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VitalPoint {
     /// Bucket start, RFC 3339.
     pub t: String,
@@ -41,6 +44,7 @@ pub struct VitalPoint {
 
 /// p75 of each vital for one page or route.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PageVitals {
     pub name: String,
     pub samples: u64,
@@ -50,6 +54,7 @@ pub struct PageVitals {
 
 /// `GET /api/v1/projects/{id}/performance`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Performance {
     pub vitals: Vec<VitalSummary>,
     pub series: Vec<VitalPoint>,

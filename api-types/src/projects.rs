@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A project as listed and shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     pub id: i64,
     pub team_id: i64,
@@ -21,6 +22,7 @@ pub struct Project {
 
 /// Body of `POST /api/v1/teams/{id}/projects`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewProject {
     pub name: String,
     #[serde(default)]
@@ -29,6 +31,7 @@ pub struct NewProject {
 
 /// Body of `PATCH /api/v1/projects/{id}`; absent fields stay as they are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectUpdate {
     pub name: Option<String>,
     pub platform: Option<String>,
@@ -38,6 +41,7 @@ pub struct ProjectUpdate {
 
 /// A client key with the DSN that uses it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectKey {
     pub id: i64,
     pub label: String,
@@ -50,10 +54,11 @@ pub struct ProjectKey {
 
 /// Body of `POST /api/v1/projects/{id}/keys` and `PATCH …/keys/{key_id}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyUpdate {
     pub label: Option<String>,
     pub is_active: Option<bool>,
-    /// `Some(None)` clears the key's own limit.
+    /// `null` clears the key's own limit (the server default applies); absent leaves it.
     #[serde(default, with = "double_option")]
     pub rate_limit_per_minute: Option<Option<i32>>,
 }

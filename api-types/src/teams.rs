@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A member's role; owners and admins manage the team, members use it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Member,
@@ -34,6 +35,7 @@ impl Role {
 
 /// A team and the caller's role in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamSummary {
     pub id: i64,
     pub slug: String,
@@ -43,12 +45,14 @@ pub struct TeamSummary {
 
 /// Body of `POST /api/v1/teams` and `PATCH /api/v1/teams/{id}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamInput {
     pub name: String,
 }
 
 /// A member of a team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub user_id: i64,
     pub email: String,
@@ -58,12 +62,14 @@ pub struct Member {
 
 /// Body of `PATCH /api/v1/teams/{id}/members/{user_id}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberUpdate {
     pub role: Role,
 }
 
 /// A pending invitation to a team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invite {
     pub id: i64,
     pub email: String,
@@ -77,6 +83,7 @@ pub struct Invite {
 
 /// Body of `POST /api/v1/teams/{id}/invites`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewInvite {
     pub email: String,
     pub role: Role,
@@ -84,6 +91,7 @@ pub struct NewInvite {
 
 /// Body of `POST /api/v1/invites/accept`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AcceptInvite {
     pub token: String,
 }

@@ -13,7 +13,7 @@ use axum_extra::extract::{
     cookie::{Cookie, SameSite},
     CookieJar,
 };
-use sightline_api_types::{ChangePasswordRequest, LoginRequest, Me, RegisterRequest, User};
+use sightline_api_types::{ChangePasswordRequest, ErrorBody, LoginRequest, Me, RegisterRequest, User};
 
 use super::{
     caller::{check_origin, Caller, Credential},
@@ -27,6 +27,13 @@ use crate::{
 };
 
 /// `POST /api/v1/auth/register`: creates the user and a personal team, and logs in.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", operation_id = "accounts_register", request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Signed up and logged in", body = Me, headers(("set-cookie" = String, description = "The `sightline_session` cookie"))),
+        (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
+        (status = 409, description = "An account with this e-mail exists (`conflict`)", body = ErrorBody),
+        (status = 422, description = "Bad e-mail or too weak a password (`validation`)", body = ErrorBody),
+    ))]
 pub async fn register(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -58,6 +65,13 @@ pub async fn register(
 }
 
 /// `POST /api/v1/auth/login`: starts a new session (rotating any old cookie).
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", operation_id = "accounts_login", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = Me, headers(("set-cookie" = String, description = "The `sightline_session` cookie"))),
+        (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
+        (status = 422, description = "Wrong e-mail or password (`validation`)", body = ErrorBody),
+        (status = 429, description = "Too many attempts (`rate_limited`)", body = ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait"))),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -92,6 +106,11 @@ pub async fn login(
 }
 
 /// `POST /api/v1/auth/logout`: ends the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", operation_id = "accounts_logout",
+    responses(
+        (status = 204, description = "Logged out; the cookie is cleared"),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, caller: Caller, jar: CookieJar) -> ApiResult<(CookieJar, StatusCode)> {
     if let Credential::Session(token) = &caller.credential {
         session::delete(&state.pg, token).await?;
@@ -100,11 +119,23 @@ pub async fn logout(State(state): State<AppState>, caller: Caller, jar: CookieJa
 }
 
 /// `GET /api/v1/auth/me`.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "accounts", operation_id = "accounts_current",
+    responses(
+        (status = 200, description = "The caller and their teams", body = Me),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn current(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
     Ok(Json(me(&state, caller.user_id).await?))
 }
 
 /// `POST /api/v1/auth/password`: changes the password and ends every other session.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "accounts", operation_id = "accounts_change_password", request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed; every other session ended"),
+        (status = 403, description = "Called with an API token instead of a session", body = ErrorBody),
+        (status = 422, description = "The current password is wrong, or the new one too weak (`validation`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,

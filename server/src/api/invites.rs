@@ -9,7 +9,7 @@ use axum::{
     Json,
 };
 use chrono::{DateTime, Duration, Utc};
-use sightline_api_types::{AcceptInvite, Invite, NewInvite, Role, TeamSummary};
+use sightline_api_types::{AcceptInvite, ErrorBody, Invite, NewInvite, Role, TeamSummary};
 
 use super::{
     access::{require, team_role},
@@ -35,6 +35,14 @@ fn to_invite(r: InviteRow, accept_url: Option<String>) -> Option<Invite> {
 }
 
 /// `GET /api/v1/teams/{team_id}/invites`: pending ones (admins).
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/invites", tag = "invites", operation_id = "invites_list",
+    params(("team_id" = i64, Path, description = "A team id")),
+    responses(
+        (status = 200, description = "Pending invites", body = Vec<Invite>),
+        (status = 403, description = "The caller is not an admin", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Invite>>> {
     require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
     let rows: Vec<InviteRow> = sqlx::query_as(
@@ -48,6 +56,15 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): 
 }
 
 /// `POST /api/v1/teams/{team_id}/invites`: invites an address (admins; owners for the owner role).
+#[utoipa::path(post, path = "/api/v1/teams/{team_id}/invites", tag = "invites", operation_id = "invites_create", request_body = NewInvite,
+    params(("team_id" = i64, Path, description = "A team id")),
+    responses(
+        (status = 201, description = "Invited; `accept_url` is shown this once", body = Invite),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 422, description = "Not an e-mail address (`validation`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,6 +115,14 @@ fn html_escape(s: &str) -> String {
 }
 
 /// `DELETE /api/v1/teams/{team_id}/invites/{invite_id}`: withdraws (admins).
+#[utoipa::path(delete, path = "/api/v1/teams/{team_id}/invites/{invite_id}", tag = "invites", operation_id = "invites_delete",
+    params(("team_id" = i64, Path, description = "A team id"), ("invite_id" = i64, Path, description = "A pending invite's id")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -117,6 +142,12 @@ pub async fn delete(
 }
 
 /// `POST /api/v1/invites/accept`: the caller joins the invite's team.
+#[utoipa::path(post, path = "/api/v1/invites/accept", tag = "invites", operation_id = "invites_accept", request_body = AcceptInvite,
+    responses(
+        (status = 200, description = "Joined; the team with the caller's role", body = TeamSummary),
+        (status = 422, description = "The invitation is invalid, used or expired (`validation`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,

@@ -30,17 +30,24 @@ use crate::{
 };
 
 /// Query string of the issue list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `unresolved` (default), `resolved`, `ignored` or `all`.
     pub status: Option<String>,
     pub environment: Option<String>,
     pub release: Option<String>,
     /// Case-insensitive text in the title or culprit.
     pub query: Option<String>,
+    /// Look-back window like `24h` or `14d` (default), at most `365d`.
     pub period: Option<String>,
+    /// `last_seen` (default), `first_seen`, `events` or `users`.
     pub sort: Option<String>,
+    /// Sparkline buckets: `24h` (hourly, default) or `14d` (daily).
     pub series: Option<String>,
+    /// 1-based, default 1.
     pub page: Option<u32>,
+    /// 1 to 100, default 25.
     pub per_page: Option<u32>,
 }
 
@@ -74,6 +81,14 @@ fn summary(row: &IssueRow, (events, users): (u64, u64), series: Vec<u64>) -> Iss
 }
 
 /// `GET /api/v1/projects/{project_id}/issues`.
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/issues", tag = "issues", operation_id = "issues_list",
+    params(("project_id" = i64, Path, description = "A project id"), ListQuery),
+    responses(
+        (status = 200, description = "A page of issues", body = IssuePage),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
+        (status = 422, description = "Unknown status, sort, series or period (`validation`)", body = sightline_api_types::ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -173,6 +188,13 @@ async fn load_issue(state: &AppState, caller: &Caller, issue_id: i64) -> ApiResu
 }
 
 /// `GET /api/v1/issues/{issue_id}`: the issue (all-time counts, 14-day series) and its latest event.
+#[utoipa::path(get, path = "/api/v1/issues/{issue_id}", tag = "issues", operation_id = "issues_show",
+    params(("issue_id" = i64, Path, description = "An issue id")),
+    responses(
+        (status = 200, description = "The issue and its latest event", body = IssueDetail),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn show(State(state): State<AppState>, caller: Caller, Path(issue_id): Path<i64>) -> ApiResult<Json<IssueDetail>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let project = row.1 as u64;
@@ -188,13 +210,23 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(issue_id):
 }
 
 /// Query string of paginated lists.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// 1-based, default 1.
     pub page: Option<u32>,
+    /// 1 to 100, default 25.
     pub per_page: Option<u32>,
 }
 
 /// `GET /api/v1/issues/{issue_id}/events`: newest first.
+#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/events", tag = "issues", operation_id = "issues_events",
+    params(("issue_id" = i64, Path, description = "An issue id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of events, newest first", body = EventPage),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
@@ -211,6 +243,13 @@ pub async fn events(
 }
 
 /// `GET /api/v1/issues/{issue_id}/events/{event_id}`.
+#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/events/{event_id}", tag = "issues", operation_id = "issues_event",
+    params(("issue_id" = i64, Path, description = "An issue id"), ("event_id" = String, Path, description = "An event id (32 hex digits, with or without dashes)")),
+    responses(
+        (status = 200, description = "The whole event", body = EventDetail),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn event(
     State(state): State<AppState>,
     caller: Caller,
@@ -223,6 +262,13 @@ pub async fn event(
 }
 
 /// `GET /api/v1/issues/{issue_id}/tags`: top values per tag key.
+#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/tags", tag = "issues", operation_id = "issues_tags",
+    params(("issue_id" = i64, Path, description = "An issue id")),
+    responses(
+        (status = 200, description = "Top values per tag key", body = Vec<TagBreakdown>),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn tags(State(state): State<AppState>, caller: Caller, Path(issue_id): Path<i64>) -> ApiResult<Json<Vec<TagBreakdown>>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let keys = stats::tags(&state.ch, row.1 as u64, &row.2, 10).await.map_err(anyhow::Error::from)?;
@@ -238,6 +284,13 @@ pub async fn tags(State(state): State<AppState>, caller: Caller, Path(issue_id):
 }
 
 /// `PATCH /api/v1/issues/{issue_id}`: resolve, unresolve or ignore.
+#[utoipa::path(patch, path = "/api/v1/issues/{issue_id}", tag = "issues", operation_id = "issues_update", request_body = IssueUpdate,
+    params(("issue_id" = i64, Path, description = "An issue id")),
+    responses(
+        (status = 204, description = "Status changed"),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -252,6 +305,14 @@ pub async fn update(
 }
 
 /// `PATCH /api/v1/projects/{project_id}/issues`: the same for many issues of one project.
+#[utoipa::path(patch, path = "/api/v1/projects/{project_id}/issues", tag = "issues", operation_id = "issues_bulk_update", request_body = IssueUpdate,
+    params(("project_id" = i64, Path, description = "A project id")),
+    responses(
+        (status = 200, description = "`{\"updated\": n}`", body = HashMap<String, u64>),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
+        (status = 422, description = "Give 1 to 1000 issue ids (`validation`)", body = sightline_api_types::ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn bulk_update(
     State(state): State<AppState>,
     caller: Caller,

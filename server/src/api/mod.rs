@@ -5,7 +5,8 @@
 //!
 //! [`ROUTES`] is the one table of every API route; [`router`] registers
 //! exactly those, and the tenant-isolation test walks the same list, so a
-//! route cannot be added without being checked.
+//! route cannot be added without being checked. The same list is compared
+//! with the OpenAPI document ([`openapi`]), so none goes undocumented.
 
 pub mod access;
 pub mod accounts;
@@ -13,6 +14,7 @@ pub mod caller;
 pub mod error;
 pub mod invites;
 pub mod issues;
+pub mod openapi;
 pub mod performance;
 mod period;
 pub mod projects;
@@ -79,6 +81,7 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/tokens", Access::Caller),
     (Method::POST, "/api/v1/tokens", Access::Caller),
     (Method::DELETE, "/api/v1/tokens/{token_id}", Access::Caller),
+    (Method::GET, "/api/v1/openapi.json", Access::Public),
 ];
 
 /// Builds the `/api/v1` router from [`ROUTES`]; panics if a route has no handler or vice versa.
@@ -123,7 +126,8 @@ pub fn router() -> Router<AppState> {
         .add(Method::GET, "/api/v1/projects/{project_id}/performance", performance::show)
         .add(Method::GET, "/api/v1/tokens", tokens::list)
         .add(Method::POST, "/api/v1/tokens", tokens::create)
-        .add(Method::DELETE, "/api/v1/tokens/{token_id}", tokens::delete);
+        .add(Method::DELETE, "/api/v1/tokens/{token_id}", tokens::delete)
+        .add(Method::GET, "/api/v1/openapi.json", openapi::document);
     let registered: Vec<(Method, &str)> = table.seen.clone();
     let declared: Vec<(Method, &str)> = ROUTES.iter().map(|(m, p, _)| (m.clone(), *p)).collect();
     assert_eq!(registered, declared, "api::ROUTES and api::router() must list the same routes in the same order");

@@ -12,13 +12,23 @@ use super::{access::project_role, caller::Caller, error::ApiResult, period::Peri
 use crate::{performance, startup::AppState};
 
 /// Query string of the performance page.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PerfQuery {
+    /// Look-back window like `24h` (default) or `7d`, at most `365d`.
     pub period: Option<String>,
     pub environment: Option<String>,
 }
 
 /// Returns the project's vitals.
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/performance", tag = "performance", operation_id = "performance_show",
+    params(("project_id" = i64, Path, description = "A project id"), PerfQuery),
+    responses(
+        (status = 200, description = "Vitals, p75 series and pages", body = Performance),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
+        (status = 422, description = "Bad period (`validation`)", body = sightline_api_types::ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,

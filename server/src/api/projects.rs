@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
     Json,
 };
-use sightline_api_types::{KeyUpdate, NewProject, Project, ProjectKey, ProjectUpdate, Role};
+use sightline_api_types::{ErrorBody, KeyUpdate, NewProject, Project, ProjectKey, ProjectUpdate, Role};
 
 use super::{
     access::{project_role, require, team_role},
@@ -56,6 +56,13 @@ async fn keys_of(state: &AppState, project_id: i64) -> ApiResult<Vec<ProjectKey>
 }
 
 /// `GET /api/v1/teams/{team_id}/projects`.
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/projects", tag = "projects", operation_id = "projects_list",
+    params(("team_id" = i64, Path, description = "A team id")),
+    responses(
+        (status = 200, description = "The team's projects", body = Vec<Project>),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Project>>> {
     team_role(&state.pg, caller.user_id, team_id).await?;
     let rows: Vec<ProjectRow> =
@@ -72,6 +79,16 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): 
 }
 
 /// `POST /api/v1/teams/{team_id}/projects`: creates a project with its first key.
+#[utoipa::path(post, path = "/api/v1/teams/{team_id}/projects", tag = "projects", operation_id = "projects_create", request_body = NewProject,
+    params(("team_id" = i64, Path, description = "A team id")),
+    responses(
+        (status = 201, description = "Created with its first key", body = Project),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The team has a project of that name (`conflict`)", body = ErrorBody),
+        (status = 422, description = "A project name has 1 to 100 characters (`validation`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -108,6 +125,13 @@ fn project_name(raw: &str) -> ApiResult<String> {
 }
 
 /// `GET /api/v1/projects/{project_id}`: with the environments seen in the last 30 days.
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}", tag = "projects", operation_id = "projects_show",
+    params(("project_id" = i64, Path, description = "A project id")),
+    responses(
+        (status = 200, description = "The project", body = Project),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn show(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<Json<Project>> {
     project_role(&state.pg, caller.user_id, project_id).await?;
     let mut project = load(&state, project_id).await?;
@@ -140,6 +164,15 @@ async fn environments_seen(state: &AppState, project_id: i64) -> ApiResult<Vec<S
 }
 
 /// `PATCH /api/v1/projects/{project_id}`: name, platform, retention, allowed origins (admins).
+#[utoipa::path(patch, path = "/api/v1/projects/{project_id}", tag = "projects", operation_id = "projects_update", request_body = ProjectUpdate,
+    params(("project_id" = i64, Path, description = "A project id")),
+    responses(
+        (status = 200, description = "Updated", body = Project),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 422, description = "Bad name, retention or origin (`validation`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -173,6 +206,14 @@ pub async fn update(
 }
 
 /// `DELETE /api/v1/projects/{project_id}` (admins). Its keys stop working at once.
+#[utoipa::path(delete, path = "/api/v1/projects/{project_id}", tag = "projects", operation_id = "projects_delete",
+    params(("project_id" = i64, Path, description = "A project id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<StatusCode> {
     caller.require_write()?;
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
@@ -181,12 +222,28 @@ pub async fn delete(State(state): State<AppState>, caller: Caller, Path(project_
 }
 
 /// `GET /api/v1/projects/{project_id}/keys`.
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/keys", tag = "projects", operation_id = "projects_keys",
+    params(("project_id" = i64, Path, description = "A project id")),
+    responses(
+        (status = 200, description = "The client keys", body = Vec<ProjectKey>),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn keys(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<Json<Vec<ProjectKey>>> {
     project_role(&state.pg, caller.user_id, project_id).await?;
     Ok(Json(keys_of(&state, project_id).await?))
 }
 
 /// `POST /api/v1/projects/{project_id}/keys`: adds a key (admins).
+#[utoipa::path(post, path = "/api/v1/projects/{project_id}/keys", tag = "projects", operation_id = "projects_create_key", request_body = KeyUpdate,
+    params(("project_id" = i64, Path, description = "A project id")),
+    responses(
+        (status = 201, description = "Created", body = ProjectKey),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 422, description = "A rate limit must be positive (`validation`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn create_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -204,6 +261,15 @@ pub async fn create_key(
 }
 
 /// `PATCH /api/v1/projects/{project_id}/keys/{key_id}`: label, active, rate limit (admins).
+#[utoipa::path(patch, path = "/api/v1/projects/{project_id}/keys/{key_id}", tag = "projects", operation_id = "projects_update_key", request_body = KeyUpdate,
+    params(("project_id" = i64, Path, description = "A project id"), ("key_id" = i64, Path, description = "A client key's id")),
+    responses(
+        (status = 200, description = "Updated", body = ProjectKey),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 422, description = "A rate limit must be positive (`validation`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn update_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -216,6 +282,14 @@ pub async fn update_key(
 }
 
 /// `POST /api/v1/projects/{project_id}/keys/{key_id}/rotate`: new public key, old one stops working.
+#[utoipa::path(post, path = "/api/v1/projects/{project_id}/keys/{key_id}/rotate", tag = "projects", operation_id = "projects_rotate_key",
+    params(("project_id" = i64, Path, description = "A project id"), ("key_id" = i64, Path, description = "A client key's id")),
+    responses(
+        (status = 200, description = "The key with its new public key and DSN", body = ProjectKey),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn rotate_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -236,6 +310,14 @@ pub async fn rotate_key(
 }
 
 /// `DELETE /api/v1/projects/{project_id}/keys/{key_id}` (admins).
+#[utoipa::path(delete, path = "/api/v1/projects/{project_id}/keys/{key_id}", tag = "projects", operation_id = "projects_delete_key",
+    params(("project_id" = i64, Path, description = "A project id"), ("key_id" = i64, Path, description = "A client key's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn delete_key(
     State(state): State<AppState>,
     caller: Caller,

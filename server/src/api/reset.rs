@@ -10,7 +10,7 @@ use axum::{
     Json,
 };
 use chrono::{Duration, Utc};
-use sightline_api_types::{ResetConfirm, ResetRequest};
+use sightline_api_types::{ErrorBody, ResetConfirm, ResetRequest};
 
 use super::{
     caller::check_origin,
@@ -26,6 +26,11 @@ use crate::{
 const VALID_FOR: Duration = Duration::hours(1);
 
 /// `POST /api/v1/auth/password-reset`: always 202.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "accounts", operation_id = "reset_request", request_body = ResetRequest,
+    responses(
+        (status = 202, description = "Accepted, whether or not the address has an account"),
+        (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
+    ))]
 pub async fn request(
     State(state): State<AppState>,
     method: Method,
@@ -73,6 +78,12 @@ pub async fn request(
 }
 
 /// `POST /api/v1/auth/password-reset/confirm`: sets the new password.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "accounts", operation_id = "reset_confirm", request_body = ResetConfirm,
+    responses(
+        (status = 204, description = "Password set; all sessions of the user ended"),
+        (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
+        (status = 422, description = "The link is invalid, used or expired, or the password too weak (`validation`)", body = ErrorBody),
+    ))]
 pub async fn confirm(
     State(state): State<AppState>,
     method: Method,

@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
     Json,
 };
-use sightline_api_types::{Member, MemberUpdate, Role, TeamInput, TeamSummary};
+use sightline_api_types::{ErrorBody, Member, MemberUpdate, Role, TeamInput, TeamSummary};
 use sqlx::PgPool;
 
 use super::{
@@ -33,6 +33,11 @@ pub async fn teams_of(pg: &PgPool, user_id: i64) -> Result<Vec<TeamSummary>, Api
 }
 
 /// `GET /api/v1/teams`.
+#[utoipa::path(get, path = "/api/v1/teams", tag = "teams", operation_id = "teams_list",
+    responses(
+        (status = 200, description = "The caller's teams", body = Vec<TeamSummary>),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<TeamSummary>>> {
     Ok(Json(teams_of(&state.pg, caller.user_id).await?))
 }
@@ -46,6 +51,12 @@ fn team_name(input: &TeamInput) -> ApiResult<String> {
 }
 
 /// `POST /api/v1/teams`: the caller becomes its owner.
+#[utoipa::path(post, path = "/api/v1/teams", tag = "teams", operation_id = "teams_create", request_body = TeamInput,
+    responses(
+        (status = 201, description = "Created; the caller owns it", body = TeamSummary),
+        (status = 422, description = "A team name has 1 to 100 characters (`validation`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -61,6 +72,15 @@ pub async fn create(
 }
 
 /// `PATCH /api/v1/teams/{team_id}`: renames (admins).
+#[utoipa::path(patch, path = "/api/v1/teams/{team_id}", tag = "teams", operation_id = "teams_rename", request_body = TeamInput,
+    params(("team_id" = i64, Path, description = "A team id")),
+    responses(
+        (status = 200, description = "Renamed", body = TeamSummary),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 422, description = "A team name has 1 to 100 characters (`validation`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn rename(
     State(state): State<AppState>,
     caller: Caller,
@@ -76,6 +96,13 @@ pub async fn rename(
 }
 
 /// `GET /api/v1/teams/{team_id}/members`.
+#[utoipa::path(get, path = "/api/v1/teams/{team_id}/members", tag = "teams", operation_id = "teams_members",
+    params(("team_id" = i64, Path, description = "A team id")),
+    responses(
+        (status = 200, description = "The members", body = Vec<Member>),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn members(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Member>>> {
     team_role(&state.pg, caller.user_id, team_id).await?;
     let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
@@ -93,6 +120,15 @@ pub async fn members(State(state): State<AppState>, caller: Caller, Path(team_id
 }
 
 /// `PATCH /api/v1/teams/{team_id}/members/{user_id}`: changes a role.
+#[utoipa::path(patch, path = "/api/v1/teams/{team_id}/members/{user_id}", tag = "teams", operation_id = "teams_update_member", request_body = MemberUpdate,
+    params(("team_id" = i64, Path, description = "A team id"), ("user_id" = i64, Path, description = "A user id")),
+    responses(
+        (status = 204, description = "Role changed"),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The team would be left without an owner (`conflict`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn update_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -119,6 +155,15 @@ pub async fn update_member(
 }
 
 /// `DELETE /api/v1/teams/{team_id}/members/{user_id}`: removes a member (admins).
+#[utoipa::path(delete, path = "/api/v1/teams/{team_id}/members/{user_id}", tag = "teams", operation_id = "teams_remove_member",
+    params(("team_id" = i64, Path, description = "A team id"), ("user_id" = i64, Path, description = "A user id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "The caller's role is too low", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The team would be left without an owner (`conflict`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -145,6 +190,14 @@ pub async fn remove_member(
 }
 
 /// `POST /api/v1/teams/{team_id}/leave`.
+#[utoipa::path(post, path = "/api/v1/teams/{team_id}/leave", tag = "teams", operation_id = "teams_leave",
+    params(("team_id" = i64, Path, description = "A team id")),
+    responses(
+        (status = 204, description = "Left the team"),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The last owner cannot leave (`conflict`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn leave(state: State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<StatusCode> {
     let me = caller.user_id;
     remove_member(state, caller, Path((team_id, me))).await

@@ -9,7 +9,7 @@ use axum::{
     Json,
 };
 use chrono::{DateTime, Utc};
-use sightline_api_types::{ApiToken, CreatedApiToken, NewApiToken};
+use sightline_api_types::{ApiToken, CreatedApiToken, ErrorBody, NewApiToken};
 
 use super::{
     caller::{Caller, Credential},
@@ -40,6 +40,12 @@ fn session_only(caller: &Caller) -> ApiResult<()> {
 }
 
 /// `GET /api/v1/tokens`.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", operation_id = "tokens_list",
+    responses(
+        (status = 200, description = "The caller's tokens", body = Vec<ApiToken>),
+        (status = 403, description = "Called with an API token: tokens are managed from a session", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ApiToken>>> {
     session_only(&caller)?;
     let rows: Vec<TokenRow> = sqlx::query_as(
@@ -52,6 +58,13 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 }
 
 /// `POST /api/v1/tokens`: answers the secret once.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", operation_id = "tokens_create", request_body = NewApiToken,
+    responses(
+        (status = 201, description = "Created; the secret is shown this once", body = CreatedApiToken),
+        (status = 403, description = "Called with an API token: tokens are managed from a session", body = ErrorBody),
+        (status = 422, description = "Bad name or unknown scope (`validation`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -88,6 +101,14 @@ pub async fn create(
 }
 
 /// `DELETE /api/v1/tokens/{token_id}`: revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{token_id}", tag = "tokens", operation_id = "tokens_delete",
+    params(("token_id" = i64, Path, description = "An API token's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, description = "Called with an API token: tokens are managed from a session", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ),
+    security(("session" = []), ("bearer" = [])))]
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(token_id): Path<i64>) -> ApiResult<StatusCode> {
     session_only(&caller)?;
     let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")

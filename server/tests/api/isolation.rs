@@ -61,6 +61,7 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("GET", "/api/v1/tokens", Scope::Own),
     ("POST", "/api/v1/tokens", Scope::Own),
     ("DELETE", "/api/v1/tokens/{token_id}", Scope::Tenant),
+    ("GET", "/api/v1/openapi.json", Scope::Public),
 ];
 
 #[test]

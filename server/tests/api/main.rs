@@ -15,6 +15,7 @@ mod grouping;
 mod helpers;
 mod issues_api;
 mod mail;
+mod openapi;
 mod protocol;
 mod python_sdk;
 mod reset_api;
