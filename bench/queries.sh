@@ -17,7 +17,8 @@
 #   4. bulk-loads EVENTS error events and EVENTS page loads into that project
 #      with INSERT ... SELECT inside ClickHouse (same tables, so the
 #      materialized views fill the rollups exactly as ingest does), in
-#      batches of BATCH rows, and one Postgres issue row per fingerprint;
+#      time-ordered batches of BATCH rows, and one Postgres issue row per
+#      fingerprint;
 #   5. bench/query_latency.py: ROUNDS timed GETs per request (after WARMUP
 #      untimed ones), one at a time, and prints a Markdown table of
 #      p50/p95/max per request.
@@ -34,7 +35,7 @@ cd "$root"
 
 events="${EVENTS:-10000000}"
 issues="${ISSUES:-2000}"
-batch="${BATCH:-500000}"
+batch="${BATCH:-100000}"
 rounds="${ROUNDS:-50}"
 warmup="${WARMUP:-3}"
 export SL_CH_HTTP_PORT="${SL_CH_HTTP_PORT:-28223}"
@@ -65,7 +66,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-ch() { curl -fsS --max-time 600 --data-binary "$1" "http://127.0.0.1:$SL_CH_HTTP_PORT/?database=$db"; }
+ch() { # ch SQL — run SQL in the bench database; ClickHouse's error text on stderr when it fails
+    local out
+    out="$(curl -sS --fail-with-body --max-time 600 --data-binary "$1" "http://127.0.0.1:$SL_CH_HTTP_PORT/?database=$db")" \
+        || { printf '%s\n' "$out" >&2; return 1; }
+    printf '%s\n' "$out"
+}
 
 section "building sightline (release)"
 cargo build --release --quiet -p sightline
@@ -104,6 +110,10 @@ info "project $project of team $team"
 
 section "bulk load: $events events and $events page loads (batches of $batch)"
 t0=$(date +%s)
+# Rows go in time order, so each batch covers a slice of the 14 days (as live
+# ingest does); one batch spanning every hour would make the materialized
+# views build hundreds of thousands of groups at once.
+span=$((14 * 86400)); start=$(( t0 - span ))
 for ((offset = 0; offset < events; offset += batch)); do
     n=$(( events - offset < batch ? events - offset : batch ))
     # n, h: row number and a hash of it; ts spreads rows over the last 14 days.
@@ -121,7 +131,7 @@ for ((offset = 0; offset < events; offset += batch)); do
           concat('u', toString(intHash32(n + 7) % 50000)), '', ['plan'], [if(n % 4 = 0, 'pro', 'free')],
           '[]', '{}', 'sightline.browser', '0.1.0'
         FROM (SELECT number + $offset AS n, intHash64(number + $offset) AS h,
-                     toDateTime(now() - intHash32(number + $offset) % (14 * 86400)) AS ts
+                     toDateTime($start + intDiv((number + $offset) * $span, $events)) AS ts
               FROM system.numbers LIMIT $n)" >/dev/null
     ch "INSERT INTO transactions (project_id, event_id, timestamp, received_at, name, op, url, duration_ms,
           lcp, fcp, cls, inp, ttfb, browser, browser_version, os, os_version, release, environment,
@@ -133,7 +143,7 @@ for ((offset = 0; offset < events; offset += batch)); do
           'Chrome', '126.0', 'Windows', '', concat('web@1.0.', toString(toDayOfYear(ts))),
           if(n % 3 = 0, 'staging', 'production'), '', [], [], 'sightline.browser', '0.1.0'
         FROM (SELECT number + $offset AS n, intHash64(number + $offset + 1) AS h,
-                     toDateTime(now() - intHash32(number + $offset) % (14 * 86400)) AS ts
+                     toDateTime($start + intDiv((number + $offset) * $span, $events)) AS ts
               FROM system.numbers LIMIT $n)" >/dev/null
     printf '\r    %d / %d' $(( offset + n )) "$events" >&2
 done

@@ -82,34 +82,38 @@ fn p75_values(lcp: f64, inp: f64, cls: f64, fcp: f64, ttfb: f64) -> VitalValues 
 
 #[derive(Debug, Row, Deserialize)]
 struct SummaryRow {
-    q: Vec<f64>,
-    n: u64,
-    good: u64,
-    poor: u64,
+    /// Per vital in [`VITALS`] order: p50, p75, p95.
+    q: Vec<Vec<f64>>,
+    /// Per vital: samples, good, poor.
+    c: Vec<Vec<u64>>,
 }
 
-/// Summarises each vital over the filter's period.
+/// Summarises each vital over the filter's period, in one pass over the rollup.
 pub async fn summaries(ch: &Client, filter: &Filter) -> clickhouse::error::Result<Vec<VitalSummary>> {
+    let list = |f: &dyn Fn(&str) -> String| VITALS.iter().map(|(v, _, _)| f(v)).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT [{}] AS q, [{}] AS c FROM {} WHERE {}",
+        list(&|v| format!("arrayMap(x -> toFloat64(x), quantilesTDigestIfMerge(0.5, 0.75, 0.95)({v}_q))")),
+        list(&|v| format!("[countIfMerge({v}_n), countIfMerge({v}_good), countIfMerge({v}_poor)]")),
+        filter.table(),
+        filter.clause()
+    );
+    let row: SummaryRow = filter.bind(ch.query(&sql)).fetch_one().await?;
     let mut out = Vec::with_capacity(VITALS.len());
-    for (name, good, poor) in VITALS {
-        let sql = format!(
-            "SELECT arrayMap(x -> toFloat64(x), quantilesTDigestIfMerge(0.5, 0.75, 0.95)({name}_q)) AS q, countIfMerge({name}_n) AS n, \
-             countIfMerge({name}_good) AS good, countIfMerge({name}_poor) AS poor FROM {} WHERE {}",
-            filter.table(),
-            filter.clause()
-        );
-        let row: SummaryRow = filter.bind(ch.query(&sql)).fetch_one().await?;
-        let q = |i: usize| row.q.get(i).copied().and_then(finite).filter(|_| row.n > 0);
-        let share = |k: u64| if row.n == 0 { 0.0 } else { k as f64 / row.n as f64 };
+    for (i, (name, good, poor)) in VITALS.into_iter().enumerate() {
+        let (qs, cs) = (row.q.get(i).cloned().unwrap_or_default(), row.c.get(i).cloned().unwrap_or_default());
+        let (n, n_good, n_poor) = (cs.first().copied().unwrap_or(0), cs.get(1).copied().unwrap_or(0), cs.get(2).copied().unwrap_or(0));
+        let q = |k: usize| qs.get(k).copied().and_then(finite).filter(|_| n > 0);
+        let share = |k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
         out.push(VitalSummary {
             name: name.to_string(),
-            samples: row.n,
+            samples: n,
             p50: q(0),
             p75: q(1),
             p95: q(2),
-            good: share(row.good),
-            needs_improvement: share(row.n.saturating_sub(row.good + row.poor)),
-            poor: share(row.poor),
+            good: share(n_good),
+            needs_improvement: share(n.saturating_sub(n_good + n_poor)),
+            poor: share(n_poor),
             rating: q(1).map(|v| rate(good, poor, v).to_string()),
         });
     }

@@ -153,11 +153,17 @@ pub async fn list(
     let start = ((page - 1) * per_page) as usize;
     let page_rows: Vec<_> = rows.into_iter().skip(start).take(per_page as usize).collect();
     let fingerprints: Vec<String> = page_rows.iter().map(|(r, _)| r.2.clone()).collect();
-    if sort != "users" {
-        users = stats::user_counts(ch, &filter, grain, Some(&fingerprints)).await.map_err(anyhow::Error::from)?;
+    let page_users = async {
+        match sort {
+            "users" => Ok(None),
+            _ => stats::user_counts(ch, &filter, grain, Some(&fingerprints)).await.map(Some),
+        }
+    };
+    let series = stats::series(ch, project_id as u64, &fingerprints, buckets, now_secs());
+    let (page_users, mut series) = tokio::try_join!(page_users, series).map_err(anyhow::Error::from)?;
+    if let Some(page_users) = page_users {
+        users = page_users;
     }
-    let mut series =
-        stats::series(ch, project_id as u64, &fingerprints, buckets, now_secs()).await.map_err(anyhow::Error::from)?;
     let issues = page_rows
         .iter()
         .map(|(r, events)| {

@@ -44,8 +44,12 @@ pub async fn show(
         grain: performance::Grain::for_period(period.seconds),
     };
     let ch = &state.ch;
-    let vitals = performance::summaries(ch, &filter).await.map_err(anyhow::Error::from)?;
-    let series = performance::series(ch, &filter).await.map_err(anyhow::Error::from)?;
-    let pages = performance::pages(ch, &filter, 50).await.map_err(anyhow::Error::from)?;
+    // Three independent queries: ClickHouse runs them side by side.
+    let (vitals, series, pages) = tokio::try_join!(
+        performance::summaries(ch, &filter),
+        performance::series(ch, &filter),
+        performance::pages(ch, &filter, 50),
+    )
+    .map_err(anyhow::Error::from)?;
     Ok(Json(Performance { vitals, series, pages }))
 }
