@@ -6,6 +6,7 @@
 #
 #   bench/queries.sh                      # ~5 min after the release build
 #   EVENTS=20000000 ROUNDS=100 bench/queries.sh
+#   KEEP=1 bench/queries.sh               # leave server, data and ClickHouse running afterwards
 #
 # What it does:
 #   1. cargo build --release -p sightline
@@ -51,9 +52,15 @@ command -v jq >/dev/null 2>&1 || ensure_apt_packages jq
 command -v psql >/dev/null 2>&1 || ensure_apt_packages postgresql-client
 
 server_pid=""
+base=""
+jar=""
 cleanup() {
     local rc=$?
     set +e
+    if [ "${KEEP:-0}" = 1 ]; then
+        info "KEEP=1: server $base (cookies $jar) and ClickHouse :$SL_CH_HTTP_PORT (database $db) left running"
+        return "$rc"
+    fi
     [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null && _kill_and_wait 30 "$server_pid"
     [ -n "$SL_CH_PID" ] && curl -fsS --max-time 30 --data-binary "DROP DATABASE IF EXISTS $db" \
         "http://127.0.0.1:$SL_CH_HTTP_PORT/" >/dev/null 2>&1

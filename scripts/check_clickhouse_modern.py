@@ -188,7 +188,7 @@ ROUND_TRIP = [
      "GROUP BY fingerprint, bucket) ORDER BY b",
      f"{EVENT['fingerprint']}\t{DAY} 00:00:00\t1\t1\n{EVENT['fingerprint']}\t{DAY} 12:00:00\t1\t1"),
     ("vitals rollup filled by its view",
-     "SELECT countMerge(loads), toFloat64(quantilesTDigestIfMerge(0.5, 0.75, 0.95)(lcp_q)[2]), "
+     "SELECT countMerge(loads), toFloat64(quantilesTimingIfMerge(0.5, 0.75, 0.95)(lcp_q)[2]), "
      "countIfMerge(lcp_n), countIfMerge(lcp_good), countIfMerge(cls_poor) FROM vitals_daily",
      "2\t2500\t1\t1\t0"),
     ("retention: drop events partition",
