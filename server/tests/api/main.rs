@@ -18,6 +18,7 @@ mod mail;
 mod protocol;
 mod python_sdk;
 mod reset_api;
+mod restart;
 mod shutdown;
 mod teams_api;
 mod tokens_api;
