@@ -62,6 +62,8 @@ if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip'
     PYTHON=/usr/bin/python3
 fi
 command -v clickhouse-server >/dev/null 2>&1 || pkgs+=(clickhouse-server)
+# Caddy: the restart test (server/tests/api/restart.rs) runs it in front of the server.
+command -v caddy >/dev/null 2>&1 || pkgs+=(caddy)
 ensure_apt_packages "${pkgs[@]}"
 ensure_clickhouse_installed
 info "ok"

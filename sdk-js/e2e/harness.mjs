@@ -129,26 +129,34 @@ export async function startSightline() {
   return { dsn, limitedDsn, projectId, limitedProjectId, port, ch, pg, startServer, stopServer, close, logPath };
 }
 
-/** Starts Debian's Chromium with a fresh profile (so IndexedDB starts empty and survives reloads). */
+/** Chromium's flags on these machines (DESIGN.md, "Machine facts"). */
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * Starts Debian's Chromium once (per test file). `open()` gives each test its
+ * own browser context: a fresh, empty profile whose IndexedDB lives as long as
+ * the context, so it survives navigations and reloads within a test, and no
+ * test sees the queue another test left behind.
+ */
 export async function launchBrowser() {
-  const profile = mkdtempSync(join(tmpdir(), 'sl-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const page = context.pages()[0] || (await context.newPage());
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   return {
-    context,
-    page,
-    /** Uncaught errors the pages reported, for tests that expect them. */
-    errors,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+    browser,
+    /** Opens a fresh context with one page; `close()` discards it with its storage. */
+    open: async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e));
+      return {
+        context,
+        page,
+        /** Uncaught errors the pages reported, for tests that expect them. */
+        errors,
+        close: () => context.close(),
+      };
     },
+    close: () => browser.close(),
   };
 }
 
@@ -161,37 +169,55 @@ export function startPages(dsn) {
 export function queuedCount(page) {
   return page.evaluate(
     () =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         const req = indexedDB.open('sightline');
+        // No database yet: do not create one (the SDK would then have to
+        // upgrade it), abort the creation and count nothing.
+        req.onupgradeneeded = () => req.transaction.abort();
         req.onsuccess = () => {
           const db = req.result;
           if (!db.objectStoreNames.contains('envelopes')) return (db.close(), resolve(0));
           const count = db.transaction('envelopes').objectStore('envelopes').count();
           count.onsuccess = () => (db.close(), resolve(count.result));
-          count.onerror = () => (db.close(), resolve(-1));
+          count.onerror = () => (db.close(), reject(count.error));
         };
-        req.onerror = () => resolve(-1);
+        req.onerror = () => (req.error?.name === 'AbortError' ? resolve(0) : reject(req.error));
       }),
   );
 }
 
-/** Counts the error events (not envelopes: one envelope may batch several) waiting in the retry queue. */
-export function queuedEvents(page) {
+/**
+ * Lists the events (not envelopes: one envelope may batch several) waiting in
+ * the page's IndexedDB retry queue, each as its exception type or message.
+ * Transactions are left out.
+ */
+export function queuedReports(page) {
   return page.evaluate(
     () =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         const req = indexedDB.open('sightline');
+        req.onupgradeneeded = () => req.transaction.abort(); // as in queuedCount
         req.onsuccess = () => {
           const db = req.result;
-          if (!db.objectStoreNames.contains('envelopes')) return (db.close(), resolve(0));
+          if (!db.objectStoreNames.contains('envelopes')) return (db.close(), resolve([]));
           const all = db.transaction('envelopes').objectStore('envelopes').getAll();
           all.onsuccess = () => {
             db.close();
-            resolve(all.result.reduce((n, e) => n + e.body.split('{"type":"event"}').length - 1, 0));
+            const reports = [];
+            for (const { body } of all.result) {
+              // An envelope is a header line, then an item header line and a payload line per item.
+              const lines = body.split('\n');
+              for (let i = 1; i + 1 < lines.length; i += 2) {
+                if (JSON.parse(lines[i]).type !== 'event') continue;
+                const event = JSON.parse(lines[i + 1]);
+                reports.push(event.exception?.values?.[0]?.type || event.message);
+              }
+            }
+            resolve(reports);
           };
-          all.onerror = () => (db.close(), resolve(-1));
+          all.onerror = () => (db.close(), reject(all.error));
         };
-        req.onerror = () => resolve(-1);
+        req.onerror = () => (req.error?.name === 'AbortError' ? resolve([]) : reject(req.error));
       }),
   );
 }

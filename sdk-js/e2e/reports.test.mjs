@@ -1,20 +1,28 @@
 // Every kind of report, from the vanilla example in Chromium to rows in
 // ClickHouse through the real Sightline server.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { launchBrowser, startPages, startSightline, tag, waitFor } from './harness.mjs';
 
 let stack;
 let pages;
+let chromium;
+/** This test's own browser context (fresh storage). */
 let browser;
 
 before(async () => {
   stack = await startSightline();
   pages = await startPages(stack.dsn);
-  browser = await launchBrowser();
+  chromium = await launchBrowser();
+});
+beforeEach(async () => {
+  browser = await chromium.open();
+});
+afterEach(async () => {
+  await browser?.close();
 });
 after(async () => {
-  await browser?.close();
+  await chromium?.close();
   await pages?.close();
   await stack?.close();
 });

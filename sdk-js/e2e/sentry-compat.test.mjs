@@ -2,12 +2,14 @@
 // pointed at a Sightline DSN, reports an error that becomes an issue.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { build } from 'esbuild';
 import { launchBrowser, startPages, startSightline, TMP, waitFor } from './harness.mjs';
 
 let stack;
 let pages;
+let chromium;
+/** This test's own browser context (fresh storage). */
 let browser;
 
 before(async () => {
@@ -20,10 +22,16 @@ before(async () => {
   });
   stack = await startSightline();
   pages = await startPages(stack.dsn);
-  browser = await launchBrowser();
+  chromium = await launchBrowser();
+});
+beforeEach(async () => {
+  browser = await chromium.open();
+});
+afterEach(async () => {
+  await browser?.close();
 });
 after(async () => {
-  await browser?.close();
+  await chromium?.close();
   await pages?.close();
   await stack?.close();
 });

@@ -19,6 +19,7 @@ mod openapi;
 mod protocol;
 mod python_sdk;
 mod reset_api;
+mod restart;
 mod retention;
 mod shutdown;
 mod teams_api;
