@@ -62,6 +62,10 @@ pub struct RawConfig {
     /// Seconds between full reloads of the project-key cache (changes also arrive by NOTIFY).
     #[arg(long, env = "SIGHTLINE_KEY_REFRESH_SECS", global = true)]
     pub key_refresh_secs: Option<String>,
+    /// Seconds between SIGTERM and closing the listener, while /healthz and
+    /// /readyz answer 503 so a proxy stops sending (0 = close at once).
+    #[arg(long, env = "SIGHTLINE_DRAIN_DELAY_SECS", global = true)]
+    pub drain_delay_secs: Option<String>,
     /// Seconds between retention sweeps (old partitions dropped, projects trimmed).
     #[arg(long, env = "SIGHTLINE_RETENTION_SWEEP_SECS", global = true)]
     pub retention_sweep_secs: Option<String>,
@@ -103,6 +107,7 @@ pub struct Config {
     pub flush_interval: Duration,
     pub spool_dir: PathBuf,
     pub shutdown_timeout: Duration,
+    pub drain_delay: Duration,
     pub default_rate_limit: Option<u32>,
     pub key_refresh: Duration,
     pub retention_sweep: Duration,
@@ -195,6 +200,7 @@ impl Config {
             shutdown_timeout: Duration::from_secs(
                 parse(&raw.shutdown_timeout_secs, "SIGHTLINE_SHUTDOWN_TIMEOUT_SECS", "shutdown-timeout-secs", "20")?,
             ),
+            drain_delay: Duration::from_secs(parse(&raw.drain_delay_secs, "SIGHTLINE_DRAIN_DELAY_SECS", "drain-delay-secs", "0")?),
             default_rate_limit: (default_rate_limit > 0).then_some(default_rate_limit),
             key_refresh: Duration::from_secs(
                 positive(&raw.key_refresh_secs, "SIGHTLINE_KEY_REFRESH_SECS", "key-refresh-secs", 30)? as u64,

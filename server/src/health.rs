@@ -1,21 +1,35 @@
 //! Liveness and readiness probes for orchestrators: `/healthz` answers while
 //! the process runs; `/readyz` also checks that Postgres and ClickHouse
 //! answer and that the key cache has loaded, and says which one does not.
+//! After the shutdown signal both answer 503 `draining` (the server still
+//! serves for `SIGHTLINE_DRAIN_DELAY_SECS`), which is how a proxy's health
+//! check learns to hold requests for the next process. Caddy checks
+//! `/healthz`: ingest must keep flowing while ClickHouse is down.
 
-use std::time::Duration;
+use std::{sync::atomic::Ordering, time::Duration};
 
 use axum::{extract::State, http::StatusCode, Json};
 use serde_json::{json, Value};
 
 use crate::{startup::AppState, store};
 
-/// Answers 200 while the process is alive.
-pub async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+fn draining(state: &AppState) -> Option<(StatusCode, Json<Value>)> {
+    state
+        .draining
+        .load(Ordering::SeqCst)
+        .then(|| (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "draining" }))))
+}
+
+/// Answers 200 while the process is alive and not shutting down.
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    draining(&state).unwrap_or((StatusCode::OK, Json(json!({ "status": "ok" }))))
 }
 
 /// Answers 200 when every dependency is reachable, else 503 naming the failures.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if let Some(answer) = draining(&state) {
+        return answer;
+    }
     let timeout = Duration::from_secs(2);
     let pg = tokio::time::timeout(timeout, sqlx::query("SELECT 1").execute(&state.pg)).await;
     let ch = tokio::time::timeout(timeout, store::clickhouse::ping(&state.ch)).await;

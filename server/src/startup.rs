@@ -1,8 +1,15 @@
 //! Building and running the application from a [`Config`]: connect the
 //! stores, start the key-cache refresher, the batch writer and the issue
-//! tracker, bind the listener, serve until a shutdown signal, then drain.
+//! tracker and the retention sweeper, bind the listener, serve until a
+//! shutdown signal (and `SIGHTLINE_DRAIN_DELAY_SECS` after it), then drain.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
 
 use anyhow::Context;
 use sqlx::PgPool;
@@ -31,6 +38,8 @@ pub struct AppState {
     /// Verified against when a log-in names an unknown e-mail (equal timing).
     pub dummy_hash: String,
     pub mailer: Mailer,
+    /// Set at the shutdown signal: the probes answer 503 from then on.
+    pub draining: Arc<AtomicBool>,
 }
 
 /// A bound, ready-to-run server.
@@ -94,6 +103,7 @@ impl Application {
             login_throttle: Arc::new(LoginThrottle::default()),
             dummy_hash,
             mailer,
+            draining: Arc::new(AtomicBool::new(false)),
         };
         Ok(Application {
             listener,
@@ -122,6 +132,18 @@ impl Application {
     pub async fn run_until(self, signal: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let Application { listener, state, writer_stop, tracker_stop, writer_task, tracker_task, refresher, retention } =
             self;
+        // Between the signal and closing the listener the probes answer 503, so a
+        // proxy with health checks (the repo's Caddyfile) holds new requests for
+        // the next server instead of sending them into a closing one.
+        let (draining, delay) = (state.draining.clone(), state.config.drain_delay);
+        let signal = async move {
+            signal.await;
+            draining.store(true, Ordering::SeqCst);
+            if !delay.is_zero() {
+                tracing::info!(?delay, "draining: probes answer 503, still serving");
+                tokio::time::sleep(delay).await;
+            }
+        };
         let app = routes::router(state);
         let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(signal)
