@@ -188,9 +188,10 @@ ROUND_TRIP = [
      "GROUP BY fingerprint, bucket) ORDER BY b",
      f"{EVENT['fingerprint']}\t{DAY} 00:00:00\t1\t1\n{EVENT['fingerprint']}\t{DAY} 12:00:00\t1\t1"),
     ("vitals rollup filled by its view",
-     "SELECT countMerge(loads), toFloat64(quantilesTimingIfMerge(0.5, 0.75, 0.95)(lcp_q)[2]), "
+     "SELECT countMerge(loads), sumMapMerge(lcp_h), sumMapMerge(cls_h), "
      "countIfMerge(lcp_n), countIfMerge(lcp_good), countIfMerge(cls_poor) FROM vitals_daily",
-     "2\t2500\t1\t1\t0"),
+     # lcp 2500 -> bucket 1 + round(20 ln 2500) = 157; cls 0.05 -> 50 thousandths -> 79
+     "2\t([157],[1])\t([79],[1])\t1\t1\t0"),
     ("retention: drop events partition",
      f"ALTER TABLE events DROP PARTITION {PARTITION}", None),
     ("retention: drop transactions partition",

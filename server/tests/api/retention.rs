@@ -58,7 +58,21 @@ async fn a_sweep_removes_what_each_project_no_longer_keeps() {
     assert_eq!(sweep.trimmed_projects, vec![short]);
     assert_eq!(sweep.expired_issues, 1, "only the 7-day project's old issue");
 
-    // Mutations run in the background: wait for them.
+    // Mutations run in the background, behind other tests' merges: wait for them.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let pending: u64 = app
+            .ch
+            .query("SELECT count() FROM system.mutations WHERE database = currentDatabase() AND is_done = 0")
+            .fetch_one()
+            .await
+            .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{pending} mutations still running after 90 s");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let older = |p: i64, table: &str, column: &str| {
         format!("SELECT count() FROM {table} WHERE project_id = {p} AND {column} < now() - {}", 7 * DAY)
     };

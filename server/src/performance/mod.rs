@@ -1,16 +1,18 @@
 //! Web Vitals from the `vitals_hourly`/`vitals_daily` rollups of the
 //! `transactions` table: percentiles, the share of good / needs-improvement /
 //! poor samples by the web-vitals thresholds, a p75 time series and a
-//! per-page table. The rollups keep `quantileTiming` states (made for page
-//! load times: exact below 1024, in 16 ms steps above, capped at 30 s; CLS is
-//! stored in thousandths), so a 14-day page over millions of page loads
-//! merges thousands of small states instead of scanning millions of rows.
-//! Queries are portable between ClickHouse 18.16 and current releases; an
-//! empty percentile (NaN) becomes `None`.
+//! per-page table. Percentiles come from the rollups' histograms
+//! ([`histogram`]: within 2.5 %), shares from exact good/poor counts, so a
+//! 14-day page over millions of page loads merges a few thousand small rows.
+//! Queries are portable between ClickHouse 18.16 and current releases.
+
+pub mod histogram;
 
 use clickhouse::{Client, Row};
 use serde::Deserialize;
 use sightline_api_types::{PageVitals, VitalPoint, VitalSummary, VitalValues};
+
+use self::histogram::Histogram;
 
 pub use crate::store::rollups::Grain;
 
@@ -62,74 +64,71 @@ impl Filter {
     }
 }
 
-fn finite(v: f64) -> Option<f64> {
-    v.is_finite().then_some(v)
-}
-
-/// How many stored units make one unit of a vital: CLS is kept in
-/// thousandths so quantileTiming's integer precision suits it.
-pub fn stored_per_unit(vital: &str) -> u32 {
+/// How many stored units make one unit of a vital: CLS is counted in
+/// thousandths so its histogram buckets are as fine as the others'.
+pub fn stored_per_unit(vital: &str) -> f64 {
     if vital == "cls" {
-        1000
+        1000.0
     } else {
-        1
+        1.0
     }
 }
 
-/// The merged percentiles (p50, p75, p95) of a vital in its own unit, as Float64.
-fn quantiles(v: &str) -> String {
-    format!("arrayMap(x -> toFloat64(x) / {}, quantilesTimingIfMerge(0.5, 0.75, 0.95)({v}_q))", stored_per_unit(v))
+/// The five merged histograms as one array column `h`, in [`VITALS`] order.
+fn histograms() -> String {
+    let each: Vec<String> = VITALS.iter().map(|(v, _, _)| format!("sumMapMerge({v}_h)")).collect();
+    format!("[{}] AS h", each.join(", "))
 }
 
-/// The five p75 columns, named after the vitals, in [`VITALS`] order.
-fn p75_columns() -> String {
-    VITALS
-        .iter()
-        .map(|(v, _, _)| format!("{}[2] AS {v}", quantiles(v)))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Returns vital `i`'s `q`-quantile in its own unit.
+fn quantile(h: &[Histogram], i: usize, q: f64) -> Option<f64> {
+    let (name, _, _) = VITALS[i];
+    h.get(i).and_then(|h| h.quantile(q)).map(|v| v / stored_per_unit(name))
 }
 
-/// Turns the five p75 columns into values, NaN (no samples) as `None`.
-fn p75_values(lcp: f64, inp: f64, cls: f64, fcp: f64, ttfb: f64) -> VitalValues {
-    VitalValues { lcp: finite(lcp), inp: finite(inp), cls: finite(cls), fcp: finite(fcp), ttfb: finite(ttfb) }
+/// Returns the five p75 values of one row's histograms.
+fn p75_values(h: &[Histogram]) -> VitalValues {
+    let p75 = |i| quantile(h, i, 0.75);
+    VitalValues { lcp: p75(0), inp: p75(1), cls: p75(2), fcp: p75(3), ttfb: p75(4) }
 }
 
 #[derive(Debug, Row, Deserialize)]
 struct SummaryRow {
-    /// Per vital in [`VITALS`] order: p50, p75, p95.
-    q: Vec<Vec<f64>>,
+    h: Vec<Histogram>,
     /// Per vital: samples, good, poor.
     c: Vec<Vec<u64>>,
 }
 
 /// Summarises each vital over the filter's period, in one pass over the rollup.
 pub async fn summaries(ch: &Client, filter: &Filter) -> clickhouse::error::Result<Vec<VitalSummary>> {
-    let list = |f: &dyn Fn(&str) -> String| VITALS.iter().map(|(v, _, _)| f(v)).collect::<Vec<_>>().join(", ");
+    let counts: Vec<String> = VITALS
+        .iter()
+        .map(|(v, _, _)| format!("[countIfMerge({v}_n), countIfMerge({v}_good), countIfMerge({v}_poor)]"))
+        .collect();
     let sql = format!(
-        "SELECT [{}] AS q, [{}] AS c FROM {} WHERE {}",
-        list(&quantiles),
-        list(&|v| format!("[countIfMerge({v}_n), countIfMerge({v}_good), countIfMerge({v}_poor)]")),
+        "SELECT {}, [{}] AS c FROM {} WHERE {}",
+        histograms(),
+        counts.join(", "),
         filter.table(),
         filter.clause()
     );
     let row: SummaryRow = filter.bind(ch.query(&sql)).fetch_one().await?;
     let mut out = Vec::with_capacity(VITALS.len());
     for (i, (name, good, poor)) in VITALS.into_iter().enumerate() {
-        let (qs, cs) = (row.q.get(i).cloned().unwrap_or_default(), row.c.get(i).cloned().unwrap_or_default());
-        let (n, n_good, n_poor) = (cs.first().copied().unwrap_or(0), cs.get(1).copied().unwrap_or(0), cs.get(2).copied().unwrap_or(0));
-        let q = |k: usize| qs.get(k).copied().and_then(finite).filter(|_| n > 0);
+        let count = |k: usize| row.c.get(i).and_then(|c| c.get(k)).copied().unwrap_or(0);
+        let (n, n_good, n_poor) = (count(0), count(1), count(2));
+        let q = |level: f64| quantile(&row.h, i, level).filter(|_| n > 0);
         let share = |k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
         out.push(VitalSummary {
             name: name.to_string(),
             samples: n,
-            p50: q(0),
-            p75: q(1),
-            p95: q(2),
+            p50: q(0.5),
+            p75: q(0.75),
+            p95: q(0.95),
             good: share(n_good),
             needs_improvement: share(n.saturating_sub(n_good + n_poor)),
             poor: share(n_poor),
-            rating: q(1).map(|v| rate(good, poor, v).to_string()),
+            rating: q(0.75).map(|v| rate(good, poor, v).to_string()),
         });
     }
     Ok(out)
@@ -139,18 +138,14 @@ pub async fn summaries(ch: &Client, filter: &Filter) -> clickhouse::error::Resul
 struct SeriesRow {
     t: u32,
     n: u64,
-    lcp: f64,
-    inp: f64,
-    cls: f64,
-    fcp: f64,
-    ttfb: f64,
+    h: Vec<Histogram>,
 }
 
 /// Returns p75 per bucket of the filter's grain (hourly up to two days, daily beyond).
 pub async fn series(ch: &Client, filter: &Filter) -> clickhouse::error::Result<Vec<VitalPoint>> {
     let sql = format!(
         "SELECT toUInt32(bucket) AS t, countMerge(loads) AS n, {} FROM {} WHERE {} GROUP BY t ORDER BY t",
-        p75_columns(),
+        histograms(),
         filter.table(),
         filter.clause()
     );
@@ -160,7 +155,7 @@ pub async fn series(ch: &Client, filter: &Filter) -> clickhouse::error::Result<V
         .map(|r| VitalPoint {
             t: chrono::DateTime::from_timestamp(r.t.into(), 0).unwrap_or_default().to_rfc3339(),
             samples: r.n,
-            p75: p75_values(r.lcp, r.inp, r.cls, r.fcp, r.ttfb),
+            p75: p75_values(&r.h),
         })
         .collect())
 }
@@ -169,30 +164,19 @@ pub async fn series(ch: &Client, filter: &Filter) -> clickhouse::error::Result<V
 struct PageRow {
     name: String,
     n: u64,
-    lcp: f64,
-    inp: f64,
-    cls: f64,
-    fcp: f64,
-    ttfb: f64,
+    h: Vec<Histogram>,
 }
 
 /// Returns p75 per page (transaction name), busiest first.
 pub async fn pages(ch: &Client, filter: &Filter, limit: u64) -> clickhouse::error::Result<Vec<PageVitals>> {
     let sql = format!(
         "SELECT name, countMerge(loads) AS n, {} FROM {} WHERE {} GROUP BY name ORDER BY n DESC, name LIMIT {limit}",
-        p75_columns(),
+        histograms(),
         filter.table(),
         filter.clause()
     );
     let rows: Vec<PageRow> = filter.bind(ch.query(&sql)).fetch_all().await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| PageVitals {
-            name: r.name,
-            samples: r.n,
-            p75: p75_values(r.lcp, r.inp, r.cls, r.fcp, r.ttfb),
-        })
-        .collect())
+    Ok(rows.into_iter().map(|r| PageVitals { name: r.name, samples: r.n, p75: p75_values(&r.h) }).collect())
 }
 
 #[cfg(test)]
@@ -209,16 +193,15 @@ mod tests {
 
     #[test]
     fn the_rollups_rate_samples_by_the_same_thresholds() {
-        let sql = include_str!("store/clickhouse_rollups.sql");
+        let sql = include_str!("../store/clickhouse_rollups.sql");
         for (v, good, poor) in VITALS {
             for grain in ["hourly", "daily"] {
                 let view = sql.split(&format!("vitals_{grain}_mv TO")).nth(1).expect("the view exists");
                 assert!(view.contains(&format!("ifNull({v} <= {good}, 0)) AS {v}_good")), "{v} good in {grain}");
                 assert!(view.contains(&format!("ifNull({v} > {poor}, 0)) AS {v}_poor")), "{v} poor in {grain}");
-                let stored = match stored_per_unit(v) {
-                    1 => format!("(ifNull({v}, 0), {v} IS NOT NULL) AS {v}_q"),
-                    k => format!("(ifNull({v}, 0) * {k}, {v} IS NOT NULL) AS {v}_q"),
-                };
+                let k = stored_per_unit(v);
+                let x = if k == 1.0 { format!("ifNull({v}, 0)") } else { format!("ifNull({v}, 0) * {k}") };
+                let stored = format!("[toUInt16(if({x} < 1, 0, least(1 + round(log({x}) * 20), 1000)))]");
                 assert!(view.contains(&stored), "{v} stored per unit in {grain}");
             }
         }
