@@ -4,7 +4,10 @@
 -- INSERT ... SELECT statements at the end backfill rows written before this
 -- version. Hourly rollups serve periods up to two days and hourly
 -- sparklines, daily ones everything longer. Partitioned by day like the raw
--- tables, so retention drops the same partitions everywhere.
+-- tables, so retention drops the same partitions everywhere (which also
+-- prunes a period's days). Issue rollups are ordered by fingerprint so one
+-- issue's numbers (a page of the list, the detail) read only its granules;
+-- rows hold large aggregate states, hence granules of 1024 rows.
 -- Vitals are kept as histograms: sumMap of bucket -> count, bucket 0 for
 -- values under one unit, else 1 + round(20 * ln(value)) (buckets 5 % wide),
 -- so merging a day costs its few dozen buckets, not its samples; CLS is
@@ -23,7 +26,8 @@ CREATE TABLE IF NOT EXISTS issue_hourly (
     users AggregateFunction(uniqIf, String, UInt8)
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMMDD(bucket)
-ORDER BY (project_id, bucket, fingerprint, environment, release)
+ORDER BY (project_id, fingerprint, bucket, environment, release)
+SETTINGS index_granularity = 1024
 ;
 CREATE MATERIALIZED VIEW IF NOT EXISTS issue_hourly_mv TO issue_hourly AS
 SELECT project_id, toStartOfHour(timestamp) AS bucket, fingerprint, environment, release,
@@ -60,6 +64,7 @@ CREATE TABLE IF NOT EXISTS vitals_hourly (
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMMDD(bucket)
 ORDER BY (project_id, bucket, environment, name)
+SETTINGS index_granularity = 1024
 ;
 CREATE MATERIALIZED VIEW IF NOT EXISTS vitals_hourly_mv TO vitals_hourly AS
 SELECT project_id, toStartOfHour(timestamp) AS bucket, environment, name,
@@ -96,7 +101,8 @@ CREATE TABLE IF NOT EXISTS issue_daily (
     users AggregateFunction(uniqIf, String, UInt8)
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMMDD(bucket)
-ORDER BY (project_id, bucket, fingerprint, environment, release)
+ORDER BY (project_id, fingerprint, bucket, environment, release)
+SETTINGS index_granularity = 1024
 ;
 CREATE MATERIALIZED VIEW IF NOT EXISTS issue_daily_mv TO issue_daily AS
 SELECT project_id, toStartOfDay(timestamp) AS bucket, fingerprint, environment, release,
@@ -133,6 +139,7 @@ CREATE TABLE IF NOT EXISTS vitals_daily (
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMMDD(bucket)
 ORDER BY (project_id, bucket, environment, name)
+SETTINGS index_granularity = 1024
 ;
 CREATE MATERIALIZED VIEW IF NOT EXISTS vitals_daily_mv TO vitals_daily AS
 SELECT project_id, toStartOfDay(timestamp) AS bucket, environment, name,
