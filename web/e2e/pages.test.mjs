@@ -38,7 +38,9 @@ describe('dashboard pages', () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').waitFor();
     await page.getByLabel('Rate limit').fill('120');
+    const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && /\/keys\/\d+$/.test(r.url()));
     await page.getByRole('button', { name: 'Save limit' }).click();
+    assert.equal((await saved).status(), 200);
     await page.reload();
     await page.getByRole('heading', { name: 'Client keys (DSN)' }).waitFor();
     assert.equal(await page.getByLabel('Retention (days)').inputValue(), '30');
@@ -77,10 +79,25 @@ describe('dashboard pages', () => {
     await bobPage.getByRole('button', { name: 'Sign up' }).click();
     await bobPage.getByRole('button', { name: 'Accept invitation' }).click();
     await bobPage.getByText('You joined the team.').waitFor();
-    assert.equal(await bobPage.getByLabel('Team').locator('option').count(), 2, "Bob's own team and Grace's");
+    assert.equal(await bobPage.getByLabel('Team').locator('option').count(), 3, "Bob's own team, Grace's, and New team");
     await bob.close();
     await page.reload();
     await page.locator('table.plain', { hasText: 'bob@example.com' }).waitFor();
+  });
+
+  it('creates a second team from the team switcher', async () => {
+    await page.getByLabel('Team').selectOption('new');
+    await page.getByRole('heading', { name: 'Create a team' }).waitFor();
+    await page.getByLabel('Team name').fill('Platform');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await page.getByText('No projects yet').waitFor();
+    assert.match(page.url(), /\/teams\/\d+\/projects$/);
+    const options = await page.getByLabel('Team').locator('option').allInnerTexts();
+    assert.deepEqual(options.sort(), ["+ New team…", "Platform", "grace's team"].sort());
+    assert.equal(await page.getByLabel('Team').inputValue(), page.url().match(/teams\/(\d+)/)[1]);
+    // Switching back shows the first team's project.
+    await page.getByLabel('Team').selectOption({ label: "grace's team" });
+    await page.getByRole('link', { name: 'Billing' }).waitFor();
   });
 
   it('changes the password and shows a new API token once', async () => {

@@ -40,6 +40,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=projects::Home/>
                     <Route path=path!("/invites/accept") view=auth::AcceptInvite/>
+                    <Route path=path!("/teams/new") view=projects::NewTeam/>
                     <Route path=path!("/teams/:team/projects") view=projects::ProjectList/>
                     <Route path=path!("/teams/:team/members") view=team::Members/>
                     <Route path=path!("/projects/:project/setup") view=setup::Setup/>

@@ -57,7 +57,12 @@ fn TopBar() -> impl IntoView {
     let nav = navigate.clone();
     let switch = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
-        if let Ok(id) = id.parse::<i64>() {
+        if id == "new" {
+            // Keep showing the current team until the new one exists.
+            let current = team().map(|t| t.to_string()).unwrap_or_default();
+            event_target::<web_sys::HtmlSelectElement>(&ev).set_value(&current);
+            nav("/teams/new", Default::default());
+        } else if let Ok(id) = id.parse::<i64>() {
             s.team.set(Some(id));
             nav(&format!("/teams/{id}/projects"), Default::default());
         }
@@ -80,6 +85,7 @@ fn TopBar() -> impl IntoView {
                     <For each=teams key=|t| t.id let:t>
                         <option value=t.id.to_string() selected=move || team() == Some(t.id)>{t.name.clone()}</option>
                     </For>
+                    <option value="new">"+ New team…"</option>
                 </select>
             </label>
             <nav class="mainnav" aria-label="Main">

@@ -17,18 +17,20 @@ pub fn Home() -> impl IntoView {
     let s = use_session();
     move || match current_team(s) {
         Some(team) => view! { <Redirect path=format!("/teams/{team}/projects")/> }.into_any(),
-        None => view! { <CreateTeam/> }.into_any(),
+        None => view! { <NewTeam/> }.into_any(),
     }
 }
 
-/// Creates a team (for users who have none).
+/// Creates a team, then shows its (empty) projects page.
 #[component]
-fn CreateTeam() -> impl IntoView {
+pub fn NewTeam() -> impl IntoView {
     let s = use_session();
+    let navigate = use_navigate();
     let name = RwSignal::new(String::new());
     let (error, set_error) = signal(None::<ApiError>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let navigate = navigate.clone();
         spawn_local(async move {
             match api::create_team(name.get_untracked()).await {
                 Ok(team) => {
@@ -36,6 +38,7 @@ fn CreateTeam() -> impl IntoView {
                         s.me.set(Some(me));
                     }
                     s.team.set(Some(team.id));
+                    navigate(&format!("/teams/{}/projects", team.id), Default::default());
                 }
                 Err(e) => set_error.set(Some(e)),
             }
@@ -44,7 +47,7 @@ fn CreateTeam() -> impl IntoView {
     view! {
         <section class="card narrow">
             <h1>"Create a team"</h1>
-            <p>"Projects belong to teams. Create one to start."</p>
+            <p>"Projects belong to teams; invite colleagues to a team from its Members page."</p>
             <form on:submit=submit class="inline">
                 <label>"Team name" <input type="text" required bind:value=name/></label>
                 <button class="primary" type="submit">"Create team"</button>
