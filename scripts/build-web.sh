@@ -65,7 +65,7 @@ STAGE="$(mktemp -d "$ROOT/.tmp/web-stage.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
 "$WBG" --target web --no-typescript --out-dir "$STAGE" --out-name sightline_web "$RAW"
 # rustc's wasm32 target enables these features by default; wasm-opt must be told.
-"$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+"$WASM_OPT" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$STAGE/sightline_web_bg.wasm" -o "$STAGE/opt.wasm"
 mv "$STAGE/opt.wasm" "$STAGE/sightline_web_bg.wasm"

@@ -35,8 +35,14 @@ pub fn TimeChart(points: Vec<Point>, #[prop(into)] name: String) -> impl IntoVie
     }
     let (good, poor) = format::thresholds(&name);
     let max_v = present.iter().filter_map(|p| p.value).fold(good, f64::max) * 1.15;
-    let t0 = points.first().map(|p| p.t_ms).unwrap_or(0.0);
-    let t1 = points.last().map(|p| p.t_ms).unwrap_or(t0 + 1.0).max(t0 + 1.0);
+    let mut t0 = points.first().map(|p| p.t_ms).unwrap_or(0.0);
+    let mut t1 = points.last().map(|p| p.t_ms).unwrap_or(t0);
+    // A single bucket would sit on the y axis with three equal time labels:
+    // give it an hour either side.
+    if t1 - t0 < 3_600_000.0 {
+        t0 -= 3_600_000.0;
+        t1 += 3_600_000.0;
+    }
     let x = move |t: f64| LEFT + (t - t0) / (t1 - t0) * (W - LEFT - RIGHT);
     let y = move |v: f64| TOP + (1.0 - v / max_v) * (H - TOP - BOTTOM);
 
@@ -92,7 +98,7 @@ pub fn TimeChart(points: Vec<Point>, #[prop(into)] name: String) -> impl IntoVie
     view! {
         <figure class="chart">
             <div class="chart-readout" aria-live="polite">{move || hover.get().unwrap_or_else(|| "Hover a point for its value".into())}</div>
-            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=label.clone() preserveAspectRatio="none">
+            <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=label.clone()>
                 <title>{label.clone()}</title>
                 {y_ticks}
                 {thresholds}
@@ -102,6 +108,7 @@ pub fn TimeChart(points: Vec<Point>, #[prop(into)] name: String) -> impl IntoVie
                 <path class="series" d=path></path>
                 {dots}
             </svg>
+            <figcaption class="muted small">"Dashed lines: the good (green) and poor (red) thresholds; dots are coloured by rating."</figcaption>
         </figure>
     }
     .into_any()
