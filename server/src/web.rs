@@ -11,7 +11,7 @@
 
 use axum::{
     body::Body,
-    http::{header, HeaderMap, StatusCode, Uri},
+    http::{header, HeaderMap, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
 };
 use rust_embed::RustEmbed;
@@ -28,10 +28,13 @@ Run ./scripts/build-web.sh, then rebuild the server (release builds embed web/di
 The API is available under /api/v1/.\n";
 
 /// Answers an asset, `index.html` for dashboard routes, or a JSON 404 under `/api/`.
-pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
+pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
     if path == "/api" || path.starts_with("/api/") {
         return ApiError::NotFound.into_response();
+    }
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")], "method not allowed\n").into_response();
     }
     let name = path.trim_start_matches('/');
     if !name.is_empty() && name != "index.html" && Assets::get(name).is_some() {

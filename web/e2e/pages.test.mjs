@@ -165,6 +165,7 @@ describe('dashboard pages', () => {
       assert.equal(res.status, 404, path);
       assert.equal((await res.json()).error.code, 'not_found', path);
     }
+    assert.equal((await fetch(`${sl.origin}/issues/1`, { method: 'POST' })).status, 405, 'pages are read-only');
     const missing = await fetch(`${sl.origin}/missing.js`);
     assert.equal(missing.status, 404);
     const deep = await fetch(`${sl.origin}/projects/1/issues?status=resolved`);
