@@ -10,7 +10,7 @@ use axum::{
 };
 use tower_http::cors::{AllowHeaders, Any, CorsLayer};
 
-use crate::{health, ingest::handler, startup::AppState};
+use crate::{health, ingest::handler, startup::AppState, web};
 
 /// Builds the application router.
 pub fn router(state: AppState) -> Router {
@@ -28,7 +28,8 @@ pub fn router(state: AppState) -> Router {
     // The dashboard and API clients.
     let api = crate::api::router();
 
-    Router::new().merge(ingest).merge(api).merge(ops).with_state(state)
+    // The dashboard: assets, and index.html for its routes (never for /api/).
+    Router::new().merge(ingest).merge(api).merge(ops).fallback(web::serve).with_state(state)
 }
 
 fn ingest_cors() -> CorsLayer {

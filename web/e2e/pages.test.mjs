@@ -1,0 +1,205 @@
+// The other pages: project settings and keys, team members and invitations,
+// the account (password, API tokens shown once), log out / log in, the
+// forgot-password page, API error states, server routing (JSON 404 under
+// /api/, index.html for dashboard routes) and the 390 px layout.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { errorEvent, launchBrowser, screenshot, sendEnvelope, signUp, startSightline, waitFor } from './harness.mjs';
+
+describe('dashboard pages', () => {
+  let sl;
+  let b;
+  let page;
+  let projectUrl;
+  const email = 'grace@example.com';
+
+  before(async () => {
+    sl = await startSightline();
+    b = await launchBrowser();
+    page = b.page;
+    await signUp(page, sl.origin, email);
+    await page.getByLabel('Project name').fill('Billing');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('heading', { name: 'Your DSN' }).waitFor();
+    projectUrl = page.url().replace(/\/setup$/, '');
+  });
+  after(async () => {
+    await b?.close();
+    await sl?.close();
+  });
+
+  it('edits project settings and client keys', async () => {
+    await page.goto(`${projectUrl}/settings`);
+    await page.getByRole('heading', { name: 'Client keys (DSN)' }).waitFor();
+    const dsn = await page.locator('.key code.dsn').first().innerText();
+    assert.match(dsn, /^http:\/\/[0-9a-f]{32}@/);
+    await page.getByLabel('Retention (days)').fill('30');
+    await page.getByLabel('Allowed origins').fill('https://billing.example.com');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    await page.getByLabel('Rate limit').fill('120');
+    const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && /\/keys\/\d+$/.test(r.url()));
+    await page.getByRole('button', { name: 'Save limit' }).click();
+    assert.equal((await saved).status(), 200);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Client keys (DSN)' }).waitFor();
+    assert.equal(await page.getByLabel('Retention (days)').inputValue(), '30');
+    assert.equal(await page.getByLabel('Allowed origins').inputValue(), 'https://billing.example.com');
+    await waitFor('the saved rate limit', async () => (await page.getByLabel('Rate limit').inputValue()) === '120');
+    // Rotating replaces the public key: the DSN on the page changes.
+    await page.getByRole('button', { name: 'Rotate' }).click();
+    await waitFor('a rotated DSN', async () => (await page.locator('.key code.dsn').first().innerText()) !== dsn);
+    // A bad value shows the API's error message.
+    await page.getByLabel('Allowed origins').fill('not an origin');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.locator('.form-error').waitFor();
+    assert.match(await page.locator('.form-error').innerText(), /is not an origin[\s\S]*\(validation\)/);
+    await screenshot(page, '10-settings');
+  });
+
+  it('lists team members and creates an invitation link', async () => {
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('heading', { name: 'Members', exact: true }).waitFor();
+    await page.locator('table.plain', { hasText: email }).waitFor();
+    await page.getByLabel('Email').fill('bob@example.com');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.locator('.invites', { hasText: 'bob@example.com' }).waitFor();
+    const link = await page.locator('code.invite-link').innerText();
+    assert.match(link, new RegExp(`^${sl.origin}/invites/accept\\?token=`));
+    await screenshot(page, '11-members');
+
+    // Bob follows the link: logged out, he signs up and comes back to accept.
+    const bob = await b.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const bobPage = await bob.newPage();
+    await bobPage.goto(link);
+    await bobPage.getByRole('heading', { name: 'Log in' }).waitFor();
+    await bobPage.getByRole('link', { name: 'Create an account' }).click();
+    await bobPage.getByLabel('Email').fill('bob@example.com');
+    await bobPage.getByLabel('Password').fill('another good password');
+    await bobPage.getByRole('button', { name: 'Sign up' }).click();
+    await bobPage.getByRole('button', { name: 'Accept invitation' }).click();
+    await bobPage.getByText('You joined the team.').waitFor();
+    assert.equal(await bobPage.getByLabel('Team').locator('option').count(), 3, "Bob's own team, Grace's, and New team");
+    await bob.close();
+    await page.reload();
+    await page.locator('table.plain', { hasText: 'bob@example.com' }).waitFor();
+  });
+
+  it('creates a second team from the team switcher', async () => {
+    await page.getByLabel('Team').selectOption('new');
+    await page.getByRole('heading', { name: 'Create a team' }).waitFor();
+    await page.getByLabel('Team name').fill('Platform');
+    await page.getByRole('button', { name: 'Create team' }).click();
+    await page.getByText('No projects yet').waitFor();
+    assert.match(page.url(), /\/teams\/\d+\/projects$/);
+    const options = await page.getByLabel('Team').locator('option').allInnerTexts();
+    assert.deepEqual(options.sort(), ["+ New team…", "Platform", "grace's team"].sort());
+    assert.equal(await page.getByLabel('Team').inputValue(), page.url().match(/teams\/(\d+)/)[1]);
+    // Switching back shows the first team's project.
+    await page.getByLabel('Team').selectOption({ label: "grace's team" });
+    await page.getByRole('link', { name: 'Billing' }).waitFor();
+  });
+
+  it('changes the password and shows a new API token once', async () => {
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByLabel('Current password').fill('correct horse battery');
+    await page.getByLabel('New password').fill('a brand new password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed.').waitFor();
+    await page.getByLabel('Token name').fill('CI');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.locator('.token-secret').innerText();
+    assert.ok(secret.length >= 20);
+    const me = await fetch(`${sl.origin}/api/v1/auth/me`, { headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(me.status, 200, 'the token shown works');
+    assert.equal((await me.json()).user.email, email);
+    await screenshot(page, '12-account');
+    await page.reload();
+    await page.locator('table.plain', { hasText: 'CI' }).waitFor();
+    assert.equal(await page.locator('.token-secret').count(), 0, 'the secret is not shown again');
+  });
+
+  it('logs out, and logs back in with the new password to the page asked for', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.goto(`${projectUrl}/settings`);
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('.form-error').waitFor();
+    assert.match(await page.locator('.form-error').innerText(), /invalid|incorrect|wrong/i);
+    await page.getByLabel('Password').fill('a brand new password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Client keys (DSN)' }).waitFor();
+    assert.equal(page.url(), `${projectUrl}/settings`);
+  });
+
+  it('offers a password reset', async () => {
+    const anon = await b.browser.newContext();
+    const p = await anon.newPage();
+    await p.goto(`${sl.origin}/login`);
+    await p.getByRole('link', { name: 'Forgot your password?' }).click();
+    await p.getByLabel('Email').fill(email);
+    await p.getByRole('button', { name: 'Send reset link' }).click();
+    await p.getByText('a reset link is on its way').waitFor();
+    await screenshot(p, '13-forgot');
+    await p.goto(`${sl.origin}/reset-password?token=not-a-real-token`);
+    await p.getByLabel('New password').fill('whatever password 1');
+    await p.getByRole('button', { name: 'Set password' }).click();
+    await p.locator('.form-error').waitFor();
+    await anon.close();
+  });
+
+  it('shows the API error of a missing issue, and unknown pages', async () => {
+    await page.goto(`${sl.origin}/issues/987654321`);
+    await page.locator('.error-box').waitFor();
+    assert.match(await page.locator('.error-box').innerText(), /not found[\s\S]*not_found/);
+    await page.goto(`${sl.origin}/no/such/page`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  });
+
+  it('answers JSON 404 under /api/ and index.html for dashboard routes', async () => {
+    for (const path of ['/api/v1/nope', '/api/nope', '/api']) {
+      const res = await fetch(`${sl.origin}${path}`);
+      assert.equal(res.status, 404, path);
+      assert.equal((await res.json()).error.code, 'not_found', path);
+    }
+    assert.equal((await fetch(`${sl.origin}/issues/1`, { method: 'POST' })).status, 405, 'pages are read-only');
+    const missing = await fetch(`${sl.origin}/missing.js`);
+    assert.equal(missing.status, 404);
+    const deep = await fetch(`${sl.origin}/projects/1/issues?status=resolved`);
+    assert.equal(deep.status, 200);
+    assert.match(await deep.text(), /sightline_web\.js/);
+    const wasm = await fetch(`${sl.origin}/sightline_web_bg.wasm`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+    assert.equal(wasm.headers.get('content-encoding'), 'gzip');
+    const etag = wasm.headers.get('etag');
+    const again = await fetch(`${sl.origin}/sightline_web_bg.wasm`, { headers: { 'accept-encoding': 'gzip', 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+  });
+
+  it('stays usable at 390 px wide', async () => {
+    const dsn = await (async () => {
+      await page.goto(`${projectUrl}/setup`);
+      return page.getByLabel('DSN').inputValue();
+    })();
+    await waitFor('the DSN to accept events', async () =>
+      (await sendEnvelope(dsn, 'event', errorEvent({ message: 'total is null', fn: 'renderTotals' }))) === 200);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${projectUrl}/issues`);
+    await waitFor('the issue', async () => {
+      await page.reload();
+      await page.getByRole('link', { name: 'TypeError: total is null' }).waitFor({ timeout: 1500 });
+      return true;
+    });
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok((await overflow()) <= 0, 'no horizontal scrolling on the issue list');
+    await screenshot(page, '14-mobile-issues');
+    await page.getByRole('link', { name: 'TypeError: total is null' }).click();
+    await page.locator('.frame.in-app', { hasText: 'renderTotals' }).waitFor();
+    assert.ok((await overflow()) <= 0, 'no horizontal scrolling on the issue page');
+    await screenshot(page, '15-mobile-issue');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+});

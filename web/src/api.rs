@@ -1,0 +1,259 @@
+//! The only module that talks to the network: one function per call of the
+//! dashboard JSON API (`/api/v1/…`), typed with the shared
+//! `sightline-api-types` wire types. Same-origin `fetch` carries the session
+//! cookie and the `Origin` header the server's CSRF check wants.
+
+use serde::{de::DeserializeOwned, Serialize};
+use sightline_api_types::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// A failed call: the HTTP status and the API's `{"error": {code, message}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    fn network(e: JsValue) -> Self {
+        let detail = e.as_string().or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string()));
+        ApiError { status: 0, code: "network".into(), message: format!("cannot reach the server ({})", detail.unwrap_or_default()) }
+    }
+
+    /// Returns true when the caller must log in.
+    pub fn is_unauthenticated(&self) -> bool {
+        self.status == 401
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The result of every call.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> ApiResult<T> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(ApiError::network)?;
+    headers.set("accept", "application/json").map_err(ApiError::network)?;
+    if let Some(body) = &body {
+        headers.set("content-type", "application/json").map_err(ApiError::network)?;
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(ApiError::network)?;
+    let window = web_sys::window().ok_or_else(|| ApiError::network(JsValue::from_str("no window")))?;
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_request(&request)).await.map_err(ApiError::network)?.unchecked_into();
+    let text = JsFuture::from(response.text().map_err(ApiError::network)?).await.map_err(ApiError::network)?;
+    let text = text.as_string().unwrap_or_default();
+    let status = response.status();
+    if !(200..300).contains(&status) {
+        return Err(match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(b) => ApiError { status, code: b.error.code, message: b.error.message },
+            Err(_) => ApiError { status, code: "http".into(), message: format!("the server answered {status}") },
+        });
+    }
+    let text = if text.trim().is_empty() { "null" } else { text.as_str() };
+    serde_json::from_str(text).map_err(|e| ApiError { status, code: "decode".into(), message: format!("unexpected answer: {e}") })
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
+    call("GET", path, None).await
+}
+
+async fn send<T: DeserializeOwned, B: Serialize>(method: &str, path: &str, body: &B) -> ApiResult<T> {
+    let json = serde_json::to_string(body).map_err(|e| ApiError { status: 0, code: "encode".into(), message: e.to_string() })?;
+    call(method, path, Some(json)).await
+}
+
+/// Percent-encodes a query value.
+pub fn encode(v: &str) -> String {
+    js_sys::encode_uri_component(v).as_string().unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- accounts
+
+/// Creates an account and logs it in.
+pub async fn register(email: String, password: String, name: String) -> ApiResult<Me> {
+    send("POST", "/api/v1/auth/register", &RegisterRequest { email, password, name }).await
+}
+
+/// Logs in.
+pub async fn login(email: String, password: String) -> ApiResult<Me> {
+    send("POST", "/api/v1/auth/login", &LoginRequest { email, password }).await
+}
+
+/// Logs out.
+pub async fn logout() -> ApiResult<serde_json::Value> {
+    call("POST", "/api/v1/auth/logout", None).await
+}
+
+/// Loads the current user and teams.
+pub async fn me() -> ApiResult<Me> {
+    get("/api/v1/auth/me").await
+}
+
+/// Changes the caller's password.
+pub async fn change_password(current_password: String, new_password: String) -> ApiResult<serde_json::Value> {
+    send("POST", "/api/v1/auth/password", &ChangePasswordRequest { current_password, new_password }).await
+}
+
+/// Asks for a password-reset e-mail.
+pub async fn request_reset(email: String) -> ApiResult<serde_json::Value> {
+    send("POST", "/api/v1/auth/password-reset", &ResetRequest { email }).await
+}
+
+/// Sets a new password with a reset token.
+pub async fn confirm_reset(token: String, new_password: String) -> ApiResult<serde_json::Value> {
+    send("POST", "/api/v1/auth/password-reset/confirm", &ResetConfirm { token, new_password }).await
+}
+
+/// Lists the caller's API tokens.
+pub async fn tokens() -> ApiResult<Vec<ApiToken>> {
+    get("/api/v1/tokens").await
+}
+
+/// Creates an API token (its secret is in the answer only).
+pub async fn create_token(name: String, scopes: Vec<String>) -> ApiResult<CreatedApiToken> {
+    send("POST", "/api/v1/tokens", &NewApiToken { name, scopes }).await
+}
+
+/// Revokes an API token.
+pub async fn delete_token(id: i64) -> ApiResult<serde_json::Value> {
+    call("DELETE", &format!("/api/v1/tokens/{id}"), None).await
+}
+
+// ---------------------------------------------------------------- teams
+
+/// Creates a team.
+pub async fn create_team(name: String) -> ApiResult<TeamSummary> {
+    send("POST", "/api/v1/teams", &TeamInput { name }).await
+}
+
+/// Lists a team's members.
+pub async fn members(team: i64) -> ApiResult<Vec<Member>> {
+    get(&format!("/api/v1/teams/{team}/members")).await
+}
+
+/// Changes a member's role.
+pub async fn set_role(team: i64, user: i64, role: Role) -> ApiResult<serde_json::Value> {
+    send("PATCH", &format!("/api/v1/teams/{team}/members/{user}"), &MemberUpdate { role }).await
+}
+
+/// Removes a member from a team.
+pub async fn remove_member(team: i64, user: i64) -> ApiResult<serde_json::Value> {
+    call("DELETE", &format!("/api/v1/teams/{team}/members/{user}"), None).await
+}
+
+/// Lists a team's pending invitations.
+pub async fn invites(team: i64) -> ApiResult<Vec<Invite>> {
+    get(&format!("/api/v1/teams/{team}/invites")).await
+}
+
+/// Invites someone by e-mail.
+pub async fn invite(team: i64, email: String, role: Role) -> ApiResult<Invite> {
+    send("POST", &format!("/api/v1/teams/{team}/invites"), &NewInvite { email, role }).await
+}
+
+/// Withdraws an invitation.
+pub async fn delete_invite(team: i64, id: i64) -> ApiResult<serde_json::Value> {
+    call("DELETE", &format!("/api/v1/teams/{team}/invites/{id}"), None).await
+}
+
+/// Accepts an invitation for the logged-in caller.
+pub async fn accept_invite(token: String) -> ApiResult<serde_json::Value> {
+    send("POST", "/api/v1/invites/accept", &AcceptInvite { token }).await
+}
+
+// ---------------------------------------------------------------- projects
+
+/// Lists a team's projects.
+pub async fn projects(team: i64) -> ApiResult<Vec<Project>> {
+    get(&format!("/api/v1/teams/{team}/projects")).await
+}
+
+/// Creates a project (with its first key).
+pub async fn create_project(team: i64, name: String, platform: Option<String>) -> ApiResult<Project> {
+    send("POST", &format!("/api/v1/teams/{team}/projects"), &NewProject { name, platform }).await
+}
+
+/// Loads one project.
+pub async fn project(id: i64) -> ApiResult<Project> {
+    get(&format!("/api/v1/projects/{id}")).await
+}
+
+/// Changes a project's settings.
+pub async fn update_project(id: i64, update: ProjectUpdate) -> ApiResult<Project> {
+    send("PATCH", &format!("/api/v1/projects/{id}"), &update).await
+}
+
+/// Lists a project's keys.
+pub async fn keys(project: i64) -> ApiResult<Vec<ProjectKey>> {
+    get(&format!("/api/v1/projects/{project}/keys")).await
+}
+
+/// Creates a key.
+pub async fn create_key(project: i64, update: KeyUpdate) -> ApiResult<ProjectKey> {
+    send("POST", &format!("/api/v1/projects/{project}/keys"), &update).await
+}
+
+/// Changes a key's label, state or rate limit.
+pub async fn update_key(project: i64, key: i64, update: KeyUpdate) -> ApiResult<ProjectKey> {
+    send("PATCH", &format!("/api/v1/projects/{project}/keys/{key}"), &update).await
+}
+
+/// Replaces a key's public key (the old DSN stops working).
+pub async fn rotate_key(project: i64, key: i64) -> ApiResult<ProjectKey> {
+    call("POST", &format!("/api/v1/projects/{project}/keys/{key}/rotate"), None).await
+}
+
+// ---------------------------------------------------------------- issues
+
+/// Loads a page of issues; `query` is the list's query string (without `?`).
+pub async fn issues(project: i64, query: &str) -> ApiResult<IssuePage> {
+    get(&format!("/api/v1/projects/{project}/issues?{query}")).await
+}
+
+/// Sets the status of several issues.
+pub async fn bulk_status(project: i64, ids: Vec<i64>, status: IssueStatus) -> ApiResult<serde_json::Value> {
+    send("PATCH", &format!("/api/v1/projects/{project}/issues"), &IssueUpdate { ids, status }).await
+}
+
+/// Loads an issue with its latest event.
+pub async fn issue(id: i64) -> ApiResult<IssueDetail> {
+    get(&format!("/api/v1/issues/{id}")).await
+}
+
+/// Sets an issue's status.
+pub async fn set_status(id: i64, status: IssueStatus) -> ApiResult<serde_json::Value> {
+    send("PATCH", &format!("/api/v1/issues/{id}"), &IssueUpdate { ids: vec![], status }).await
+}
+
+/// Lists an issue's events, newest first.
+pub async fn events(id: i64, page: u32) -> ApiResult<EventPage> {
+    get(&format!("/api/v1/issues/{id}/events?per_page=50&page={page}")).await
+}
+
+/// Loads one event of an issue.
+pub async fn event(id: i64, event_id: &str) -> ApiResult<EventDetail> {
+    get(&format!("/api/v1/issues/{id}/events/{}", encode(event_id))).await
+}
+
+/// Loads an issue's tag breakdown.
+pub async fn tags(id: i64) -> ApiResult<Vec<TagBreakdown>> {
+    get(&format!("/api/v1/issues/{id}/tags")).await
+}
+
+// ---------------------------------------------------------------- performance
+
+/// Loads a project's Web Vitals over `period` (e.g. `24h`).
+pub async fn performance(project: i64, period: &str) -> ApiResult<Performance> {
+    get(&format!("/api/v1/projects/{project}/performance?period={}", encode(period))).await
+}

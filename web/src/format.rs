@@ -1,0 +1,125 @@
+//! How times, counts and vital values are written on the page.
+
+/// Returns milliseconds since the epoch of an RFC 3339 time (NaN if unreadable).
+pub fn parse_ms(rfc3339: &str) -> f64 {
+    js_sys::Date::parse(rfc3339)
+}
+
+/// Writes how long ago a time was: "just now", "5 min ago", "3 h ago", "2 d ago".
+pub fn relative(rfc3339: &str) -> String {
+    let then = parse_ms(rfc3339);
+    if then.is_nan() {
+        return rfc3339.to_string();
+    }
+    ago(((js_sys::Date::now() - then) / 1000.0).max(0.0))
+}
+
+/// Writes an age in seconds the way `relative` does.
+pub fn ago(secs: f64) -> String {
+    match secs as u64 {
+        0..=44 => "just now".into(),
+        s @ 45..=3599 => format!("{} min ago", (s + 30) / 60),
+        s @ 3600..=86_399 => format!("{} h ago", s / 3600),
+        s @ 86_400..=2_591_999 => format!("{} d ago", s / 86_400),
+        s => format!("{} mo ago", s / 2_592_000),
+    }
+}
+
+/// Writes a time as `YYYY-MM-DD HH:MM:SS` in the browser's time zone.
+pub fn datetime(rfc3339: &str) -> String {
+    let ms = parse_ms(rfc3339);
+    if ms.is_nan() {
+        return rfc3339.to_string();
+    }
+    local(ms)
+}
+
+/// Writes epoch milliseconds as a local `YYYY-MM-DD HH:MM:SS`.
+pub fn local(ms: f64) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds()
+    )
+}
+
+/// Writes a count compactly: 950, 1.2k, 3.4M.
+pub fn count(n: u64) -> String {
+    match n {
+        0..=999 => n.to_string(),
+        1000..=999_999 => format!("{:.1}k", n as f64 / 1000.0),
+        _ => format!("{:.1}M", n as f64 / 1_000_000.0),
+    }
+}
+
+/// Writes a vital's value with its unit: ms for timings, unitless CLS.
+pub fn vital(name: &str, v: Option<f64>) -> String {
+    match v {
+        None => "—".into(),
+        Some(v) if name == "cls" => format!("{v:.3}"),
+        Some(v) if v >= 1000.0 => format!("{:.2} s", v / 1000.0),
+        Some(v) => format!("{v:.0} ms"),
+    }
+}
+
+/// Rates a vital value by the web-vitals thresholds.
+pub fn rating(name: &str, v: f64) -> &'static str {
+    let (good, poor) = thresholds(name);
+    if v <= good {
+        "good"
+    } else if v <= poor {
+        "needs-improvement"
+    } else {
+        "poor"
+    }
+}
+
+/// Returns the good and poor thresholds of a vital (web.dev/vitals).
+pub fn thresholds(name: &str) -> (f64, f64) {
+    match name {
+        "lcp" => (2500.0, 4000.0),
+        "inp" => (200.0, 500.0),
+        "cls" => (0.1, 0.25),
+        "fcp" => (1800.0, 3000.0),
+        _ => (800.0, 1800.0),
+    }
+}
+
+/// Returns a vital's display name.
+pub fn vital_label(name: &str) -> &'static str {
+    match name {
+        "lcp" => "Largest Contentful Paint",
+        "inp" => "Interaction to Next Paint",
+        "cls" => "Cumulative Layout Shift",
+        "fcp" => "First Contentful Paint",
+        _ => "Time to First Byte",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(ago(3.0), "just now");
+        assert_eq!(ago(120.0), "2 min ago");
+        assert_eq!(ago(7300.0), "2 h ago");
+        assert_eq!(ago(3.0 * 86_400.0), "3 d ago");
+    }
+
+    #[test]
+    fn vitals_are_rated_by_the_web_vitals_thresholds() {
+        assert_eq!(rating("lcp", 2500.0), "good");
+        assert_eq!(rating("lcp", 2501.0), "needs-improvement");
+        assert_eq!(rating("cls", 0.3), "poor");
+        assert_eq!(vital("lcp", Some(2300.5)), "2.30 s");
+        assert_eq!(vital("inp", Some(120.0)), "120 ms");
+        assert_eq!(vital("cls", Some(0.08)), "0.080");
+    }
+}

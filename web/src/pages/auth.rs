@@ -1,0 +1,218 @@
+//! The pages before logging in: log in, sign up, forgot and reset password;
+//! and accepting a team invitation (which needs a logged-in caller).
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::hooks::use_navigate;
+
+use crate::{
+    api::{self, ApiError},
+    components::states::FormError,
+    pages::query_param,
+    session::use_session,
+};
+
+/// Wraps a logged-out page in a centred card.
+#[component]
+fn AuthCard(#[prop(into)] title: String, children: Children) -> impl IntoView {
+    view! {
+        <main class="auth-page">
+            <div class="card auth-card">
+                <p class="brand">"Sightline"</p>
+                <h1>{title}</h1>
+                {children()}
+            </div>
+        </main>
+    }
+}
+
+/// Returns where to go after logging in: `?next=` if it is a local path.
+fn next_path() -> String {
+    let next = query_param("next").get_untracked();
+    if next.starts_with('/') && !next.starts_with("//") { next } else { "/".into() }
+}
+
+/// Logs a user in.
+#[component]
+pub fn Login() -> impl IntoView {
+    let s = use_session();
+    let navigate = use_navigate();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let next = next_path();
+    let signup_href = format!("/signup?next={}", api::encode(&next));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        let (navigate, next) = (navigate.clone(), next.clone());
+        spawn_local(async move {
+            match api::login(email.get_untracked(), password.get_untracked()).await {
+                Ok(me) => {
+                    s.me.set(Some(me));
+                    navigate(&next, Default::default());
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <AuthCard title="Log in">
+            <form on:submit=submit>
+                <label>"Email" <input type="email" name="email" autocomplete="email" required bind:value=email/></label>
+                <label>"Password" <input type="password" name="password" autocomplete="current-password" required bind:value=password/></label>
+                <FormError error=error/>
+                <button type="submit" class="primary" disabled=move || busy.get()>"Log in"</button>
+            </form>
+            <p class="alt">
+                <a href=signup_href>"Create an account"</a> " · " <a href="/forgot-password">"Forgot your password?"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
+/// Creates an account (and its first team).
+#[component]
+pub fn Signup() -> impl IntoView {
+    let s = use_session();
+    let navigate = use_navigate();
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let next = next_path();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        let (navigate, next) = (navigate.clone(), next.clone());
+        spawn_local(async move {
+            match api::register(email.get_untracked(), password.get_untracked(), name.get_untracked()).await {
+                Ok(me) => {
+                    s.me.set(Some(me));
+                    navigate(&next, Default::default());
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <AuthCard title="Create your account">
+            <form on:submit=submit>
+                <label>"Name" <input type="text" name="name" autocomplete="name" bind:value=name/></label>
+                <label>"Email" <input type="email" name="email" autocomplete="email" required bind:value=email/></label>
+                <label>"Password" <input type="password" name="password" autocomplete="new-password" required minlength="8" bind:value=password/></label>
+                <FormError error=error/>
+                <button type="submit" class="primary" disabled=move || busy.get()>"Sign up"</button>
+            </form>
+            <p class="alt">"Already have an account? " <a href="/login">"Log in"</a></p>
+        </AuthCard>
+    }
+}
+
+/// Asks for a password-reset e-mail.
+#[component]
+pub fn Forgot() -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<ApiError>);
+    let sent = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        spawn_local(async move {
+            match api::request_reset(email.get_untracked()).await {
+                Ok(_) => sent.set(true),
+                Err(e) => set_error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <AuthCard title="Reset your password">
+            <Show
+                when=move || sent.get()
+                fallback=move || view! {
+                    <form on:submit=submit>
+                        <label>"Email" <input type="email" name="email" autocomplete="email" required bind:value=email/></label>
+                        <FormError error=error/>
+                        <button type="submit" class="primary">"Send reset link"</button>
+                    </form>
+                }
+            >
+                <p class="notice" role="status">"If an account uses that address, a reset link is on its way. It works for one hour."</p>
+            </Show>
+            <p class="alt"><a href="/login">"Back to log in"</a></p>
+        </AuthCard>
+    }
+}
+
+/// Sets a new password with the token from the e-mail (`?token=`).
+#[component]
+pub fn Reset() -> impl IntoView {
+    let token = query_param("token");
+    let password = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<ApiError>);
+    let done = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        spawn_local(async move {
+            match api::confirm_reset(token.get_untracked(), password.get_untracked()).await {
+                Ok(_) => done.set(true),
+                Err(e) => set_error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <AuthCard title="Choose a new password">
+            <Show
+                when=move || done.get()
+                fallback=move || view! {
+                    <form on:submit=submit>
+                        <label>"New password" <input type="password" autocomplete="new-password" required minlength="8" bind:value=password/></label>
+                        <FormError error=error/>
+                        <button type="submit" class="primary">"Set password"</button>
+                    </form>
+                }
+            >
+                <p class="notice" role="status">"Your password was changed. " <a href="/login">"Log in"</a></p>
+            </Show>
+        </AuthCard>
+    }
+}
+
+/// Accepts a team invitation (`?token=`) for the logged-in user.
+#[component]
+pub fn AcceptInvite() -> impl IntoView {
+    let s = use_session();
+    let token = query_param("token");
+    let (error, set_error) = signal(None::<ApiError>);
+    let done = RwSignal::new(false);
+    let accept = move |_| {
+        spawn_local(async move {
+            match api::accept_invite(token.get_untracked()).await {
+                Ok(_) => {
+                    if let Ok(me) = api::me().await {
+                        s.me.set(Some(me));
+                    }
+                    done.set(true)
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="card narrow">
+            <h1>"Team invitation"</h1>
+            <Show
+                when=move || done.get()
+                fallback=move || view! {
+                    <p>"You were invited to join a team. Accept to see its projects."</p>
+                    <FormError error=error/>
+                    <button class="primary" on:click=accept>"Accept invitation"</button>
+                }
+            >
+                <p class="notice" role="status">"You joined the team. " <a href="/">"See its projects"</a></p>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,200 @@
+//! Web Vitals of a project: five cards (p75 with its good /
+//! needs-improvement / poor rating and the share of each), the p75 of one
+//! vital over time, and a sortable per-page table.
+
+use leptos::prelude::*;
+use sightline_api_types::{PageVitals, Performance as Perf, VitalSummary, VitalValues};
+
+use crate::{
+    api,
+    components::{
+        chart::{Point, TimeChart},
+        layout::ProjectHeader,
+        states::{Empty, ErrorBox, Loading},
+    },
+    format,
+    pages::param_id,
+};
+
+const VITALS: [&str; 5] = ["lcp", "inp", "cls", "fcp", "ttfb"];
+
+fn pick(v: &VitalValues, name: &str) -> Option<f64> {
+    match name {
+        "lcp" => v.lcp,
+        "inp" => v.inp,
+        "cls" => v.cls,
+        "fcp" => v.fcp,
+        _ => v.ttfb,
+    }
+}
+
+/// Shows a project's Web Vitals.
+#[component]
+pub fn Performance() -> impl IntoView {
+    let id = param_id("project");
+    let period = RwSignal::new("24h".to_string());
+    let data = LocalResource::new(move || {
+        let p = period.get();
+        async move { api::performance(id.get(), &p).await }
+    });
+    let body = move || match data.get() {
+        None => view! { <Loading label="Loading Web Vitals…"/> }.into_any(),
+        Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
+        Some(Ok(p)) if p.vitals.iter().all(|v| v.samples == 0) && p.pages.is_empty() => view! {
+            <Empty title="No page loads yet">
+                <p>"Page loads appear here once the SDK (or @sentry/browser with browserTracingIntegration) runs on your site. See "
+                <a href=move || format!("/projects/{}/setup", id.get())>"Setup"</a> "."</p>
+            </Empty>
+        }
+        .into_any(),
+        Some(Ok(p)) => view! { <PerfView perf=p/> }.into_any(),
+    };
+    view! {
+        <ProjectHeader id/>
+        <div class="filters">
+            <label class="filter">"Period"
+                <select bind:value=period>
+                    <option value="1h">"Last hour"</option>
+                    <option value="24h">"Last 24 hours"</option>
+                    <option value="7d">"Last 7 days"</option>
+                    <option value="30d">"Last 30 days"</option>
+                </select>
+            </label>
+        </div>
+        {body}
+    }
+}
+
+#[component]
+fn PerfView(perf: Perf) -> impl IntoView {
+    let chosen = RwSignal::new("lcp".to_string());
+    let series = perf.series.clone();
+    let chart = move || {
+        let name = chosen.get();
+        let points = series
+            .iter()
+            .map(|p| Point { t_ms: format::parse_ms(&p.t), value: pick(&p.p75, &name), samples: p.samples })
+            .collect::<Vec<_>>();
+        view! { <TimeChart points name=name.clone()/> }
+    };
+    view! {
+        <div class="vitals">
+            {VITALS.iter().map(|name| {
+                let v = perf.vitals.iter().find(|v| v.name == *name).cloned();
+                view! { <VitalCard name=name v/> }
+            }).collect_view()}
+        </div>
+        <section class="card">
+            <div class="card-head">
+                <h2>"p75 over time"</h2>
+                <div class="segmented" role="group" aria-label="Vital shown in the chart">
+                    {VITALS.iter().map(|n| view! {
+                        <button aria-pressed=move || (chosen.get() == *n).to_string() on:click=move |_| chosen.set(n.to_string())>{n.to_uppercase()}</button>
+                    }).collect_view()}
+                </div>
+            </div>
+            {chart}
+        </section>
+        <section class="card">
+            <h2>"Pages"</h2>
+            <PageTable pages=perf.pages/>
+        </section>
+    }
+}
+
+/// One vital's card: p75, rating colour and the rating shares.
+#[component]
+fn VitalCard(name: &'static str, v: Option<VitalSummary>) -> impl IntoView {
+    let v = v.unwrap_or(VitalSummary {
+        name: name.into(),
+        samples: 0,
+        p50: None,
+        p75: None,
+        p95: None,
+        good: 0.0,
+        needs_improvement: 0.0,
+        poor: 0.0,
+        rating: None,
+    });
+    let rating = v.rating.clone().or_else(|| v.p75.map(|p| format::rating(name, p).to_string())).unwrap_or_else(|| "none".into());
+    let label = match rating.as_str() {
+        "good" => "Good",
+        "needs-improvement" => "Needs improvement",
+        "poor" => "Poor",
+        _ => "No data",
+    };
+    let share = |x: f64| format!("width: {:.1}%", x * 100.0);
+    view! {
+        <article class=format!("card vital rating-{rating}") data-vital=name>
+            <h3 title=format::vital_label(name)>{name.to_uppercase()}</h3>
+            <p class="vital-value">{format::vital(name, v.p75)}</p>
+            <p class="vital-rating">"p75 · " {label}</p>
+            <div class="shares" role="img" aria-label=format!("good {:.0}%, needs improvement {:.0}%, poor {:.0}%", v.good * 100.0, v.needs_improvement * 100.0, v.poor * 100.0)>
+                <span class="good" style=share(v.good)></span>
+                <span class="needs-improvement" style=share(v.needs_improvement)></span>
+                <span class="poor" style=share(v.poor)></span>
+            </div>
+            <p class="muted small">{format!("{} samples · p50 {} · p95 {}", v.samples, format::vital(name, v.p50), format::vital(name, v.p95))}</p>
+        </article>
+    }
+}
+
+/// The per-page table, sortable by any column.
+#[component]
+fn PageTable(pages: Vec<PageVitals>) -> impl IntoView {
+    if pages.is_empty() {
+        return view! { <p class="muted">"No pages in this period."</p> }.into_any();
+    }
+    let sort = RwSignal::new(("samples".to_string(), true));
+    let rows = move || {
+        let (key, desc) = sort.get();
+        let mut list = pages.clone();
+        list.sort_by(|a, b| {
+            let ord = match key.as_str() {
+                "name" => a.name.cmp(&b.name),
+                "samples" => a.samples.cmp(&b.samples),
+                k => pick(&a.p75, k).unwrap_or(-1.0).total_cmp(&pick(&b.p75, k).unwrap_or(-1.0)),
+            };
+            if desc { ord.reverse() } else { ord }
+        });
+        list.into_iter()
+            .map(|p| {
+                view! {
+                    <tr>
+                        <td class="page-name">{p.name.clone()}</td>
+                        <td class="num">{p.samples}</td>
+                        {VITALS.iter().map(|n| {
+                            let v = pick(&p.p75, n);
+                            let class = v.map(|v| format!("num rating-{}", format::rating(n, v))).unwrap_or_else(|| "num".into());
+                            view! { <td class=class>{format::vital(n, v)}</td> }
+                        }).collect_view()}
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    let header = move |key: &'static str, label: &'static str| {
+        let aria = move || match sort.get() {
+            (k, true) if k == key => "descending",
+            (k, false) if k == key => "ascending",
+            _ => "none",
+        };
+        let click = move |_| sort.update(|(k, d)| if k == key { *d = !*d } else { *k = key.into(); *d = key != "name" });
+        view! { <th aria-sort=aria class=if key == "name" { "" } else { "num" }><button class="sort" on:click=click>{label}</button></th> }
+    };
+    view! {
+        <div class="table-wrap">
+            <table class="pages">
+                <thead>
+                    <tr>
+                        {header("name", "Page")}
+                        {header("samples", "Samples")}
+                        {VITALS.iter().map(|n| header(n, match *n { "lcp" => "LCP", "inp" => "INP", "cls" => "CLS", "fcp" => "FCP", _ => "TTFB" })).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,148 @@
+//! Project settings: name, retention, allowed origins, and the client keys
+//! (label, per-key rate limit, active state, rotation, new keys).
+
+use leptos::{prelude::*, task::spawn_local};
+use sightline_api_types::{KeyUpdate, ProjectKey, ProjectUpdate};
+
+use crate::{
+    api::{self, ApiError},
+    components::{
+        layout::ProjectHeader,
+        states::{ErrorBox, FormError, Loading},
+    },
+    pages::param_id,
+};
+
+/// Shows and edits a project's settings and keys.
+#[component]
+pub fn Settings() -> impl IntoView {
+    let id = param_id("project");
+    let project = LocalResource::new(move || api::project(id.get()));
+    let keys = LocalResource::new(move || api::keys(id.get()));
+    let general = move || match project.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
+        Some(Ok(p)) => {
+            let name = RwSignal::new(p.name.clone());
+            let retention = RwSignal::new(p.retention_days.to_string());
+            let origins = RwSignal::new(p.allowed_origins.join("\n"));
+            let (error, set_error) = signal(None::<ApiError>);
+            let saved = RwSignal::new(false);
+            let submit = move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                saved.set(false);
+                let update = ProjectUpdate {
+                    name: Some(name.get_untracked()),
+                    platform: None,
+                    retention_days: retention.get_untracked().trim().parse().ok(),
+                    allowed_origins: Some(origins.get_untracked().lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()),
+                };
+                spawn_local(async move {
+                    match api::update_project(id.get_untracked(), update).await {
+                        Ok(_) => {
+                            set_error.set(None);
+                            saved.set(true);
+                        }
+                        Err(e) => set_error.set(Some(e)),
+                    }
+                });
+            };
+            view! {
+                <form class="card settings" on:submit=submit>
+                    <h2>"General"</h2>
+                    <label>"Name" <input type="text" required bind:value=name/></label>
+                    <label>"Retention (days)" <input type="number" min="1" max="3650" bind:value=retention/></label>
+                    <label>"Allowed origins (one per line; empty = any)"
+                        <textarea rows="3" bind:value=origins placeholder="https://shop.example.com"></textarea>
+                    </label>
+                    <FormError error=error/>
+                    <div class="row">
+                        <button type="submit" class="primary">"Save"</button>
+                        <Show when=move || saved.get()><span class="notice" role="status">"Saved."</span></Show>
+                    </div>
+                </form>
+            }
+            .into_any()
+        }
+    };
+    let (key_error, set_key_error) = signal(None::<ApiError>);
+    let new_key = move |_| {
+        spawn_local(async move {
+            let update = KeyUpdate { label: Some("New key".into()), ..Default::default() };
+            match api::create_key(id.get_untracked(), update).await {
+                Ok(_) => keys.refetch(),
+                Err(e) => set_key_error.set(Some(e)),
+            }
+        });
+    };
+    let key_list = move || match keys.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
+        Some(Ok(list)) => list
+            .into_iter()
+            .map(|k| view! { <KeyRow project=id key_=k on_change=Callback::new(move |_| keys.refetch()) error=set_key_error/> })
+            .collect_view()
+            .into_any(),
+    };
+    view! {
+        <ProjectHeader id/>
+        {general}
+        <section class="card">
+            <div class="card-head">
+                <h2>"Client keys (DSN)"</h2>
+                <button on:click=new_key>"New key"</button>
+            </div>
+            <FormError error=key_error/>
+            <ul class="keys">{key_list}</ul>
+        </section>
+    }
+}
+
+#[component]
+fn KeyRow(project: Signal<i64>, key_: ProjectKey, on_change: Callback<()>, error: WriteSignal<Option<ApiError>>) -> impl IntoView {
+    let k = key_;
+    let kid = k.id;
+    let active = k.is_active;
+    let limit = RwSignal::new(k.rate_limit_per_minute.map(|l| l.to_string()).unwrap_or_default());
+    let run = move |update: Option<KeyUpdate>| {
+        spawn_local(async move {
+            let pid = project.get_untracked();
+            let r = match update {
+                Some(u) => api::update_key(pid, kid, u).await,
+                None => api::rotate_key(pid, kid).await,
+            };
+            match r {
+                Ok(_) => {
+                    error.set(None);
+                    on_change.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let save_limit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let raw = limit.get_untracked();
+        let value = if raw.trim().is_empty() { None } else { raw.trim().parse().ok() };
+        run(Some(KeyUpdate { rate_limit_per_minute: Some(value), ..Default::default() }));
+    };
+    view! {
+        <li class="key" class:inactive=!active>
+            <div class="key-head">
+                <strong>{k.label.clone()}</strong>
+                <span class="badge">{if active { "active" } else { "inactive" }}</span>
+            </div>
+            <code class="dsn small">{k.dsn.clone()}</code>
+            <form class="inline" on:submit=save_limit>
+                <label>"Rate limit (events/min, empty = server default)"
+                    <input type="number" min="1" bind:value=limit/>
+                </label>
+                <button type="submit">"Save limit"</button>
+                <button type="button" on:click=move |_| run(Some(KeyUpdate { is_active: Some(!active), ..Default::default() }))>
+                    {if active { "Deactivate" } else { "Activate" }}
+                </button>
+                <button type="button" on:click=move |_| run(None)>"Rotate"</button>
+            </form>
+        </li>
+    }
+}

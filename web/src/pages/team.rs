@@ -1,0 +1,117 @@
+//! A team's members (roles, removal) and invitations; creating a new team.
+
+use leptos::{prelude::*, task::spawn_local};
+use sightline_api_types::Role;
+
+use crate::{
+    api::{self, ApiError},
+    components::states::{ErrorBox, FormError, Loading},
+    pages::param_id,
+    session::use_session,
+};
+
+/// Shows a team's members and invitations.
+#[component]
+pub fn Members() -> impl IntoView {
+    let s = use_session();
+    let team = param_id("team");
+    Effect::new(move |_| s.team.set(Some(team.get())));
+    let members = LocalResource::new(move || api::members(team.get()));
+    let invites = LocalResource::new(move || api::invites(team.get()));
+    let (error, set_error) = signal(None::<ApiError>);
+    let email = RwSignal::new(String::new());
+    let role = RwSignal::new("member".to_string());
+    let link = RwSignal::new(None::<String>);
+    let invite = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let r = Role::parse(&role.get_untracked()).unwrap_or(Role::Member);
+        spawn_local(async move {
+            match api::invite(team.get_untracked(), email.get_untracked(), r).await {
+                Ok(i) => {
+                    set_error.set(None);
+                    email.set(String::new());
+                    link.set(i.accept_url);
+                    invites.refetch();
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        });
+    };
+    let mail_off = move || s.me.with(|m| m.as_ref().is_some_and(|m| !m.mail_enabled));
+    let remove = move |user: i64| {
+        spawn_local(async move {
+            match api::remove_member(team.get_untracked(), user).await {
+                Ok(_) => members.refetch(),
+                Err(e) => set_error.set(Some(e)),
+            }
+        });
+    };
+    let withdraw = move |invite: i64| {
+        spawn_local(async move {
+            match api::delete_invite(team.get_untracked(), invite).await {
+                Ok(_) => invites.refetch(),
+                Err(e) => set_error.set(Some(e)),
+            }
+        });
+    };
+    let team_name = move || s.me.with(|m| m.as_ref().and_then(|m| m.teams.iter().find(|t| t.id == team.get()).map(|t| t.name.clone())).unwrap_or_default());
+    view! {
+        <div class="page-head"><h1>"Members of " {team_name}</h1></div>
+        <FormError error=error/>
+        <section class="card">
+            <h2>"Members"</h2>
+            {move || match members.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <table class="plain">
+                        <thead><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th></th></tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|m| {
+                                let uid = m.user_id;
+                                view! {
+                                    <tr>
+                                        <td>{m.name.clone()}</td>
+                                        <td>{m.email.clone()}</td>
+                                        <td>{m.role.as_str()}</td>
+                                        <td><button class="link danger" on:click=move |_| remove(uid)>"Remove"</button></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+        </section>
+        <section class="card">
+            <h2>"Invitations"</h2>
+            <Show when=mail_off><p class="notice">"Mail is off on this server: copy the invitation link and send it yourself."</p></Show>
+            <form class="inline" on:submit=invite>
+                <label>"Email" <input type="email" required bind:value=email/></label>
+                <label>"Role"
+                    <select bind:value=role>
+                        <option value="member">"Member"</option>
+                        <option value="admin">"Admin"</option>
+                        <option value="owner">"Owner"</option>
+                    </select>
+                </label>
+                <button type="submit" class="primary">"Invite"</button>
+            </form>
+            {move || link.get().map(|l| view! { <p class="notice">"Invitation link: " <code class="invite-link">{l}</code></p> })}
+            {move || match invites.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No pending invitations."</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <ul class="invites">
+                        {list.into_iter().map(|i| {
+                            let iid = i.id;
+                            view! { <li>{i.email.clone()} " · " {i.role.as_str()} " · expires " {crate::format::datetime(&i.expires_at)}
+                                " " <button class="link danger" on:click=move |_| withdraw(iid)>"Withdraw"</button></li> }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
