@@ -3,8 +3,9 @@
 # Sightline server image: `docker compose build` (see docker-compose.yaml) or
 #   docker build -t sightline .
 #
-# Stage 1 builds the release binary; stage 2 is debian:bookworm-slim with the
-# binary, CA certificates (SMTP/Resend over TLS) and a non-root user.
+# Stage 1 builds the dashboard assets and the release binary that embeds them;
+# stage 2 is debian:bookworm-slim with the binary, CA certificates
+# (SMTP/Resend over TLS) and a non-root user.
 #
 # NOT YET VERIFIED: no Docker engine exists on the machines this was written on,
 # so this file has not been built; image size (target ≤ 60 MB) and build memory
@@ -44,15 +45,11 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends cmake clang \
  && rm -rf /var/lib/apt/lists/*
 
-# ---- web assets (dashboard): PLACEHOLDER -------------------------------------
-# The Leptos dashboard does not exist yet. When it lands (issue 7 is finished
-# after it), this is where its build goes, before the server build so the
-# server can embed the output, roughly:
-#   RUN rustup target add wasm32-unknown-unknown \
-#    && cargo install --locked wasm-bindgen-cli --version <same as Cargo.lock>
-#   … build the dashboard crate for wasm32, run wasm-bindgen, write the assets
-#   where the server's embedding expects them …
-# ------------------------------------------------------------------------------
+# nodejs + npm: scripts/build-web.sh takes wasm-opt from the npm package
+# binaryen (Debian's binaryen breaks wasm-bindgen output).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends nodejs npm \
+ && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
 COPY . .
@@ -60,10 +57,15 @@ COPY . .
 # Cache mounts (BuildKit): the registry and target dir survive between builds,
 # so an app-only redeploy recompiles only what changed. The binary is copied
 # out of the cached target dir in the same step.
+# The dashboard first (scripts/build-web.sh, the same command as everywhere:
+# wasm32 build, wasm-bindgen-cli at the Cargo.lock version cached in
+# .tmp/tools, wasm-opt), then the server, which embeds web/dist.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \
-    cargo build --release -p sightline --locked \
+    --mount=type=cache,target=/src/.tmp/tools \
+    ./scripts/build-web.sh \
+ && cargo build --release -p sightline --locked \
  && install -D -m 0755 target/release/sightline /out/sightline
 
 # ---------------------------------------------------------------- runtime

@@ -11,7 +11,8 @@
 #     installed if missing) with deploy/clickhouse's config, data in
 #     ./data/clickhouse, HTTP on 127.0.0.1:8124 / TCP 9001
 #     (SIGHTLINE_RUN_CH_HTTP_PORT / SIGHTLINE_RUN_CH_TCP_PORT).
-# Then: cargo build --release -p sightline, `sightline migrate`,
+# Then: scripts/build-web.sh (the dashboard), cargo build --release -p sightline,
+# `sightline migrate`,
 # `sightline project create default` (prints the DSN), a banner, and
 # `sightline serve` in the foreground. Ctrl-C / SIGTERM is forwarded to the
 # server; once it has drained and exited, the private databases are stopped.
@@ -87,7 +88,9 @@ if [ "${SIGHTLINE_RUN_DRY:-0}" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------
-section "Build (cargo build --release -p sightline)"
+section "Build (scripts/build-web.sh, then cargo build --release -p sightline)"
+# The release binary embeds the dashboard, so its assets are built first.
+"$SL_ROOT/scripts/build-web.sh"
 cargo build --release -p sightline
 BIN="$SL_ROOT/target/release/sightline"
 

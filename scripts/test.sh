@@ -26,8 +26,8 @@
 #   SIGHTLINE_TEST_DATABASE_URL / SIGHTLINE_TEST_CLICKHOUSE_URL  use these servers
 #                                   instead of starting/finding our own
 #   SL_CH_HTTP_PORT / SL_CH_TCP_PORT  ports of the test ClickHouse (18123 / 19000)
-#   SIGHTLINE_SKIP_SDK=1            skip the browser SDK and deployment tests
-#                                   (scripts/test-sdk.sh, scripts/test-deploy.sh)
+#   SIGHTLINE_SKIP_SDK=1            skip the browser SDK, dashboard and deployment tests
+#                                   (scripts/test-sdk.sh, test-web.sh, test-deploy.sh)
 #   SIGHTLINE_TEST_CMD              run this shell command instead of cargo test
 #                                   (debugging the script itself)
 #   CHDB_SPEC                       pip requirement for chdb (default chdb-core>=26)
@@ -147,8 +147,10 @@ if [ -n "${SIGHTLINE_TEST_CMD:-}" ]; then
     section "Tests: $SIGHTLINE_TEST_CMD"
     bash -c "$SIGHTLINE_TEST_CMD" || rc=$?
 else
-    section "Tests: cargo test --workspace --locked $*"
-    cargo test --workspace --locked "$@" || rc=$?
+    # The dashboard crate (web/) is tested by scripts/test-web.sh, for the
+    # target it ships on; a host build of Leptos here would only cost minutes.
+    section "Tests: cargo test --workspace --exclude sightline-web --locked $*"
+    cargo test --workspace --exclude sightline-web --locked "$@" || rc=$?
 fi
 
 section "ClickHouse SQL on modern ClickHouse (chdb) and on $SIGHTLINE_TEST_CLICKHOUSE_URL"
@@ -164,6 +166,13 @@ if [ $# -eq 0 ] && [ -z "${SIGHTLINE_TEST_CMD:-}" ] && [ -z "${SIGHTLINE_SKIP_SD
     sdk_rc=0
     "$SL_ROOT/scripts/test-sdk.sh" || sdk_rc=$?
     if [ "$rc" -eq 0 ]; then rc="$sdk_rc"; fi
+
+    # The dashboard: wasm build (scripts/build-web.sh), its unit tests, and
+    # end-to-end tests in Chromium against the real server.
+    section "Dashboard (web): build, unit and end-to-end tests"
+    web_rc=0
+    "$SL_ROOT/scripts/test-web.sh" || web_rc=$?
+    if [ "$rc" -eq 0 ]; then rc="$web_rc"; fi
 
     # docker-compose.yaml and Caddyfile validation, and real Caddy in front
     # of the real server (no Docker engine exists on these machines).
