@@ -191,7 +191,7 @@ ROUND_TRIP = [
      "SELECT countMerge(loads), sumMapMerge(lcp_h), sumMapMerge(cls_h), "
      "countIfMerge(lcp_n), countIfMerge(lcp_good), countIfMerge(cls_poor) FROM vitals_daily",
      # lcp 2500 -> bucket 1 + round(20 ln 2500) = 157; cls 0.05 -> 50 thousandths -> 79
-     "2\t([157],[1])\t([79],[1])\t1\t1\t0"),
+     "2\t([157],[1],[2500])\t([79],[1],[50])\t1\t1\t0"),
     ("retention: drop events partition",
      f"ALTER TABLE events DROP PARTITION {PARTITION}", None),
     ("retention: drop transactions partition",

@@ -203,6 +203,7 @@ mod tests {
                 let x = if k == 1.0 { format!("ifNull({v}, 0)") } else { format!("ifNull({v}, 0) * {k}") };
                 let stored = format!("[toUInt16(if({x} < 1, 0, least(1 + round(log({x}) * 20), 1000)))]");
                 assert!(view.contains(&stored), "{v} stored per unit in {grain}");
+                assert!(view.contains(&format!("[toFloat64({x})])) AS {v}_h")), "{v} summed per unit in {grain}");
             }
         }
     }
