@@ -197,7 +197,8 @@ ROUND_TRIP = [
     ("retention: drop transactions partition",
      f"ALTER TABLE transactions DROP PARTITION {PARTITION}", None),
     *[(f"retention: drop {t} partition", f"ALTER TABLE {t} DROP PARTITION {PARTITION}", None)
-      for t in ("issue_hourly", "issue_daily", "vitals_hourly", "vitals_daily")],
+      for t in ("issue_hourly", "issue_daily", "vitals_hourly", "vitals_daily",
+                "vitals_site_hourly", "vitals_site_daily")],
     ("events empty after drop", "SELECT count() FROM events", "0"),
     ("transactions empty after drop", "SELECT count() FROM transactions", "0"),
 ]

@@ -27,13 +27,15 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 /// Every ClickHouse table with project data, and its time column.
-pub const TABLES: [(&str, &str); 6] = [
+pub const TABLES: [(&str, &str); 8] = [
     ("events", "timestamp"),
     ("transactions", "timestamp"),
     ("issue_hourly", "bucket"),
     ("issue_daily", "bucket"),
     ("vitals_hourly", "bucket"),
     ("vitals_daily", "bucket"),
+    ("vitals_site_hourly", "bucket"),
+    ("vitals_site_daily", "bucket"),
 ];
 
 /// What one sweep did.

@@ -46,8 +46,9 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn table(&self) -> String {
-        self.grain.table("vitals")
+    /// Returns the rollup of `family`: `vitals` (per page) or `vitals_site` (all pages).
+    fn table(&self, family: &str) -> String {
+        self.grain.table(family)
     }
 
     fn clause(&self) -> String {
@@ -109,7 +110,7 @@ pub async fn summaries(ch: &Client, filter: &Filter) -> clickhouse::error::Resul
         "SELECT {}, [{}] AS c FROM {} WHERE {}",
         histograms(),
         counts.join(", "),
-        filter.table(),
+        filter.table("vitals_site"),
         filter.clause()
     );
     let row: SummaryRow = filter.bind(ch.query(&sql)).fetch_one().await?;
@@ -146,7 +147,7 @@ pub async fn series(ch: &Client, filter: &Filter) -> clickhouse::error::Result<V
     let sql = format!(
         "SELECT toUInt32(bucket) AS t, countMerge(loads) AS n, {} FROM {} WHERE {} GROUP BY t ORDER BY t",
         histograms(),
-        filter.table(),
+        filter.table("vitals_site"),
         filter.clause()
     );
     let rows: Vec<SeriesRow> = filter.bind(ch.query(&sql)).fetch_all().await?;
@@ -172,7 +173,7 @@ pub async fn pages(ch: &Client, filter: &Filter, limit: u64) -> clickhouse::erro
     let sql = format!(
         "SELECT name, countMerge(loads) AS n, {} FROM {} WHERE {} GROUP BY name ORDER BY n DESC, name LIMIT {limit}",
         histograms(),
-        filter.table(),
+        filter.table("vitals"),
         filter.clause()
     );
     let rows: Vec<PageRow> = filter.bind(ch.query(&sql)).fetch_all().await?;
@@ -195,7 +196,7 @@ mod tests {
     fn the_rollups_rate_samples_by_the_same_thresholds() {
         let sql = include_str!("../store/clickhouse_rollups.sql");
         for (v, good, poor) in VITALS {
-            for grain in ["hourly", "daily"] {
+            for grain in ["hourly", "daily", "site_hourly", "site_daily"] {
                 let view = sql.split(&format!("vitals_{grain}_mv TO")).nth(1).expect("the view exists");
                 assert!(view.contains(&format!("ifNull({v} <= {good}, 0)) AS {v}_good")), "{v} good in {grain}");
                 assert!(view.contains(&format!("ifNull({v} > {poor}, 0)) AS {v}_poor")), "{v} poor in {grain}");

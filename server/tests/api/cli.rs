@@ -58,8 +58,9 @@ async fn migrate_twice_succeeds_and_records_each_schema_version_once() {
     assert_eq!(versions, vec![1, 2]);
     let tables: Vec<String> = ch.query("SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name").fetch_all().await.unwrap();
     let rollups = ["issue_daily", "issue_daily_mv", "issue_hourly", "issue_hourly_mv"];
-    let vitals = ["vitals_daily", "vitals_daily_mv", "vitals_hourly", "vitals_hourly_mv"];
-    let expected: Vec<&str> = [&["events"][..], &rollups, &["schema_migrations", "transactions"], &vitals].concat();
+    let vitals = ["vitals_daily", "vitals_daily_mv", "vitals_hourly", "vitals_hourly_mv", "vitals_site_daily"];
+    let site = ["vitals_site_daily_mv", "vitals_site_hourly", "vitals_site_hourly_mv"];
+    let expected: Vec<&str> = [&["events"][..], &rollups, &["schema_migrations", "transactions"], &vitals, &site].concat();
     assert_eq!(tables, expected);
 }
 

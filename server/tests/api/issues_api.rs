@@ -189,7 +189,7 @@ async fn performance_reports_vitals_percentiles_ratings_and_pages() {
     send(&app, pid, &key, "transaction", &other).await;
     let sql = format!("SELECT count() FROM transactions WHERE project_id = {pid}");
     assert_eq!(app.wait_for_count(&sql, 5).await, 5);
-    for rollup in ["vitals_hourly", "vitals_daily"] {
+    for rollup in ["vitals_hourly", "vitals_daily", "vitals_site_hourly", "vitals_site_daily"] {
         let sql = format!("SELECT countMerge(loads) FROM {rollup} WHERE project_id = {pid}");
         assert_eq!(app.wait_for_count(&sql, 5).await, 5, "{rollup}");
     }
