@@ -55,6 +55,10 @@ pub async fn migrate(client: &Client, database: &str) -> anyhow::Result<Vec<u32>
         .fetch_all()
         .await
         .context("cannot read schema_migrations")?;
+    // Backfills aggregate all existing rows at once: let their GROUP BY spill
+    // to disk instead of failing at the server's per-query memory limit
+    // (10 M events needed more than the 512 MiB of deploy/clickhouse).
+    let statements = client.clone().with_setting("max_bytes_before_external_group_by", "150000000");
     let mut done = Vec::new();
     for (version, name, sql) in MIGRATIONS {
         if applied.contains(version) {
@@ -69,7 +73,7 @@ pub async fn migrate(client: &Client, database: &str) -> anyhow::Result<Vec<u32>
             if statement.trim().is_empty() {
                 continue;
             }
-            client
+            statements
                 .query(&statement)
                 .execute()
                 .await
