@@ -109,8 +109,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", operation_id = "accounts_logout",
     responses(
         (status = 204, description = "Logged out; the cookie is cleared"),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn logout(State(state): State<AppState>, caller: Caller, jar: CookieJar) -> ApiResult<(CookieJar, StatusCode)> {
     if let Credential::Session(token) = &caller.credential {
         session::delete(&state.pg, token).await?;
@@ -122,8 +121,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller, jar: CookieJa
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "accounts", operation_id = "accounts_current",
     responses(
         (status = 200, description = "The caller and their teams", body = Me),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn current(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
     Ok(Json(me(&state, caller.user_id).await?))
 }
@@ -134,8 +132,7 @@ pub async fn current(State(state): State<AppState>, caller: Caller) -> ApiResult
         (status = 204, description = "Changed; every other session ended"),
         (status = 403, description = "Called with an API token instead of a session", body = ErrorBody),
         (status = 422, description = "The current password is wrong, or the new one too weak (`validation`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,

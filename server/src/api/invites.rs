@@ -41,8 +41,7 @@ fn to_invite(r: InviteRow, accept_url: Option<String>) -> Option<Invite> {
         (status = 200, description = "Pending invites", body = Vec<Invite>),
         (status = 403, description = "The caller is not an admin", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Invite>>> {
     require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
     let rows: Vec<InviteRow> = sqlx::query_as(
@@ -63,8 +62,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): 
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 422, description = "Not an e-mail address (`validation`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -121,8 +119,7 @@ fn html_escape(s: &str) -> String {
         (status = 204, description = "Withdrawn"),
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -146,8 +143,7 @@ pub async fn delete(
     responses(
         (status = 200, description = "Joined; the team with the caller's role", body = TeamSummary),
         (status = 422, description = "The invitation is invalid, used or expired (`validation`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,

@@ -87,8 +87,7 @@ fn summary(row: &IssueRow, (events, users): (u64, u64), series: Vec<u64>) -> Iss
         (status = 200, description = "A page of issues", body = IssuePage),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
         (status = 422, description = "Unknown status, sort, series or period (`validation`)", body = sightline_api_types::ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -199,8 +198,7 @@ async fn load_issue(state: &AppState, caller: &Caller, issue_id: i64) -> ApiResu
     responses(
         (status = 200, description = "The issue and its latest event", body = IssueDetail),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn show(State(state): State<AppState>, caller: Caller, Path(issue_id): Path<i64>) -> ApiResult<Json<IssueDetail>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let project = row.1 as u64;
@@ -231,8 +229,7 @@ pub struct PageQuery {
     responses(
         (status = 200, description = "A page of events, newest first", body = EventPage),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
@@ -254,8 +251,7 @@ pub async fn events(
     responses(
         (status = 200, description = "The whole event", body = EventDetail),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn event(
     State(state): State<AppState>,
     caller: Caller,
@@ -273,8 +269,7 @@ pub async fn event(
     responses(
         (status = 200, description = "Top values per tag key", body = Vec<TagBreakdown>),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn tags(State(state): State<AppState>, caller: Caller, Path(issue_id): Path<i64>) -> ApiResult<Json<Vec<TagBreakdown>>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let keys = stats::tags(&state.ch, row.1 as u64, &row.2, 10).await.map_err(anyhow::Error::from)?;
@@ -295,8 +290,7 @@ pub async fn tags(State(state): State<AppState>, caller: Caller, Path(issue_id):
     responses(
         (status = 204, description = "Status changed"),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -317,8 +311,7 @@ pub async fn update(
         (status = 200, description = "`{\"updated\": n}`", body = HashMap<String, u64>),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
         (status = 422, description = "Give 1 to 1000 issue ids (`validation`)", body = sightline_api_types::ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn bulk_update(
     State(state): State<AppState>,
     caller: Caller,

@@ -3,27 +3,28 @@
 //! carries a `#[utoipa::path]` with its own statuses, and the schemas are the
 //! `sightline-api-types` wire types themselves (their `openapi` feature), so
 //! the document cannot describe a format the server does not speak. What
-//! every route shares — the two ways to authenticate, 401/403 from the
-//! `Caller` extractor, axum's plain-text answers to a malformed path, query
-//! or body, and 500 — is added here once by [`Shared`] instead of being
-//! repeated on 40 handlers. A test checks that the document lists exactly
+//! every route shares — the two ways to authenticate (on exactly the routes
+//! [`super::ROUTES`] marks `Access::Caller`), 401/403 from the `Caller`
+//! extractor, axum's plain-text answers to a malformed path, query or body,
+//! and 500 — is added here once by [`Shared`] instead of being repeated on
+//! 40 handlers. A test checks that the document lists exactly
 //! the routes of [`super::ROUTES`].
 
 use std::sync::LazyLock;
 
-use axum::http::header::CONTENT_TYPE;
+use axum::http::{header::CONTENT_TYPE, Method};
 use sightline_api_types::{ErrorBody, ErrorDetail};
 use utoipa::{
     openapi::{
         path::{Operation, ParameterIn},
-        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
         schema::{ObjectBuilder, Type},
         Content, Ref, RefOr, Response, Schema,
     },
     Modify, OpenApi,
 };
 
-use super::{accounts, invites, issues, performance, projects, reset, teams, tokens};
+use super::{accounts, invites, issues, performance, projects, reset, teams, tokens, Access, ROUTES};
 use crate::auth::session;
 
 /// The document: every API route and the schemas they use.
@@ -70,7 +71,7 @@ pub async fn document() -> ([(axum::http::HeaderName, &'static str); 1], &'stati
     ([(CONTENT_TYPE, "application/json")], DOCUMENT.as_str())
 }
 
-/// Adds the security schemes and the answers every route shares.
+/// Adds the security schemes, each caller route's security, and the answers every route shares.
 struct Shared;
 
 impl Modify for Shared {
@@ -83,9 +84,21 @@ impl Modify for Shared {
             .description(Some("A personal API token, `Authorization: Bearer slt_…`"))
             .build();
         components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
-        for item in doc.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            for operation in operations.into_iter().flatten() {
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let operations = [
+                (Method::GET, &mut item.get),
+                (Method::POST, &mut item.post),
+                (Method::PUT, &mut item.put),
+                (Method::PATCH, &mut item.patch),
+                (Method::DELETE, &mut item.delete),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation else { continue };
+                let caller = ROUTES.iter().any(|(m, p, access)| *m == method && p == path && *access == Access::Caller);
+                if caller {
+                    let either = ["session", "bearer"].map(|scheme| SecurityRequirement::new(scheme, Vec::<String>::new()));
+                    operation.security = Some(either.into());
+                }
                 add_shared_answers(operation);
             }
         }

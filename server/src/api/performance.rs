@@ -27,8 +27,7 @@ pub struct PerfQuery {
         (status = 200, description = "Vitals, p75 series and pages", body = Performance),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
         (status = 422, description = "Bad period (`validation`)", body = sightline_api_types::ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,

@@ -61,8 +61,7 @@ async fn keys_of(state: &AppState, project_id: i64) -> ApiResult<Vec<ProjectKey>
     responses(
         (status = 200, description = "The team's projects", body = Vec<Project>),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Project>>> {
     team_role(&state.pg, caller.user_id, team_id).await?;
     let rows: Vec<ProjectRow> =
@@ -87,8 +86,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): 
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 409, description = "The team has a project of that name (`conflict`)", body = ErrorBody),
         (status = 422, description = "A project name has 1 to 100 characters (`validation`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -130,8 +128,7 @@ fn project_name(raw: &str) -> ApiResult<String> {
     responses(
         (status = 200, description = "The project", body = Project),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn show(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<Json<Project>> {
     project_role(&state.pg, caller.user_id, project_id).await?;
     let mut project = load(&state, project_id).await?;
@@ -171,8 +168,7 @@ async fn environments_seen(state: &AppState, project_id: i64) -> ApiResult<Vec<S
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 422, description = "Bad name, retention or origin (`validation`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -212,8 +208,7 @@ pub async fn update(
         (status = 204, description = "Deleted"),
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<StatusCode> {
     caller.require_write()?;
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
@@ -227,8 +222,7 @@ pub async fn delete(State(state): State<AppState>, caller: Caller, Path(project_
     responses(
         (status = 200, description = "The client keys", body = Vec<ProjectKey>),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn keys(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<Json<Vec<ProjectKey>>> {
     project_role(&state.pg, caller.user_id, project_id).await?;
     Ok(Json(keys_of(&state, project_id).await?))
@@ -242,8 +236,7 @@ pub async fn keys(State(state): State<AppState>, caller: Caller, Path(project_id
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 422, description = "A rate limit must be positive (`validation`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn create_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -268,8 +261,7 @@ pub async fn create_key(
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 422, description = "A rate limit must be positive (`validation`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn update_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -288,8 +280,7 @@ pub async fn update_key(
         (status = 200, description = "The key with its new public key and DSN", body = ProjectKey),
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn rotate_key(
     State(state): State<AppState>,
     caller: Caller,
@@ -316,8 +307,7 @@ pub async fn rotate_key(
         (status = 204, description = "Deleted"),
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn delete_key(
     State(state): State<AppState>,
     caller: Caller,

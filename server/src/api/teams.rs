@@ -36,8 +36,7 @@ pub async fn teams_of(pg: &PgPool, user_id: i64) -> Result<Vec<TeamSummary>, Api
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams", operation_id = "teams_list",
     responses(
         (status = 200, description = "The caller's teams", body = Vec<TeamSummary>),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<TeamSummary>>> {
     Ok(Json(teams_of(&state.pg, caller.user_id).await?))
 }
@@ -55,8 +54,7 @@ fn team_name(input: &TeamInput) -> ApiResult<String> {
     responses(
         (status = 201, description = "Created; the caller owns it", body = TeamSummary),
         (status = 422, description = "A team name has 1 to 100 characters (`validation`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -79,8 +77,7 @@ pub async fn create(
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 422, description = "A team name has 1 to 100 characters (`validation`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn rename(
     State(state): State<AppState>,
     caller: Caller,
@@ -101,8 +98,7 @@ pub async fn rename(
     responses(
         (status = 200, description = "The members", body = Vec<Member>),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn members(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Member>>> {
     team_role(&state.pg, caller.user_id, team_id).await?;
     let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
@@ -127,8 +123,7 @@ pub async fn members(State(state): State<AppState>, caller: Caller, Path(team_id
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 409, description = "The team would be left without an owner (`conflict`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn update_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -162,8 +157,7 @@ pub async fn update_member(
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 409, description = "The team would be left without an owner (`conflict`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -196,8 +190,7 @@ pub async fn remove_member(
         (status = 204, description = "Left the team"),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 409, description = "The last owner cannot leave (`conflict`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn leave(state: State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<StatusCode> {
     let me = caller.user_id;
     remove_member(state, caller, Path((team_id, me))).await

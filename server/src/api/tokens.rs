@@ -44,8 +44,7 @@ fn session_only(caller: &Caller) -> ApiResult<()> {
     responses(
         (status = 200, description = "The caller's tokens", body = Vec<ApiToken>),
         (status = 403, description = "Called with an API token: tokens are managed from a session", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ApiToken>>> {
     session_only(&caller)?;
     let rows: Vec<TokenRow> = sqlx::query_as(
@@ -63,8 +62,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
         (status = 201, description = "Created; the secret is shown this once", body = CreatedApiToken),
         (status = 403, description = "Called with an API token: tokens are managed from a session", body = ErrorBody),
         (status = 422, description = "Bad name or unknown scope (`validation`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -107,8 +105,7 @@ pub async fn create(
         (status = 204, description = "Revoked"),
         (status = 403, description = "Called with an API token: tokens are managed from a session", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-    ),
-    security(("session" = []), ("bearer" = [])))]
+    ))]
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(token_id): Path<i64>) -> ApiResult<StatusCode> {
     session_only(&caller)?;
     let done = sqlx::query("DELETE FROM api_tokens WHERE id = $1 AND user_id = $2")
