@@ -149,7 +149,8 @@ pub async fn list(
         .then(b.0.cmp(&a.0))
     });
     let total = rows.len() as u64;
-    let start = ((page - 1) * per_page) as usize;
+    // In u64: a page number near u32::MAX must give an empty page, not an overflow.
+    let start = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
     let page_rows: Vec<_> = rows.into_iter().skip(start).take(per_page as usize).collect();
     let fingerprints: Vec<String> = page_rows.iter().map(|(r, _)| r.2.clone()).collect();
     let page_users = async {
@@ -239,7 +240,7 @@ pub async fn events(
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let per_page = q.per_page.unwrap_or(25).clamp(1, 100);
     let page = q.page.unwrap_or(1).max(1);
-    let offset = u64::from((page - 1) * per_page);
+    let offset = u64::from(page - 1) * u64::from(per_page);
     let (rows, total) =
         stats::events(&state.ch, row.1 as u64, &row.2, offset, per_page.into()).await.map_err(anyhow::Error::from)?;
     Ok(Json(EventPage { events: rows.iter().map(event_summary).collect(), total, page, per_page }))

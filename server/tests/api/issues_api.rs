@@ -94,6 +94,8 @@ async fn the_issue_list_counts_filters_sorts_and_pages_what_was_ingested() {
         let counts = |i: usize| (p["issues"][i]["events"].as_u64(), p["issues"][i]["users"].as_u64());
         assert_eq!((counts(0), counts(1)), ((Some(3), Some(2)), (Some(1), Some(1))), "{period}: most users first");
     }
+    let (status, far) = b.get(&format!("/api/v1/projects/{pid}/issues?page={}&per_page=100", u32::MAX)).await;
+    assert_eq!((status.as_u16(), far["issues"].as_array().map(Vec::len)), (200, Some(0)), "a page past the end is empty");
     let (_, daily) = b.get(&format!("/api/v1/projects/{pid}/issues?series=14d")).await;
     assert_eq!(daily["issues"][0]["series"].as_array().unwrap().len(), 14);
     let (_, project) = b.get(&format!("/api/v1/projects/{pid}")).await;
