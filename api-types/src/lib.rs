@@ -11,6 +11,7 @@ pub mod issues;
 pub mod performance;
 pub mod projects;
 pub mod teams;
+pub mod sourcemaps;
 
 pub use accounts::*;
 pub use error::*;
@@ -18,3 +19,4 @@ pub use issues::*;
 pub use performance::*;
 pub use projects::*;
 pub use teams::*;
+pub use sourcemaps::*;

@@ -87,6 +87,18 @@ pub struct RawConfig {
     /// Sender of every e-mail, e.g. `Sightline <alerts@example.com>`.
     #[arg(long, env = "SIGHTLINE_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
+    /// Bytes of source-map artifacts a project may store.
+    #[arg(long, env = "SIGHTLINE_SOURCEMAP_QUOTA_BYTES", global = true)]
+    pub sourcemap_quota_bytes: Option<String>,
+    /// Largest single uploaded file (a map or minified file, also inside a zip), in bytes.
+    #[arg(long, env = "SIGHTLINE_SOURCEMAP_MAX_FILE_BYTES", global = true)]
+    pub sourcemap_max_file_bytes: Option<String>,
+    /// Largest source-map upload request body, in bytes.
+    #[arg(long, env = "SIGHTLINE_SOURCEMAP_MAX_UPLOAD_BYTES", global = true)]
+    pub sourcemap_max_upload_bytes: Option<String>,
+    /// Bytes of parsed source maps kept in memory for symbolication.
+    #[arg(long, env = "SIGHTLINE_SOURCEMAP_CACHE_BYTES", global = true)]
+    pub sourcemap_cache_bytes: Option<String>,
 }
 
 /// Parsed, validated configuration.
@@ -115,6 +127,17 @@ pub struct Config {
     pub bcrypt_cost: u32,
     /// Mail settings, validated by [`crate::mail::MailConfig::from_raw`].
     pub mail: crate::mail::MailConfig,
+    /// Source-map upload limits and cache size.
+    pub sourcemaps: SourcemapConfig,
+}
+
+/// Source-map settings (see [`crate::sourcemaps`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SourcemapConfig {
+    pub quota_bytes: u64,
+    pub max_file_bytes: u64,
+    pub max_upload_bytes: usize,
+    pub cache_bytes: u64,
 }
 
 /// A setting that could not be parsed.
@@ -213,6 +236,24 @@ impl Config {
             ),
             bcrypt_cost,
             mail: crate::mail::MailConfig::from_raw(raw)?,
+            sourcemaps: SourcemapConfig {
+                quota_bytes: positive(&raw.sourcemap_quota_bytes, "SIGHTLINE_SOURCEMAP_QUOTA_BYTES", "sourcemap-quota-bytes", 512 * MIB)?
+                    as u64,
+                max_file_bytes: positive(
+                    &raw.sourcemap_max_file_bytes,
+                    "SIGHTLINE_SOURCEMAP_MAX_FILE_BYTES",
+                    "sourcemap-max-file-bytes",
+                    40 * MIB,
+                )? as u64,
+                max_upload_bytes: positive(
+                    &raw.sourcemap_max_upload_bytes,
+                    "SIGHTLINE_SOURCEMAP_MAX_UPLOAD_BYTES",
+                    "sourcemap-max-upload-bytes",
+                    100 * MIB,
+                )?,
+                cache_bytes: positive(&raw.sourcemap_cache_bytes, "SIGHTLINE_SOURCEMAP_CACHE_BYTES", "sourcemap-cache-bytes", 256 * MIB)?
+                    as u64,
+            },
         })
     }
 

@@ -19,10 +19,12 @@ pub mod performance;
 mod period;
 pub mod projects;
 pub mod reset;
+pub mod sourcemaps;
 pub mod teams;
 pub mod tokens;
 
 use axum::{
+    extract::DefaultBodyLimit,
     handler::Handler,
     http::Method,
     routing::{on, MethodFilter},
@@ -81,6 +83,9 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/tokens", Access::Caller),
     (Method::POST, "/api/v1/tokens", Access::Caller),
     (Method::DELETE, "/api/v1/tokens/{token_id}", Access::Caller),
+    (Method::POST, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Access::Caller),
+    (Method::GET, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Access::Caller),
+    (Method::DELETE, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}", Access::Caller),
     (Method::GET, "/api/v1/openapi.json", Access::Public),
 ];
 
@@ -127,6 +132,14 @@ pub fn router() -> Router<AppState> {
         .add(Method::GET, "/api/v1/tokens", tokens::list)
         .add(Method::POST, "/api/v1/tokens", tokens::create)
         .add(Method::DELETE, "/api/v1/tokens/{token_id}", tokens::delete)
+        // The upload caps its parts itself (config.sourcemaps), streaming, instead of axum's 2 MB.
+        .add(
+            Method::POST,
+            "/api/v1/projects/{project_id}/releases/{release}/sourcemaps",
+            sourcemaps::upload.layer(DefaultBodyLimit::disable()),
+        )
+        .add(Method::GET, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", sourcemaps::list)
+        .add(Method::DELETE, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}", sourcemaps::delete)
         .add(Method::GET, "/api/v1/openapi.json", openapi::document);
     let registered: Vec<(Method, &str)> = table.seen.clone();
     let declared: Vec<(Method, &str)> = ROUTES.iter().map(|(m, p, _)| (m.clone(), *p)).collect();
