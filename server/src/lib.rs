@@ -15,6 +15,8 @@
 //! 5. [`pipeline::writer`] inserts batches into ClickHouse (RowBinary),
 //!    retrying with backoff and spooling to disk ([`pipeline::spool`]) when
 //!    ClickHouse stays down; on SIGTERM it drains everything before exit.
+//!    Just before, [`sourcemaps::symbolicate`] maps minified JavaScript frames
+//!    through uploaded source maps and regroups the rows it changed.
 //! 6. Stored error events feed the [`issues`] tracker, which upserts one
 //!    Postgres issue per fingerprint in batched statements.
 //!
@@ -36,6 +38,7 @@ pub mod pipeline;
 pub mod projects;
 pub mod retention;
 pub mod routes;
+pub mod sourcemaps;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

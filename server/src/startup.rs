@@ -23,7 +23,9 @@ use crate::{
     pipeline::{spool::Spool, writer::Writer, Queue},
     projects::keycache::KeyCache,
     retention::Retention,
-    routes, store,
+    routes,
+    sourcemaps::symbolicate::Symbolicator,
+    store,
 };
 
 /// What every handler can reach.
@@ -80,6 +82,7 @@ impl Application {
             batch_size: config.batch_size,
             flush_interval: config.flush_interval,
             shutdown_timeout: config.shutdown_timeout,
+            symbolicator: Some(Symbolicator::new(pg.clone(), config.sourcemaps.cache_bytes)),
         };
         let writer_task = tokio::spawn(writer.run(rx, writer_stop_rx));
         let tracker_task = tokio::spawn(tracker.run(pg.clone(), config.issue_flush, tracker_stop_rx));

@@ -20,6 +20,7 @@ mod pairs;
 pub mod model;
 mod normalize;
 mod rawjson;
+pub mod regroup;
 mod transaction;
 pub mod useragent;
 mod useragent_cache;

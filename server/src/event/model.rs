@@ -51,6 +51,8 @@ pub struct RawEvent<'a> {
     /// The SDK's grouping override; `None` when absent or empty.
     pub fingerprint: Option<Vec<Text<'a>>>,
     pub measurements: Measurements,
+    /// The `debug_meta` object, verbatim (debug IDs of minified files).
+    pub debug_meta: Option<&'a RawValue>,
 }
 
 /// One exception of the (possibly chained) `exception.values`.
@@ -189,6 +191,7 @@ lenient_object!('de, Fields<'de>, |out, key, map| {
         "request" => ev.request = Request::from_entries(map.next_value::<Entries>()?.0),
         "contexts" => ev.contexts = Contexts::from_raw(map.next_value::<RawObject>()?.0),
         "extra" => ev.extra = map.next_value::<RawObject>()?.0,
+        "debug_meta" => ev.debug_meta = map.next_value::<RawObject>()?.0,
         "release" => ev.release = map.next_value::<Scalar>()?.scalar(),
         "environment" => ev.environment = map.next_value::<Scalar>()?.string(),
         "transaction" => ev.transaction = map.next_value::<Scalar>()?.string(),

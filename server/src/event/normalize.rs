@@ -66,6 +66,7 @@ pub fn normalize_event(payload: &[u8], ctx: &IngestContext) -> Result<EventRow, 
         contexts: contexts_json(&event)?,
         sdk_name: name(event.sdk_name.as_deref()),
         sdk_version: name(event.sdk_version.as_deref()),
+        sourcemap_hints: super::regroup::hints(&event),
     })
 }
 
@@ -185,7 +186,7 @@ fn title(event: &RawEvent) -> String {
         .unwrap_or_else(|| "<unlabeled event>".to_owned())
 }
 
-fn culprit(event: &RawEvent, url: &str) -> String {
+pub(super) fn culprit(event: &RawEvent, url: &str) -> String {
     if let Some(culprit) = &event.culprit {
         return name(Some(culprit));
     }

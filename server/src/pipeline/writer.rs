@@ -17,6 +17,7 @@ use tokio::{sync::mpsc, sync::watch, time::Instant};
 use super::{spool::Spool, Queue};
 use crate::{
     issues::IssueTracker,
+    sourcemaps::symbolicate::Symbolicator,
     store::rows::{EventRow, Row, TransactionRow},
 };
 
@@ -33,6 +34,8 @@ pub struct Writer {
     pub batch_size: usize,
     pub flush_interval: Duration,
     pub shutdown_timeout: Duration,
+    /// Maps minified frames before a batch is written (and so before it can be spooled).
+    pub symbolicator: Option<Symbolicator>,
 }
 
 impl Writer {
@@ -72,6 +75,9 @@ impl Writer {
                 if more == 0 {
                     break;
                 }
+            }
+            if let Some(symbolicator) = &self.symbolicator {
+                symbolicator.apply(&mut batch).await;
             }
             self.write_batch(std::mem::take(&mut batch), &shutdown, &mut deadline).await;
         }

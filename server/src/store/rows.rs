@@ -46,6 +46,21 @@ pub struct EventRow {
     pub contexts: String,
     pub sdk_name: String,
     pub sdk_version: String,
+    /// What symbolication needs besides the row; never stored, so not spooled either
+    /// (the writer symbolicates a batch before it can be spooled).
+    #[serde(skip)]
+    pub sourcemap_hints: Option<Box<SourcemapHints>>,
+}
+
+/// What the SDK said that source-map symbolication and regrouping need.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourcemapHints {
+    /// `debug_meta.images` of type `sourcemap`: minified file URL and debug ID.
+    pub debug_ids: Vec<(String, Uuid)>,
+    /// The SDK's `fingerprint` override, if any.
+    pub fingerprint: Option<Vec<String>>,
+    /// The SDK's `culprit`, if any.
+    pub culprit: Option<String>,
 }
 
 /// One page load or other transaction (`transactions` table).
