@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `project create`, `user create`.
+//! The command line: `serve`, `migrate`, `project create`, `user create`,
+//! `sourcemaps upload`.
 //! Every global flag mirrors an environment variable (see [`crate::config`]).
 
 use std::io::{BufRead, IsTerminal};
@@ -38,6 +39,36 @@ pub enum Command {
     User {
         #[command(subcommand)]
         action: UserAction,
+    },
+    /// Upload source maps to a Sightline server.
+    Sourcemaps {
+        #[command(subcommand)]
+        action: SourcemapsAction,
+    },
+}
+
+/// Source-map subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SourcemapsAction {
+    /// Upload a build folder's minified files and maps for a release.
+    Upload {
+        /// Base URL of the Sightline server, e.g. `https://sightline.example.com`.
+        #[arg(long, env = "SIGHTLINE_URL")]
+        url: url::Url,
+        /// An API token with the `project:releases` scope.
+        #[arg(long, env = "SIGHTLINE_AUTH_TOKEN", hide_env_values = true)]
+        token: String,
+        /// The project's id.
+        #[arg(long, env = "SIGHTLINE_PROJECT")]
+        project: i64,
+        /// The release, exactly as the SDK reports it.
+        #[arg(long)]
+        release: String,
+        /// Where the folder is served, as a `~/` path or URL (`~/static/js/`).
+        #[arg(long, default_value = "~/")]
+        url_prefix: String,
+        /// The build folder.
+        dir: std::path::PathBuf,
     },
 }
 
@@ -103,6 +134,10 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let id = accounts::create_user(&pg, &email, &password, config.bcrypt_cost).await?;
             println!("user {} created (id {id})", email.as_str());
             Ok(())
+        }
+        Command::Sourcemaps { action: SourcemapsAction::Upload { url, token, project, release, url_prefix, dir } } => {
+            let args = crate::sourcemaps::upload::UploadArgs { server: url, token, project, release, url_prefix, dir };
+            crate::sourcemaps::upload::run(args).await
         }
     }
 }
