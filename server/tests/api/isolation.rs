@@ -61,6 +61,9 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("GET", "/api/v1/tokens", Scope::Own),
     ("POST", "/api/v1/tokens", Scope::Own),
     ("DELETE", "/api/v1/tokens/{token_id}", Scope::Tenant),
+    ("POST", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Scope::Tenant),
+    ("DELETE", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}", Scope::Tenant),
     ("GET", "/api/v1/openapi.json", Scope::Public),
 ];
 
@@ -98,6 +101,14 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let token_id = token["token"]["id"].as_i64().unwrap();
     let (_, invite) = alice.post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "carol@example.com", "role": "member"})).await;
     let invite_id = invite["id"].as_i64().unwrap();
+    let artifact_id: i64 = sqlx::query_scalar(
+        "INSERT INTO sourcemap_artifacts (project_id, release, name, kind, size, sha256, content) \
+         VALUES ($1, 'shop@1.0', '~/app.js', 'minified', 1, '', 'x') RETURNING id",
+    )
+    .bind(project_id)
+    .fetch_one(&app.pg)
+    .await
+    .unwrap();
     let (mallory, _) = Browser::register(&app, "mallory@example.com").await;
     let anonymous = Browser::new(&app);
     // One body that every route's input type accepts, so the access check decides.
@@ -112,7 +123,9 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
             .replace("{issue_id}", &issue.to_string())
             .replace("{event_id}", &event_id)
             .replace("{token_id}", &token_id.to_string())
-            .replace("{invite_id}", &invite_id.to_string());
+            .replace("{invite_id}", &invite_id.to_string())
+            .replace("{release}", "shop@1.0")
+            .replace("{artifact_id}", &artifact_id.to_string());
         let method: Method = method.parse().unwrap();
         if *scope != Scope::Public {
             let (status, err) = anonymous.call(method.clone(), &path, Some(body.clone())).await;
@@ -140,6 +153,8 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     assert_eq!(invites.as_array().unwrap().len(), 1, "invite not withdrawn");
     let (_, tokens) = alice.get("/api/v1/tokens").await;
     assert_eq!(tokens[0]["id"], token_id, "token not revoked");
+    let (_, artifacts) = alice.get(&format!("/api/v1/projects/{project_id}/releases/shop@1.0/sourcemaps")).await;
+    assert_eq!(artifacts[0]["id"], artifact_id, "source-map artifact not deleted");
     let (_, members) = alice.get(&format!("/api/v1/teams/{team}/members")).await;
     assert_eq!(members.as_array().unwrap().len(), 1);
     app.stop().await;

@@ -22,5 +22,8 @@ mod reset_api;
 mod restart;
 mod retention;
 mod shutdown;
+mod sourcemaps_api;
+mod sourcemaps_cli;
+mod sourcemaps_grouping;
 mod teams_api;
 mod tokens_api;
