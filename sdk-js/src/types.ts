@@ -61,6 +61,8 @@ export interface SentryEvent {
   measurements?: Record<string, { value: number; unit: string }>;
   sdk?: { name: string; version: string };
   spans?: unknown[];
+  /** Debug IDs of the minified files on the stack (Sentry's `debug_meta.images`). */
+  debug_meta?: { images: Array<{ type: string; code_file: string; debug_id: string }> };
 }
 
 /** What `beforeSend` may do: change the event, or drop it by returning null. */

@@ -1,3 +1,4 @@
+import { debugMeta } from '../event/debugMeta';
 import { dedupeKey } from '../event/dedupe';
 import { matchesAny } from '../event/matches';
 import type { SentryEvent } from '../types';
@@ -46,6 +47,7 @@ export function captureEvent(event: SentryEvent, hint: { originalException?: unk
     };
     if (!isTransaction) {
       prepared.breadcrumbs = client.breadcrumbs.all();
+      prepared.debug_meta = debugMeta(prepared);
       if (o.beforeSend) prepared = o.beforeSend(prepared, hint);
       if (!prepared) return undefined;
     }
