@@ -2,6 +2,9 @@
 //! passes through. Frames come innermost last (Sentry's order) and are shown
 //! most recent first; runs of library frames fold into one `<details>`, and
 //! in-app frames are highlighted with their source context when present.
+//! A frame the server mapped through a source map shows the original file,
+//! line and function, with a toggle to the minified frame (kept under `raw`);
+//! one it could not map says why (`sourcemap_error`).
 
 use leptos::prelude::*;
 use serde_json::Value;
@@ -16,20 +19,29 @@ fn text(v: &Value, k: &str) -> String {
     }
 }
 
-/// Shows one frame: function, file:line:col, and source context if any.
-#[component]
-fn Frame(frame: Value) -> impl IntoView {
-    let in_app = frame.get("in_app").and_then(Value::as_bool).unwrap_or(false);
+/// Renders `function file:line:col` of a frame (or of its `raw` minified twin).
+fn head(frame: &Value) -> (String, String) {
     let file = {
-        let f = text(&frame, "filename");
-        if f.is_empty() { text(&frame, "abs_path") } else { f }
+        let f = text(frame, "filename");
+        if f.is_empty() { text(frame, "abs_path") } else { f }
     };
-    let function = text(&frame, "function");
+    let function = text(frame, "function");
     let location = match (frame.get("lineno").and_then(Value::as_u64), frame.get("colno").and_then(Value::as_u64)) {
         (Some(l), Some(c)) => format!(":{l}:{c}"),
         (Some(l), None) => format!(":{l}"),
         _ => String::new(),
     };
+    (if function.is_empty() { "<anonymous>".to_string() } else { function }, format!("{file}{location}"))
+}
+
+/// Shows one frame: function, file:line:col, and source context if any.
+#[component]
+fn Frame(frame: Value) -> impl IntoView {
+    let in_app = frame.get("in_app").and_then(Value::as_bool).unwrap_or(false);
+    let (function, file) = head(&frame);
+    let raw = frame.get("raw").filter(|r| r.is_object()).map(head);
+    let unmapped = text(&frame, "sourcemap_error");
+    let show_raw = RwSignal::new(false);
     let lines = |k: &str| frame.get(k).and_then(Value::as_array).cloned().unwrap_or_default();
     let (pre, post) = (lines("pre_context"), lines("post_context"));
     let context_line = text(&frame, "context_line");
@@ -50,14 +62,31 @@ fn Frame(frame: Value) -> impl IntoView {
             </ol>
         }
     });
-    view! {
-        <li class="frame" class:in-app=in_app>
-            <div class="frame-head">
-                <span class="function">{if function.is_empty() { "<anonymous>".to_string() } else { function }}</span>
-                " "
-                <span class="file">{file}{location}</span>
-                {in_app.then(|| view! { <span class="badge app">"in app"</span> })}
+    let mapped = raw.is_some();
+    let original = view! {
+        <span class="function">{function}</span>
+        " "
+        <span class="file">{file}</span>
+    };
+    let toggle = raw.map(|(raw_function, raw_file)| {
+        view! {
+            <button class="link raw-toggle" on:click=move |_| show_raw.update(|v| *v = !*v)>
+                {move || if show_raw.get() { "show original" } else { "show minified" }}
+            </button>
+            <div class="frame-raw" hidden=move || !show_raw.get()>
+                "minified: " <span class="function">{raw_function}</span> " " <span class="file">{raw_file}</span>
             </div>
+        }
+    });
+    view! {
+        <li class="frame" class:in-app=in_app class:symbolicated=mapped>
+            <div class="frame-head">
+                {original}
+                {in_app.then(|| view! { <span class="badge app">"in app"</span> })}
+                {mapped.then(|| view! { <span class="badge mapped" title="mapped through an uploaded source map">"source-mapped"</span> })}
+                {toggle}
+            </div>
+            {(!unmapped.is_empty()).then(|| view! { <p class="frame-unmapped muted">"Not source-mapped: " {unmapped}</p> })}
             {context}
         </li>
     }
