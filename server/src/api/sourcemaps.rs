@@ -92,7 +92,8 @@ fn artifact_error(e: ArtifactError) -> ApiError {
 /// An oversized part is read to its end (up to [`MAX_DRAIN`]) and dropped, so the
 /// client, still sending, gets the 413 instead of a reset connection.
 async fn read_field(field: &mut Field<'_>, name: &str, limit: u64) -> ApiResult<Vec<u8>> {
-    let malformed = |e: axum::extract::multipart::MultipartError| ApiError::Validation(format!("malformed multipart body: {e}"));
+    let malformed =
+        |e: axum::extract::multipart::MultipartError| ApiError::Validation(format!("malformed multipart body: {e}"));
     let mut out = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(malformed)? {
         if (out.len() + chunk.len()) as u64 > limit {
@@ -134,19 +135,26 @@ pub async fn upload(
     check_release(&release)?;
     let mut form = form.map_err(|e| ApiError::Validation(format!("send the files as multipart/form-data: {e}")))?;
     let config = state.config.sourcemaps;
-    let limits = Limits { max_file_bytes: config.max_file_bytes, max_zip_entries: MAX_ZIP_ENTRIES, max_zip_bytes: config.quota_bytes };
+    let limits = Limits {
+        max_file_bytes: config.max_file_bytes,
+        max_zip_entries: MAX_ZIP_ENTRIES,
+        max_zip_bytes: config.quota_bytes,
+    };
     let (mut prefix, mut next_name) = ("~/".to_string(), None::<String>);
     let (mut files, mut bundles) = (Vec::new(), Vec::new());
     let mut total: usize = 0;
-    let malformed = |e: axum::extract::multipart::MultipartError| ApiError::Validation(format!("malformed multipart body: {e}"));
+    let malformed =
+        |e: axum::extract::multipart::MultipartError| ApiError::Validation(format!("malformed multipart body: {e}"));
     while let Some(mut field) = form.next_field().await.map_err(malformed)? {
         let part = field.name().unwrap_or("").to_string();
         let budget = config.max_upload_bytes.saturating_sub(total) as u64;
-        let too_big_upload = || ApiError::PayloadTooLarge(format!("the upload is larger than {} bytes", config.max_upload_bytes));
+        let too_big_upload =
+            || ApiError::PayloadTooLarge(format!("the upload is larger than {} bytes", config.max_upload_bytes));
         match part.as_str() {
             "url_prefix" | "name" => {
                 let value = read_field(&mut field, &part, 4096).await?;
-                let value = String::from_utf8(value).map_err(|_| ApiError::Validation(format!("{part} is not UTF-8")))?;
+                let value =
+                    String::from_utf8(value).map_err(|_| ApiError::Validation(format!("{part} is not UTF-8")))?;
                 if part == "name" {
                     next_name = Some(value.trim().to_string());
                 } else {
@@ -157,10 +165,17 @@ pub async fn upload(
                 let name = next_name
                     .take()
                     .or_else(|| field.file_name().map(|f| artifacts::artifact_name(&prefix, f)))
-                    .ok_or_else(|| ApiError::Validation("a file part needs a file name or a preceding name field".into()))?;
-                let content = read_field(&mut field, &name, config.max_file_bytes.min(budget.max(1))).await.map_err(|e| {
-                    if budget < config.max_file_bytes { too_big_upload() } else { e }
-                })?;
+                    .ok_or_else(|| {
+                        ApiError::Validation("a file part needs a file name or a preceding name field".into())
+                    })?;
+                let content =
+                    read_field(&mut field, &name, config.max_file_bytes.min(budget.max(1))).await.map_err(|e| {
+                        if budget < config.max_file_bytes {
+                            too_big_upload()
+                        } else {
+                            e
+                        }
+                    })?;
                 total += content.len();
                 files.push((name, content));
             }
@@ -169,7 +184,11 @@ pub async fn upload(
                 total += content.len();
                 bundles.push((prefix.clone(), content));
             }
-            other => return Err(ApiError::Validation(format!("unknown form field {other:?}; use url_prefix, name, file or bundle"))),
+            other => {
+                return Err(ApiError::Validation(format!(
+                    "unknown form field {other:?}; use url_prefix, name, file or bundle"
+                )))
+            }
         }
     }
     // Parsing maps and inflating zips is CPU work: keep it off the async workers.
@@ -190,10 +209,11 @@ pub async fn upload(
     if checked.is_empty() {
         return Err(ApiError::Validation("the upload holds no JavaScript or source map".into()));
     }
-    let saved = store::save(&state.pg, project_id, &release, &checked, config.quota_bytes).await.map_err(|e| match e {
-        SaveError::OverQuota { .. } => ApiError::PayloadTooLarge(e.to_string()),
-        SaveError::Database(e) => e.into(),
-    })?;
+    let saved =
+        store::save(&state.pg, project_id, &release, &checked, config.quota_bytes).await.map_err(|e| match e {
+            SaveError::OverQuota { .. } => ApiError::PayloadTooLarge(e.to_string()),
+            SaveError::Database(e) => e.into(),
+        })?;
     let usage_bytes = store::usage(&state.pg, project_id).await?;
     let artifacts = saved.into_iter().map(to_wire).collect();
     Ok((StatusCode::CREATED, Json(SourcemapUpload { artifacts, usage_bytes, quota_bytes: config.quota_bytes as i64 })))

@@ -65,14 +65,14 @@ pub fn regroup(row: &mut EventRow, frames: &[Value], hints: &SourcemapHints) {
         })
         .collect();
     let event = RawEvent {
-        message: (!row.message.is_empty()).then(|| Cow::Borrowed(row.message.as_str())),
+        message: (!row.message.is_empty()).then_some(Cow::Borrowed(row.message.as_str())),
         exceptions: vec![Exception {
-            ty: (!row.exception_type.is_empty()).then(|| Cow::Borrowed(row.exception_type.as_str())),
-            value: (!row.exception_value.is_empty()).then(|| Cow::Borrowed(row.exception_value.as_str())),
+            ty: (!row.exception_type.is_empty()).then_some(Cow::Borrowed(row.exception_type.as_str())),
+            value: (!row.exception_value.is_empty()).then_some(Cow::Borrowed(row.exception_value.as_str())),
             frames: parsed,
             ..Exception::default()
         }],
-        transaction: (!row.transaction_name.is_empty()).then(|| Cow::Borrowed(row.transaction_name.as_str())),
+        transaction: (!row.transaction_name.is_empty()).then_some(Cow::Borrowed(row.transaction_name.as_str())),
         culprit: hints.culprit.as_deref().map(Cow::Borrowed),
         fingerprint: hints.fingerprint.as_ref().map(|f| f.iter().map(|p| Cow::Borrowed(p.as_str())).collect()),
         ..RawEvent::default()

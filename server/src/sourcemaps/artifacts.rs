@@ -145,10 +145,7 @@ pub fn sourcemap_reference(text: &str) -> Option<String> {
 
 /// The `//# key=value` (or `//@`) comments among a file's last lines, last first.
 fn trailing_comments(text: &str) -> impl Iterator<Item = &str> {
-    text.lines()
-        .rev()
-        .take(10)
-        .filter_map(|l| l.trim().strip_prefix("//# ").or_else(|| l.trim().strip_prefix("//@ ")))
+    text.lines().rev().take(10).filter_map(|l| l.trim().strip_prefix("//# ").or_else(|| l.trim().strip_prefix("//@ ")))
 }
 
 /// Resolves a relative reference against an artifact name (`~/a/b.js` + `b.js.map`).
@@ -190,7 +187,8 @@ pub fn resolve(base: &str, reference: &str) -> String {
 /// Checks that `map` can describe `minified`: same debug ID and `file` when
 /// both say, and every mapped position inside the minified text.
 pub fn check_pair(minified: &Artifact, map: &Artifact) -> Result<(), ArtifactError> {
-    let wrong = |reason: String| ArtifactError::WrongFile { map: map.name.clone(), minified: minified.name.clone(), reason };
+    let wrong =
+        |reason: String| ArtifactError::WrongFile { map: map.name.clone(), minified: minified.name.clone(), reason };
     if let (Some(a), Some(b)) = (minified.debug_id, map.debug_id) {
         if a != b {
             return Err(wrong(format!("debug IDs differ ({a} and {b})")));
@@ -241,7 +239,9 @@ pub fn unzip(bytes: &[u8], prefix: &str, limits: &Limits) -> Result<Vec<Artifact
         let budget = limits.max_zip_bytes.saturating_sub(total);
         let cap = limits.max_file_bytes.min(budget);
         let content = read_capped(&name, entry, cap).map_err(|e| match e {
-            ArtifactError::FileTooLarge { .. } if cap < limits.max_file_bytes => ArtifactError::ZipTooLarge(limits.max_zip_bytes),
+            ArtifactError::FileTooLarge { .. } if cap < limits.max_file_bytes => {
+                ArtifactError::ZipTooLarge(limits.max_zip_bytes)
+            }
             other => other,
         })?;
         total += content.len() as u64;

@@ -111,7 +111,10 @@ pub fn map_frame(
             let end = (src_line as usize + 1 + CONTEXT_LINES as usize).min(lines.len());
             obj.insert("context_line".into(), clip(current));
             obj.insert("pre_context".into(), Value::Array(lines[start..src_line as usize].iter().map(clip).collect()));
-            obj.insert("post_context".into(), Value::Array(lines[src_line as usize + 1..end].iter().map(clip).collect()));
+            obj.insert(
+                "post_context".into(),
+                Value::Array(lines[src_line as usize + 1..end].iter().map(clip).collect()),
+            );
         }
     }
     Ok(())
@@ -159,7 +162,8 @@ mod tests {
     fn a_mapped_frame_keeps_the_minified_one_and_gets_context() {
         let map = br#"{"version":3,"sources":["../src/a.ts"],"sourcesContent":["l1\nl2\nthrow x\nl4"],"names":["boom"],"mappings":"AAEAA"}"#;
         let map = sourcemap::decode_slice(map).unwrap();
-        let mut frame = json!({"abs_path": "https://x.example/a.js", "lineno": 1, "colno": 1, "function": "n", "in_app": true});
+        let mut frame =
+            json!({"abs_path": "https://x.example/a.js", "lineno": 1, "colno": 1, "function": "n", "in_app": true});
         let pos = position(&frame).unwrap().unwrap();
         map_frame(&mut frame, &pos, &map, None, Some("boom")).unwrap();
         assert_eq!(frame["filename"], "src/a.ts");

@@ -28,7 +28,9 @@ const COLUMNS: &str = "id, release, name, kind, debug_id, sourcemap_name, size, 
 /// Why an upload could not be saved.
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
-    #[error("this upload would use {needed} bytes of the project's {quota}-byte source-map quota ({used} already used)")]
+    #[error(
+        "this upload would use {needed} bytes of the project's {quota}-byte source-map quota ({used} already used)"
+    )]
     OverQuota { needed: u64, used: u64, quota: u64 },
     #[error(transparent)]
     Database(#[from] sqlx::Error),

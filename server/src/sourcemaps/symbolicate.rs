@@ -32,7 +32,7 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A parsed artifact.
 enum Loaded {
-    Map(DecodedMap),
+    Map(Box<DecodedMap>),
     Source(SourceView),
 }
 
@@ -41,6 +41,9 @@ struct Cached {
     loaded: Loaded,
     weight: u32,
 }
+
+/// Look-ups of one batch: (project, release, file URL, debug ID) → map or why none.
+type Lookups = HashMap<(i64, String, String, Option<Uuid>), Result<Found, String>>;
 
 /// The map (and, if uploaded, the minified source) for one file of one event.
 #[derive(Clone)]
@@ -59,10 +62,7 @@ pub struct Symbolicator {
 impl Symbolicator {
     /// Creates a symbolicator whose parsed-artifact cache holds about `cache_bytes`.
     pub fn new(pg: PgPool, cache_bytes: u64) -> Symbolicator {
-        let cache = Cache::builder()
-            .max_capacity(cache_bytes)
-            .weigher(|_, v: &Arc<Cached>| v.weight)
-            .build();
+        let cache = Cache::builder().max_capacity(cache_bytes).weigher(|_, v: &Arc<Cached>| v.weight).build();
         Symbolicator { pg, cache }
     }
 
@@ -87,7 +87,7 @@ impl Symbolicator {
                 return;
             }
         };
-        let mut found: HashMap<(i64, String, String, Option<Uuid>), Result<Found, String>> = HashMap::new();
+        let mut found = Lookups::new();
         for row in rows.iter_mut() {
             let Row::Event(event) = row else { continue };
             let Some(hints) = event.sourcemap_hints.take() else { continue };
@@ -97,12 +97,7 @@ impl Symbolicator {
         }
     }
 
-    async fn symbolicate(
-        &self,
-        event: &mut EventRow,
-        hints: &SourcemapHints,
-        found: &mut HashMap<(i64, String, String, Option<Uuid>), Result<Found, String>>,
-    ) {
+    async fn symbolicate(&self, event: &mut EventRow, hints: &SourcemapHints, found: &mut Lookups) {
         let Ok(Value::Array(mut list)) = serde_json::from_str::<Value>(&event.frames) else { return };
         let project = event.project_id as i64;
         let mut mapped_any = false;
@@ -179,7 +174,9 @@ impl Symbolicator {
         let map = map_names.iter().find_map(|n| maps.iter().find(|r| &r.name == n && r.kind == "sourcemap"));
         match map {
             Some(map) => self.found(map, minified).await,
-            None => Err(format!("no source map for release {release} and {}", names.last().unwrap_or(&url.to_string()))),
+            None => {
+                Err(format!("no source map for release {release} and {}", names.last().unwrap_or(&url.to_string())))
+            }
         }
     }
 
@@ -208,7 +205,7 @@ impl Symbolicator {
         let weight = (bytes.len() as u64 * factor).min(u32::MAX as u64) as u32;
         let parsed = tokio::task::spawn_blocking(move || {
             if is_map {
-                parse_map(&name, &bytes).map(Loaded::Map).map_err(|e| e.to_string())
+                parse_map(&name, &bytes).map(|m| Loaded::Map(Box::new(m))).map_err(|e| e.to_string())
             } else {
                 String::from_utf8(bytes).map(|s| Loaded::Source(SourceView::from_string(s))).map_err(|e| e.to_string())
             }
@@ -259,7 +256,10 @@ mod tests {
 
     #[test]
     fn a_url_is_served_by_itself_or_by_its_tilde_path() {
-        assert_eq!(candidates("https://shop.example/static/app.js"), ["https://shop.example/static/app.js", "~/static/app.js"]);
+        assert_eq!(
+            candidates("https://shop.example/static/app.js"),
+            ["https://shop.example/static/app.js", "~/static/app.js"]
+        );
         assert_eq!(candidates("http://h:8080/a.js?v=1"), ["http://h:8080/a.js?v=1", "http://h:8080/a.js", "~/a.js"]);
         assert_eq!(candidates("~/a.js"), ["~/a.js"]);
     }

@@ -98,6 +98,8 @@ pub struct TransactionRow {
 /// A row on its way to ClickHouse.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "table", content = "row", rename_all = "snake_case")]
+// Most rows are events: boxing them would add an allocation per row on the ingest path.
+#[allow(clippy::large_enum_variant)]
 pub enum Row {
     Event(EventRow),
     Transaction(TransactionRow),

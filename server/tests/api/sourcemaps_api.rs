@@ -105,7 +105,8 @@ async fn a_releases_token_uploads_lists_and_deletes_a_builds_artifacts() {
     let (_, reader) = shop.browser.post("/api/v1/tokens", json!({"name": "ro", "scopes": ["read"]})).await;
     let url = format!("{}/api/v1/projects/{}/releases/shop@1.0/sourcemaps", app.address, shop.id);
     let form = files(&[(&js_name, &b.js)]);
-    let resp = app.http.post(&url).bearer_auth(reader["secret"].as_str().unwrap()).multipart(form).send().await.unwrap();
+    let resp =
+        app.http.post(&url).bearer_auth(reader["secret"].as_str().unwrap()).multipart(form).send().await.unwrap();
     assert_eq!(resp.status(), 403);
 
     let id = stored[1]["id"].as_i64().unwrap();
@@ -121,7 +122,11 @@ async fn a_zip_of_a_build_folder_is_unpacked_under_its_url_prefix() {
     let app = spawn_app().await;
     let shop = shop(&app, &["project:releases"]).await;
     let b = build("plain-b");
-    let zip = zip_of(&[(&format!("js/{}", b.file), &b.js), (&format!("js/{}.map", b.file), &b.map), (&"index.html".to_string(), &b"<html>".to_vec())]);
+    let zip = zip_of(&[
+        (&format!("js/{}", b.file), &b.js),
+        (&format!("js/{}.map", b.file), &b.map),
+        (&"index.html".to_string(), &b"<html>".to_vec()),
+    ]);
     let form = Form::new().text("url_prefix", "~/static/").part("bundle", Part::bytes(zip).file_name("dist.zip"));
     let (status, body) = upload(&app, &shop, "shop@2.0", form).await;
     assert_eq!(status, 201, "{body}");
@@ -136,7 +141,8 @@ async fn bad_uploads_get_clear_errors_and_leave_stored_artifacts_alone() {
     let shop = shop(&app, &["project:releases"]).await;
     let (a, b) = (build("plain-a"), build("plain-b"));
     let name = |f: &str| format!("~/static/{f}");
-    let (status, _) = upload(&app, &shop, "r1", files(&[(&name(&a.file), &a.js), (&(name(&a.file) + ".map"), &a.map)])).await;
+    let (status, _) =
+        upload(&app, &shop, "r1", files(&[(&name(&a.file), &a.js), (&(name(&a.file) + ".map"), &a.map)])).await;
     assert_eq!(status, 201);
     let before = listed(&shop, "r1").await;
 
@@ -149,7 +155,8 @@ async fn bad_uploads_get_clear_errors_and_leave_stored_artifacts_alone() {
     assert!(message.contains("is not a valid source map"), "{message}");
 
     // Build b's map uploaded as build a's: it says it is for another file.
-    let (status, err) = upload(&app, &shop, "r1", files(&[(&name(&a.file), &a.js), (&(name(&a.file) + ".map"), &b.map)])).await;
+    let (status, err) =
+        upload(&app, &shop, "r1", files(&[(&name(&a.file), &a.js), (&(name(&a.file) + ".map"), &b.map)])).await;
     assert_eq!(status, 422, "{err}");
     assert!(err["error"]["message"].as_str().unwrap().contains("does not belong to"), "{err}");
 

@@ -32,7 +32,10 @@ async fn the_cli_uploads_a_build_folder_and_prints_what_it_stored() {
     assert!(out.status.success(), "stdout: {stdout}\nstderr: {stderr}");
     let debug_id = b.stack["debug_id"].as_str().unwrap();
     assert!(stderr.contains(&format!("[1/1] uploading ~/static/{} + ~/static/{}.map", b.file, b.file)), "{stderr}");
-    assert!(stdout.contains(&format!("uploaded ~/static/{} (minified, {} bytes, debug ID {debug_id})", b.file, b.js.len())), "{stdout}");
+    assert!(
+        stdout.contains(&format!("uploaded ~/static/{} (minified, {} bytes, debug ID {debug_id})", b.file, b.js.len())),
+        "{stdout}"
+    );
     assert!(stdout.contains(&format!("uploaded ~/static/{}.map (sourcemap", b.file)), "{stdout}");
     assert!(stdout.contains("2 files"), "{stdout}");
     let (_, list) = shop.browser.get(&format!("/api/v1/projects/{}/releases/shop@1.0/sourcemaps", shop.id)).await;

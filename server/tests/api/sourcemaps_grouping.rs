@@ -73,7 +73,10 @@ async fn two_minified_builds_of_one_bug_map_to_the_original_frames_and_one_issue
     let (a, b) = (build("plain-a"), build("plain-b"));
     assert_eq!(upload(&app, &shop, "shop@1.0", upload_build(&a)).await.0, 201);
     assert_eq!(upload(&app, &shop, "shop@1.1", upload_build(&b)).await.0, 201);
-    let ids = [send(&app, &shop, &event(&a, "shop@1.0", false)).await, send(&app, &shop, &event(&b, "shop@1.1", false)).await];
+    let ids = [
+        send(&app, &shop, &event(&a, "shop@1.0", false)).await,
+        send(&app, &shop, &event(&b, "shop@1.1", false)).await,
+    ];
     let events = stored(&app, &shop, &ids).await;
     for ((_, frames), build) in events.iter().zip([&a, &b]) {
         let top = frames.last().unwrap();
@@ -87,7 +90,10 @@ async fn two_minified_builds_of_one_bug_map_to_the_original_frames_and_one_issue
         assert_ne!(minified["function"], "cartTotal", "the fixture is minified");
         assert!(top["raw"]["abs_path"].as_str().unwrap().starts_with("http://shop.example/static/app."));
         let caller = &frames[frames.len() - 2];
-        assert_eq!((caller["filename"].as_str(), caller["function"].as_str()), (Some("src/checkout.ts"), Some("checkout")));
+        assert_eq!(
+            (caller["filename"].as_str(), caller["function"].as_str()),
+            (Some("src/checkout.ts"), Some("checkout"))
+        );
         assert_eq!(caller["lineno"], 4);
     }
     assert_eq!(events[0].0, events[1].0, "same fingerprint for both builds");
@@ -127,7 +133,11 @@ async fn debug_ids_find_the_map_whatever_the_release_and_unmapped_frames_say_why
     assert_eq!((top(0)["filename"].as_str(), top(0)["function"].as_str()), (Some("src/cart.ts"), Some("cartTotal")));
     assert_eq!(top(0)["lineno"], 12);
     let reason = |i: usize| top(i)["sourcemap_error"].as_str().unwrap_or("").to_string();
-    assert!(reason(1).contains(&format!("debug ID {} is unknown", b.stack["debug_id"].as_str().unwrap())), "{}", top(1));
+    assert!(
+        reason(1).contains(&format!("debug ID {} is unknown", b.stack["debug_id"].as_str().unwrap())),
+        "{}",
+        top(1)
+    );
     assert!(reason(2).contains("no source map for release shop@9"), "{}", top(2));
     assert!(reason(3).contains("line 40 column") && reason(3).contains("out of range"), "{}", top(3));
     let minified = b.stack["frames"].as_array().unwrap().last().unwrap();
