@@ -21,7 +21,8 @@
 //!    Postgres issue per fingerprint in batched statements.
 //!
 //! [`startup`] wires all of this from a [`config::Config`]; [`cli`] is the
-//! command line (`serve`, `migrate`, `project create`, `user create`).
+//! command line (`serve`, `migrate`, `project create`, `user create`,
+//! `sourcemaps upload`).
 
 pub mod accounts;
 pub mod api;
