@@ -45,10 +45,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends cmake clang \
  && rm -rf /var/lib/apt/lists/*
 
-# nodejs + npm: scripts/build-web.sh takes wasm-opt from the npm package
+# nodejs + npm + pigz: scripts/build-web.sh takes wasm-opt from the npm package
 # binaryen (Debian's binaryen breaks wasm-bindgen output).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs npm \
+ && apt-get install -y --no-install-recommends nodejs npm pigz \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src

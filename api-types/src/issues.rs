@@ -102,6 +102,24 @@ pub struct EventDetail {
     /// Contexts, extra, request and chained exceptions.
     pub contexts: serde_json::Value,
     pub sdk: String,
+    /// Where this event sits among its issue's stored events.
+    #[serde(default)]
+    pub navigation: EventNavigation,
+}
+
+/// An event's neighbours among its issue's events, newest first (ties in
+/// time broken by event id): ids are 32 hex digits, `None` at either end.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventNavigation {
+    /// 1 for the latest event.
+    pub position: u64,
+    /// Stored events of the issue.
+    pub total: u64,
+    pub newer: Option<String>,
+    pub older: Option<String>,
+    pub latest: Option<String>,
+    pub oldest: Option<String>,
 }
 
 /// `GET /api/v1/issues/{id}`: the issue with its latest event.

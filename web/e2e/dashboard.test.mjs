@@ -5,6 +5,7 @@
 // read text. Each step leaves a screenshot in web/test-artifacts/.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { errorEvent, launchBrowser, pageLoad, screenshot, sendEnvelope, startSightline, waitFor } from './harness.mjs';
 
 describe('dashboard', () => {
@@ -13,6 +14,7 @@ describe('dashboard', () => {
   let page;
   let dsn;
   let issueUrl;
+  let setupUrl;
   const email = 'ada@example.com';
   const password = 'correct horse battery';
 
@@ -56,6 +58,7 @@ describe('dashboard', () => {
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.getByRole('heading', { name: 'Your DSN' }).waitFor();
     dsn = await page.getByLabel('DSN').inputValue();
+    setupUrl = page.url();
     assert.match(dsn, new RegExp(`^http://[0-9a-f]{32}@127\\.0\\.0\\.1:${sl.port}/\\d+$`));
     const snippets = page.locator('.snippet');
     assert.equal(await snippets.count(), 3);
@@ -69,6 +72,7 @@ describe('dashboard', () => {
   it('tells what to paste while the project has no events', async () => {
     await page.getByRole('link', { name: 'Issues' }).click();
     await page.getByText('No events yet').waitFor();
+    await page.getByText('Waiting for the first event…').waitFor();
     assert.ok((await page.locator('.empty .snippet code').innerText()).includes(dsn));
     await screenshot(page, '04-issues-empty');
   });
@@ -81,6 +85,8 @@ describe('dashboard', () => {
     ];
     // The new key reaches the ingest cache within a second.
     await waitFor('the DSN to accept events', async () => (await sendEnvelope(dsn, 'event', events[0])) === 200);
+    // The empty list checks for the first event by itself: no reload.
+    await page.getByRole('link', { name: 'TypeError: cart is undefined' }).waitFor({ timeout: 20_000 });
     for (const e of events.slice(1)) assert.equal(await sendEnvelope(dsn, 'event', e), 200);
     await reloadUntil('TypeError: price is NaN');
     const row = page.locator('tr.issue-row', { hasText: 'cart is undefined' });
@@ -126,9 +132,11 @@ describe('dashboard', () => {
     assert.match(await page.locator('.facts').innerText(), /Chrome/);
     assert.match(await page.locator('.side-col').innerText(), /browser[\s\S]*Chrome[\s\S]*100%/i);
     await page.getByText('Event 1 of 2').waitFor();
-    await page.getByRole('link', { name: 'Older →' }).click();
+    await page.getByRole('link', { name: '← Older' }).click();
     await page.getByText('Event 2 of 2').waitFor();
     assert.match(page.url(), /\?event=[0-9a-f]{32}$/);
+    await page.getByRole('link', { name: 'Newer →' }).click();
+    await page.getByText('Event 1 of 2').waitFor();
     await screenshot(page, '06-issue');
   });
 
@@ -196,4 +204,47 @@ describe('dashboard', () => {
     assert.match(await page.locator('table.pages tbody tr').first().innerText(), /\/products\/:id/);
     await screenshot(page, '08-performance');
   });
+
+  it('copies the script-tag snippet, and a page with it pasted in reports its errors', async () => {
+    await b.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sl.origin });
+    await page.goto(setupUrl);
+    const script = page.locator('.snippet[data-snippet="script"]');
+    await script.getByRole('button', { name: 'Copy' }).click();
+    await script.getByRole('button', { name: 'Copied' }).waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, await script.locator('code').innerText());
+    assert.ok(copied.includes(`<script src="${sl.origin}/sightline.min.js"></script>`), copied);
+    const npm = await page.locator('.snippet[data-snippet="npm"] code').innerText();
+    // The user's site: a page with the snippet pasted into its head.
+    const site = await b.context.newPage();
+    const siteUrl = `${sl.origin}/site-with-snippet.html`;
+    await site.route(siteUrl, (route) => route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><html><head>${copied}</head><body><h1>Shop</h1>
+        <script>setTimeout(function pasteCheckout() { throw new Error('thrown under the pasted snippet'); }, 50);</script></body></html>`,
+    }));
+    await site.goto(siteUrl);
+    await site.waitForFunction(() => typeof window.Sightline === 'object');
+    await page.goto(setupUrl.replace(/\/setup$/, '/issues'));
+    await reloadUntil('Error: thrown under the pasted snippet');
+    await site.close();
+    // The npm snippet's tarball is the SDK package.
+    assert.ok(npm.includes(`npm install ${sl.origin}/sightline-browser.tgz`), npm);
+    const tgz = Buffer.from(await (await fetch(`${sl.origin}/sightline-browser.tgz`)).arrayBuffer());
+    const manifest = JSON.parse(untar(gunzipSync(tgz), 'package/package.json'));
+    assert.equal(manifest.name, '@sightline/browser');
+  });
 });
+
+/** Returns one file of a tar archive as text. */
+function untar(tar, name) {
+  for (let at = 0; at + 512 <= tar.length;) {
+    const header = tar.subarray(at, at + 512);
+    const file = header.subarray(0, 100).toString().replace(/\0.*$/s, '');
+    if (!file) break;
+    const size = parseInt(header.subarray(124, 136).toString().replace(/\0.*$/s, '').trim(), 8);
+    if (file === name) return tar.subarray(at + 512, at + 512 + size).toString();
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  throw new Error(`${name} is not in the archive`);
+}

@@ -100,6 +100,72 @@ describe('dashboard pages', () => {
     await page.getByRole('link', { name: 'Billing' }).waitFor();
   });
 
+  it('renames the team, changes a role, and lets a member leave', async () => {
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.locator('table.plain', { hasText: 'bob@example.com' }).waitFor();
+    const teamUrl = page.url();
+    await page.getByLabel('Display name').fill('Grace & co');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByText('Saved.').waitFor();
+    await waitFor('the new name in the switcher', async () => (await page.getByLabel('Team').locator('option').allInnerTexts()).includes('Grace & co'));
+    const role = () => page.getByLabel('Role of bob@example.com');
+    assert.equal(await role().inputValue(), 'member');
+    const saved = page.waitForResponse((r) => r.request().method() === 'PATCH' && /\/members\/\d+$/.test(r.url()));
+    await role().selectOption('admin');
+    assert.equal((await saved).status(), 204);
+    await page.reload();
+    await waitFor('the stored role', async () => (await role().inputValue()) === 'admin');
+    // The only owner cannot leave: the API's refusal shows.
+    await page.getByRole('button', { name: 'Leave team…' }).click();
+    await page.getByRole('button', { name: 'Yes, leave the team' }).click();
+    await page.locator('.danger-zone .form-error').waitFor();
+    assert.match(await page.locator('.danger-zone .form-error').innerText(), /owner/i);
+    await screenshot(page, '11b-team-settings');
+    // Bob, now an admin, can.
+    const bob = await b.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const bobPage = await bob.newPage();
+    await bobPage.goto(`${sl.origin}/login`);
+    await bobPage.getByLabel('Email').fill('bob@example.com');
+    await bobPage.getByLabel('Password').fill('another good password');
+    await bobPage.getByRole('button', { name: 'Log in' }).click();
+    await bobPage.getByRole('heading', { name: 'Projects', exact: true }).waitFor();
+    await bobPage.goto(teamUrl);
+    await bobPage.getByRole('button', { name: 'Leave team…' }).click();
+    await bobPage.getByRole('button', { name: 'Yes, leave the team' }).click();
+    await waitFor('Bob out of the team', async () => (await bobPage.getByLabel('Team').locator('option').count()) === 2);
+    await bob.close();
+    await page.reload();
+    await page.locator('table.plain', { hasText: email }).waitFor();
+    assert.equal(await page.locator('table.plain', { hasText: 'bob@example.com' }).count(), 0);
+  });
+
+  it('deletes a client key, and a project once its name is typed', async () => {
+    await page.goto(page.url().replace(/\/members$/, '/projects'));
+    await page.getByLabel('Project name').fill('Scratch');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByRole('heading', { name: 'Your DSN' }).waitFor();
+    const scratchUrl = page.url().replace(/\/setup$/, '');
+    await page.goto(`${scratchUrl}/settings`);
+    await page.getByRole('button', { name: 'New key' }).click();
+    await waitFor('two keys', async () => (await page.locator('li.key').count()) === 2);
+    const second = page.locator('li.key').nth(1);
+    const gone = await second.locator('code.dsn').innerText();
+    await second.getByRole('button', { name: 'Delete…' }).click();
+    await second.getByRole('button', { name: 'Yes, delete key' }).click();
+    await waitFor('one key', async () => (await page.locator('li.key').count()) === 1);
+    assert.notEqual(await page.locator('li.key code.dsn').innerText(), gone);
+    const confirm = page.getByLabel('Type “Scratch” to confirm');
+    await confirm.fill('Scratc');
+    assert.equal(await page.getByRole('button', { name: 'Delete project' }).isDisabled(), true);
+    await confirm.fill('Scratch');
+    await page.getByRole('button', { name: 'Delete project' }).click();
+    await waitFor('the projects list', async () => /\/teams\/\d+\/projects$/.test(page.url()));
+    await page.getByRole('link', { name: 'Billing' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Scratch' }).count(), 0);
+    const id = scratchUrl.match(/projects\/(\d+)/)[1];
+    assert.equal((await page.evaluate((u) => fetch(u).then((r) => r.status), `/api/v1/projects/${id}`)), 404);
+  });
+
   it('changes the password and shows a new API token once', async () => {
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByLabel('Current password').fill('correct horse battery');

@@ -137,6 +137,16 @@ pub async fn create_team(name: String) -> ApiResult<TeamSummary> {
     send("POST", "/api/v1/teams", &TeamInput { name }).await
 }
 
+/// Renames a team.
+pub async fn rename_team(team: i64, name: String) -> ApiResult<TeamSummary> {
+    send("PATCH", &format!("/api/v1/teams/{team}"), &TeamInput { name }).await
+}
+
+/// Leaves a team.
+pub async fn leave_team(team: i64) -> ApiResult<serde_json::Value> {
+    call("POST", &format!("/api/v1/teams/{team}/leave"), None).await
+}
+
 /// Lists a team's members.
 pub async fn members(team: i64) -> ApiResult<Vec<Member>> {
     get(&format!("/api/v1/teams/{team}/members")).await
@@ -194,6 +204,11 @@ pub async fn update_project(id: i64, update: ProjectUpdate) -> ApiResult<Project
     send("PATCH", &format!("/api/v1/projects/{id}"), &update).await
 }
 
+/// Deletes a project with its keys and issues.
+pub async fn delete_project(id: i64) -> ApiResult<serde_json::Value> {
+    call("DELETE", &format!("/api/v1/projects/{id}"), None).await
+}
+
 /// Lists a project's keys.
 pub async fn keys(project: i64) -> ApiResult<Vec<ProjectKey>> {
     get(&format!("/api/v1/projects/{project}/keys")).await
@@ -212,6 +227,11 @@ pub async fn update_key(project: i64, key: i64, update: KeyUpdate) -> ApiResult<
 /// Replaces a key's public key (the old DSN stops working).
 pub async fn rotate_key(project: i64, key: i64) -> ApiResult<ProjectKey> {
     call("POST", &format!("/api/v1/projects/{project}/keys/{key}/rotate"), None).await
+}
+
+/// Deletes a key (its DSN stops working).
+pub async fn delete_key(project: i64, key: i64) -> ApiResult<serde_json::Value> {
+    call("DELETE", &format!("/api/v1/projects/{project}/keys/{key}"), None).await
 }
 
 // ---------------------------------------------------------------- issues
@@ -234,11 +254,6 @@ pub async fn issue(id: i64) -> ApiResult<IssueDetail> {
 /// Sets an issue's status.
 pub async fn set_status(id: i64, status: IssueStatus) -> ApiResult<serde_json::Value> {
     send("PATCH", &format!("/api/v1/issues/{id}"), &IssueUpdate { ids: vec![], status }).await
-}
-
-/// Lists an issue's events, newest first.
-pub async fn events(id: i64, page: u32) -> ApiResult<EventPage> {
-    get(&format!("/api/v1/issues/{id}/events?per_page=50&page={page}")).await
 }
 
 /// Loads one event of an issue.

@@ -208,10 +208,11 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(issue_id):
         .await
         .map_err(anyhow::Error::from)?;
     let (latest, _) = stats::events(&state.ch, project, &row.2, 0, 1).await.map_err(anyhow::Error::from)?;
-    Ok(Json(IssueDetail {
-        issue: summary(&row, totals, series.remove(&row.2).unwrap_or_default()),
-        latest_event: latest.into_iter().next().map(detail),
-    }))
+    let latest_event = match latest.into_iter().next() {
+        Some(e) => Some(detail_with_navigation(&state, e).await?),
+        None => None,
+    };
+    Ok(Json(IssueDetail { issue: summary(&row, totals, series.remove(&row.2).unwrap_or_default()), latest_event }))
 }
 
 /// Query string of paginated lists.
@@ -261,7 +262,16 @@ pub async fn event(
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let id = uuid::Uuid::try_parse(&event_id).map_err(|_| ApiError::NotFound)?;
     let found = stats::event(&state.ch, row.1 as u64, &row.2, id).await.map_err(anyhow::Error::from)?;
-    found.map(detail).map(Json).ok_or(ApiError::NotFound)
+    let found = found.ok_or(ApiError::NotFound)?;
+    Ok(Json(detail_with_navigation(&state, found).await?))
+}
+
+/// Builds an event's detail with its place among the issue's events.
+async fn detail_with_navigation(state: &AppState, e: EventRow) -> ApiResult<EventDetail> {
+    let nav = crate::issues::navigation::navigation(&state.ch, e.project_id, &e.fingerprint, e.timestamp, e.event_id)
+        .await
+        .map_err(anyhow::Error::from)?;
+    Ok(EventDetail { navigation: nav, ..detail(e) })
 }
 
 /// `GET /api/v1/issues/{issue_id}/tags`: top values per tag key.
@@ -379,5 +389,6 @@ fn detail(e: EventRow) -> EventDetail {
         platform: e.platform,
         browser_version: e.browser_version,
         os_version: e.os_version,
+        navigation: Default::default(),
     }
 }

@@ -5,6 +5,7 @@
 //! proportion to the number of distinct issues, not events. An event newer
 //! than an issue's resolution re-opens it as a regression.
 
+pub mod navigation;
 pub mod stats;
 
 use std::{
@@ -76,7 +77,9 @@ impl IssueTracker {
                     if stop {
                         final_attempts += 1;
                         if final_attempts >= 10 {
-                            tracing::error!("giving up on issue sightings at shutdown; events are stored in ClickHouse");
+                            tracing::error!(
+                                "giving up on issue sightings at shutdown; events are stored in ClickHouse"
+                            );
                             return;
                         }
                         tokio::time::sleep(Duration::from_millis(500)).await;

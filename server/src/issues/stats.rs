@@ -200,10 +200,10 @@ pub async fn events(
         .fetch_one()
         .await?;
     let rows = ch
-        .query(
-            "SELECT ?fields FROM events WHERE project_id = ? AND fingerprint = ? \
-             ORDER BY timestamp DESC, event_id LIMIT ? OFFSET ?",
-        )
+        .query(&format!(
+            "SELECT ?fields FROM events WHERE project_id = ? AND fingerprint = ? {} LIMIT ? OFFSET ?",
+            super::navigation::NEWEST_FIRST
+        ))
         .bind(project_id)
         .bind(fingerprint)
         .bind(limit)

@@ -215,3 +215,45 @@ async fn performance_reports_vitals_percentiles_ratings_and_pages() {
     assert_eq!(perf["pages"][1]["name"], "/checkout");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn event_navigation_steps_through_every_event_of_an_issue_in_page_order() {
+    let (app, b, pid, key) = setup().await;
+    // Two events share a second: the id breaks the tie, the same way in the
+    // event list and in the navigation.
+    let now = epoch(0.0);
+    for ago in [300.0, 200.0, 100.0, 50.0, 50.0] {
+        let mut e = error_a("u-1");
+        e["timestamp"] = json!(now - ago);
+        send(&app, pid, &key, "event", &e).await;
+    }
+    wait_issues(&app, pid, 1, 5).await;
+    let issue: i64 =
+        sqlx::query_scalar("SELECT id FROM issues WHERE project_id = $1").bind(pid).fetch_one(&app.pg).await.unwrap();
+    let (_, page) = b.get(&format!("/api/v1/issues/{issue}/events?per_page=100")).await;
+    let listed: Vec<String> =
+        page["events"].as_array().unwrap().iter().map(|e| e["event_id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(listed.len(), 5);
+
+    let (status, detail) = b.get(&format!("/api/v1/issues/{issue}")).await;
+    assert_eq!(status, 200, "{detail}");
+    let mut nav = detail["latest_event"]["navigation"].clone();
+    assert_eq!(detail["latest_event"]["event_id"], listed[0].as_str());
+    let mut walked = vec![listed[0].clone()];
+    for position in 1..=5u64 {
+        assert_eq!((nav["position"].as_u64(), nav["total"].as_u64()), (Some(position), Some(5)), "{nav}");
+        assert_eq!(nav["latest"], listed[0].as_str());
+        assert_eq!(nav["oldest"], listed[4].as_str());
+        let newer = if position == 1 { Value::Null } else { json!(listed[position as usize - 2]) };
+        assert_eq!(nav["newer"], newer, "newer of event {position}");
+        let Some(older) = nav["older"].as_str() else {
+            assert_eq!(position, 5, "only the oldest event has no older one");
+            break;
+        };
+        let (status, event) = b.get(&format!("/api/v1/issues/{issue}/events/{older}")).await;
+        assert_eq!(status, 200, "{event}");
+        walked.push(older.to_string());
+        nav = event["navigation"].clone();
+    }
+    assert_eq!(walked, listed, "stepping older visits the events in the list's order");
+}

@@ -82,7 +82,7 @@ fn TopBar() -> impl IntoView {
             <label class="team-switch">
                 <span class="sr-only">"Team"</span>
                 <select aria-label="Team" on:change=switch>
-                    <For each=teams key=|t| t.id let:t>
+                    <For each=teams key=|t| (t.id, t.name.clone()) let:t>
                         <option value=t.id.to_string() selected=move || team() == Some(t.id)>{t.name.clone()}</option>
                     </For>
                     <option value="new">"+ New team…"</option>

@@ -24,7 +24,6 @@ pub fn IssuePage() -> impl IntoView {
     let id = param_id("issue");
     let event_id = query_param("event");
     let issue = LocalResource::new(move || api::issue(id.get()));
-    let events = LocalResource::new(move || api::events(id.get(), 1));
     let tags = LocalResource::new(move || api::tags(id.get()));
     let chosen = LocalResource::new(move || {
         let ev = event_id.get();
@@ -114,25 +113,18 @@ pub fn IssuePage() -> impl IntoView {
         Some(Ok(Some(e))) => view! { <EventView event=e/> }.into_any(),
     };
     let nav = move || {
-        let page = events.get()?.ok()?;
-        let ids: Vec<String> = page.events.iter().map(|e| e.event_id.clone()).collect();
-        let current_id = match event_id.get() {
-            e if e.is_empty() => ids.first().cloned().unwrap_or_default(),
-            e => e,
-        };
-        let pos = ids.iter().position(|e| *e == current_id);
-        let link = move |i: Option<usize>, label: &'static str| match i.and_then(|i| ids.get(i).cloned()) {
+        let n = event()?.ok()??.navigation;
+        let link = move |target: Option<String>, label: &'static str| match target {
             Some(e) => view! { <EventLink id=id event=e label/> }.into_any(),
             None => view! { <span class="disabled" aria-disabled="true">{label}</span> }.into_any(),
         };
-        let newer = pos.and_then(|p| p.checked_sub(1));
-        let older = pos.map(|p| p + 1);
         Some(view! {
             <nav class="event-nav" aria-label="Events">
-                {link(newer, "← Newer")}
-                <span>{match pos { Some(p) => format!("Event {} of {}", p + 1, page.total), None => format!("{} events", page.total) }}</span>
-                {link(older, "Older →")}
-                {link(Some(0), "Latest")}
+                {link(n.oldest.filter(|_| n.older.is_some()), "Oldest")}
+                {link(n.older, "← Older")}
+                <span>{format!("Event {} of {}", n.position, n.total)}</span>
+                {link(n.newer, "Newer →")}
+                {link(n.latest.filter(|_| n.position > 1), "Latest")}
             </nav>
         })
     };

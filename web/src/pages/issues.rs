@@ -132,7 +132,7 @@ pub fn IssueList() -> impl IntoView {
             if filtered {
                 view! { <Empty title="No issues match these filters"><p>"Widen the period or clear the search."</p></Empty> }.into_any()
             } else {
-                view! { <NoEvents project=id/> }.into_any()
+                view! { <NoEvents project=id on_first=Callback::new(move |_| issues.refetch())/> }.into_any()
             }
         }
         Some(Ok(page)) => {
@@ -225,11 +225,35 @@ fn IssueRow(issue: IssueSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView 
 }
 
 /// The empty unfiltered list: all caught up, or no event ever (then the
-/// snippet to paste).
+/// snippet to paste, and a check every few seconds that shows the list as
+/// soon as the first event has arrived).
 #[component]
-fn NoEvents(project: Signal<i64>) -> impl IntoView {
+fn NoEvents(project: Signal<i64>, on_first: Callback<()>) -> impl IntoView {
     let p = LocalResource::new(move || api::project(project.get()));
     let any = LocalResource::new(move || api::issues(project.get(), "status=all&period=365d&per_page=1"));
+    let waiting = RwSignal::new(false);
+    Effect::new(move |_| match any.get() {
+        Some(Ok(page)) if page.total == 0 => waiting.set(true),
+        Some(Ok(_)) if waiting.get_untracked() => {
+            waiting.set(false);
+            on_first.run(());
+        }
+        _ => {}
+    });
+    let poll = set_interval_with_handle(
+        move || {
+            if waiting.get_untracked() {
+                any.refetch();
+            }
+        },
+        std::time::Duration::from_secs(3),
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(h) = poll {
+            h.clear();
+        }
+    });
     let snippet = move || match p.get() {
         Some(Ok(p)) => {
             let dsn = p.keys.iter().find(|k| k.is_active).map(|k| k.dsn.clone()).unwrap_or_default();
@@ -249,6 +273,7 @@ fn NoEvents(project: Signal<i64>) -> impl IntoView {
         _ => view! {
             <Empty title="No events yet">
                 <p>"Paste this snippet into your site (or see " <a href=move || format!("/projects/{}/setup", project.get())>"all install options"</a> "). Errors show up here within seconds."</p>
+                <p class="muted waiting" role="status">"Waiting for the first event…"</p>
                 {snippet}
             </Empty>
         }

@@ -1,7 +1,9 @@
-//! Project settings: name, retention, allowed origins, and the client keys
-//! (label, per-key rate limit, active state, rotation, new keys).
+//! Project settings: name, retention, allowed origins, the client keys
+//! (label, per-key rate limit, active state, rotation, new keys, deletion),
+//! and deleting the project, confirmed by typing its name.
 
 use leptos::{prelude::*, task::spawn_local};
+use leptos_router::hooks::use_navigate;
 use sightline_api_types::{KeyUpdate, ProjectKey, ProjectUpdate};
 
 use crate::{
@@ -95,6 +97,36 @@ pub fn Settings() -> impl IntoView {
             <FormError error=key_error/>
             <ul class="keys">{key_list}</ul>
         </section>
+        {move || project.get().and_then(Result::ok).map(|p| view! { <DeleteProject id=p.id team=p.team_id name=p.name/> })}
+    }
+}
+
+/// Deletes the project once its name is typed; its events expire with retention.
+#[component]
+fn DeleteProject(id: i64, team: i64, name: String) -> impl IntoView {
+    let navigate = use_navigate();
+    let typed = RwSignal::new(String::new());
+    let (error, set_error) = signal(None::<ApiError>);
+    let expected = name.clone();
+    let matches = move || typed.get() == expected;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::delete_project(id).await {
+                Ok(_) => navigate(&format!("/teams/{team}/projects"), Default::default()),
+                Err(e) => set_error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <form class="card danger-zone" on:submit=submit>
+            <h2>"Delete project"</h2>
+            <p class="muted">"Its keys stop accepting events at once and its issues are removed. This cannot be undone."</p>
+            <label>{format!("Type “{name}” to confirm")} <input type="text" bind:value=typed autocomplete="off"/></label>
+            <FormError error=error/>
+            <button type="submit" class="danger" disabled=move || !matches()>"Delete project"</button>
+        </form>
     }
 }
 
@@ -120,6 +152,21 @@ fn KeyRow(project: Signal<i64>, key_: ProjectKey, on_change: Callback<()>, error
             }
         });
     };
+    let armed = RwSignal::new(false);
+    let remove = move || {
+        spawn_local(async move {
+            match api::delete_key(project.get_untracked(), kid).await {
+                Ok(_) => {
+                    error.set(None);
+                    on_change.run(());
+                }
+                Err(e) => {
+                    armed.set(false);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
     let save_limit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let raw = limit.get_untracked();
@@ -142,6 +189,14 @@ fn KeyRow(project: Signal<i64>, key_: ProjectKey, on_change: Callback<()>, error
                     {if active { "Deactivate" } else { "Activate" }}
                 </button>
                 <button type="button" on:click=move |_| run(None)>"Rotate"</button>
+                {move || if armed.get() {
+                    view! {
+                        <button type="button" class="danger" on:click=move |_| remove()>"Yes, delete key"</button>
+                        <button type="button" on:click=move |_| armed.set(false)>"Cancel"</button>
+                    }.into_any()
+                } else {
+                    view! { <button type="button" class="danger" on:click=move |_| armed.set(true)>"Delete…"</button> }.into_any()
+                }}
             </form>
         </li>
     }

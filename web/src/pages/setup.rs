@@ -12,22 +12,28 @@ use crate::{
     pages::param_id,
 };
 
+/// The origin the dashboard was loaded from; the server that serves it also
+/// serves the SDK bundle (`/sightline.min.js`) and its npm tarball.
+fn origin() -> String {
+    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+}
+
 /// Returns the three install snippets for a DSN.
 pub fn snippets(dsn: &str) -> [(&'static str, &'static str, String); 3] {
+    let origin = origin();
     [
         (
             "script",
             "Sightline SDK — script tag",
             format!(
-                "<!-- sightline.min.js is built from sdk-js/ (npm run build → dist/); host it with your site -->\n\
-<script src=\"/sightline.min.js\"></script>\n<script>\n  Sightline.init({{ dsn: '{dsn}', release: 'my-site@1.0.0' }});\n</script>"
+                "<script src=\"{origin}/sightline.min.js\"></script>\n<script>\n  Sightline.init({{ dsn: '{dsn}', release: 'my-site@1.0.0' }});\n</script>"
             ),
         ),
         (
             "npm",
             "Sightline SDK — npm",
             format!(
-                "npm install @sightline/browser\n\n\
+                "npm install {origin}/sightline-browser.tgz\n\n\
 import {{ init }} from '@sightline/browser';\ninit({{ dsn: '{dsn}', environment: 'production' }});"
             ),
         ),

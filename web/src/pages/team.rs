@@ -1,6 +1,8 @@
-//! A team's members (roles, removal) and invitations; creating a new team.
+//! A team's settings: its name, members (role changes, removal) and
+//! invitations, and leaving it. Destructive actions ask for a second click.
 
 use leptos::{prelude::*, task::spawn_local};
+use leptos_router::hooks::use_navigate;
 use sightline_api_types::Role;
 
 use crate::{
@@ -55,9 +57,21 @@ pub fn Members() -> impl IntoView {
         });
     };
     let team_name = move || s.me.with(|m| m.as_ref().and_then(|m| m.teams.iter().find(|t| t.id == team.get()).map(|t| t.name.clone())).unwrap_or_default());
+    let change_role = move |user: i64, raw: String| {
+        let Some(r) = Role::parse(&raw) else { return };
+        spawn_local(async move {
+            match api::set_role(team.get_untracked(), user, r).await {
+                Ok(_) => set_error.set(None),
+                Err(e) => set_error.set(Some(e)),
+            }
+            // Shows the role as stored (a refused change snaps back).
+            members.refetch();
+        });
+    };
     view! {
         <div class="page-head"><h1>"Members of " {team_name}</h1></div>
         <FormError error=error/>
+        <TeamName team/>
         <section class="card">
             <h2>"Members"</h2>
             {move || match members.get() {
@@ -73,7 +87,13 @@ pub fn Members() -> impl IntoView {
                                     <tr>
                                         <td>{m.name.clone()}</td>
                                         <td>{m.email.clone()}</td>
-                                        <td>{m.role.as_str()}</td>
+                                        <td>
+                                            <select aria-label=format!("Role of {}", m.email) on:change=move |ev| change_role(uid, event_target_value(&ev))>
+                                                {[Role::Member, Role::Admin, Role::Owner].into_iter().map(|r| view! {
+                                                    <option value=r.as_str() selected=r == m.role>{r.as_str()}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        </td>
                                         <td><button class="link danger" on:click=move |_| remove(uid)>"Remove"</button></td>
                                     </tr>
                                 }
@@ -111,6 +131,91 @@ pub fn Members() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 }.into_any(),
+            }}
+        </section>
+        <LeaveTeam team/>
+    }
+}
+
+/// Renames the team (admins and owners).
+#[component]
+fn TeamName(team: Signal<i64>) -> impl IntoView {
+    let s = use_session();
+    let name = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        let current =
+            s.me.with(|m| m.as_ref().and_then(|m| m.teams.iter().find(|t| t.id == team.get()).map(|t| t.name.clone())));
+        if let Some(n) = current {
+            name.set(n);
+        }
+    });
+    let (error, set_error) = signal(None::<ApiError>);
+    let saved = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved.set(false);
+        spawn_local(async move {
+            match api::rename_team(team.get_untracked(), name.get_untracked()).await {
+                Ok(_) => {
+                    set_error.set(None);
+                    saved.set(true);
+                    if let Ok(me) = api::me().await {
+                        s.me.set(Some(me));
+                    }
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <form class="card inline" on:submit=submit>
+            <label>"Display name" <input type="text" required maxlength="100" bind:value=name/></label>
+            <button type="submit">"Rename"</button>
+            <Show when=move || saved.get()><span class="notice" role="status">"Saved."</span></Show>
+            <FormError error=error/>
+        </form>
+    }
+}
+
+/// Leaves the team after a second click; the last owner is refused by the API.
+#[component]
+fn LeaveTeam(team: Signal<i64>) -> impl IntoView {
+    let s = use_session();
+    let navigate = use_navigate();
+    let armed = RwSignal::new(false);
+    let (error, set_error) = signal(None::<ApiError>);
+    let leave = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::leave_team(team.get_untracked()).await {
+                Ok(_) => {
+                    s.team.set(None);
+                    if let Ok(me) = api::me().await {
+                        s.me.set(Some(me));
+                    }
+                    navigate("/", Default::default());
+                }
+                Err(e) => {
+                    armed.set(false);
+                    set_error.set(Some(e));
+                }
+            }
+        });
+    };
+    view! {
+        <section class="card danger-zone">
+            <h2>"Leave this team"</h2>
+            <p class="muted">"You lose access to its projects. The last owner cannot leave."</p>
+            <FormError error=error/>
+            {move || if armed.get() {
+                let leave = leave.clone();
+                view! {
+                    <button class="danger" on:click=leave>"Yes, leave the team"</button>
+                    " "
+                    <button on:click=move |_| armed.set(false)>"Cancel"</button>
+                }.into_any()
+            } else {
+                view! { <button class="danger" on:click=move |_| armed.set(true)>"Leave team…"</button> }.into_any()
             }}
         </section>
     }
