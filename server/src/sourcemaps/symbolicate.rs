@@ -9,7 +9,12 @@
 //! its minified values and the reason; a failing look-up never drops a row.
 //! Rows with at least one mapped frame are regrouped from the original frames.
 
-use std::{collections::HashMap, future::Future, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use moka::sync::Cache;
 use serde_json::Value;
@@ -29,6 +34,10 @@ use crate::{
 
 /// Longest a batch's look-ups may wait for Postgres before rows go on unmapped.
 const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+/// After a look-up timed out, batches skip symbolication this long, so a
+/// stalled Postgres costs the writer one timeout, not one per batch (a
+/// look-up that fails fast costs nothing and is tried again next batch).
+const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(30);
 
 /// A parsed artifact.
 enum Loaded {
@@ -57,13 +66,14 @@ struct Found {
 pub struct Symbolicator {
     pg: PgPool,
     cache: Cache<(i64, String), Arc<Cached>>,
+    paused_until: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Symbolicator {
     /// Creates a symbolicator whose parsed-artifact cache holds about `cache_bytes`.
     pub fn new(pg: PgPool, cache_bytes: u64) -> Symbolicator {
         let cache = Cache::builder().max_capacity(cache_bytes).weigher(|_, v: &Arc<Cached>| v.weight).build();
-        Symbolicator { pg, cache }
+        Symbolicator { pg, cache, paused_until: Arc::default() }
     }
 
     /// Symbolicates the error rows of `rows` in place.
@@ -80,10 +90,18 @@ impl Symbolicator {
         }
         projects.sort_unstable();
         projects.dedup();
+        let paused = self.paused_until.lock().expect("poisoned").is_some_and(|until| Instant::now() < until);
+        if paused {
+            return;
+        }
         let with_maps = match timed(store::projects_with_artifacts(&self.pg, &projects)).await {
             Ok(p) => p,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot look up source maps; storing events unsymbolicated");
+                if e == TIMED_OUT {
+                    tracing::warn!(pause = ?PAUSE_AFTER_FAILURE, "Postgres is slow: source maps paused");
+                    *self.paused_until.lock().expect("poisoned") = Some(Instant::now() + PAUSE_AFTER_FAILURE);
+                }
                 return;
             }
         };
@@ -218,12 +236,15 @@ impl Symbolicator {
     }
 }
 
+/// What [`timed`] answers when Postgres did not answer in time.
+const TIMED_OUT: &str = "timed out";
+
 /// Runs a Postgres look-up with [`LOOKUP_TIMEOUT`].
 async fn timed<T>(fut: impl Future<Output = sqlx::Result<T>>) -> Result<T, String> {
     match tokio::time::timeout(LOOKUP_TIMEOUT, fut).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("timed out".into()),
+        Err(_) => Err(TIMED_OUT.into()),
     }
 }
 

@@ -168,3 +168,27 @@ async fn a_failing_source_map_lookup_stores_the_event_unmapped() {
     assert_eq!(events[0].1.last().unwrap()["function"], "cartTotal");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_stalled_lookup_pauses_symbolication_instead_of_stalling_every_batch() {
+    let app = spawn_app().await;
+    let shop = shop(&app, &["project:releases"]).await;
+    let a = build("plain-a");
+    assert_eq!(upload(&app, &shop, "shop@1.0", upload_build(&a)).await.0, 201);
+    // Another session holds the artifact table: look-ups wait until they time out.
+    let mut lock = app.pg.begin().await.unwrap();
+    sqlx::query("LOCK TABLE sourcemap_artifacts IN ACCESS EXCLUSIVE MODE").execute(&mut *lock).await.unwrap();
+    let id = send(&app, &shop, &event(&a, "shop@1.0", false)).await;
+    let events = stored(&app, &shop, &[id]).await;
+    let minified = a.stack["frames"].as_array().unwrap().last().unwrap();
+    assert_eq!(events[0].1.last().unwrap()["function"], minified["function"], "stored unmapped after the time-out");
+    lock.rollback().await.unwrap();
+    // Postgres answers again, but the writer does not ask it for a while: the
+    // next event is stored as sent (without the pause it would be mapped).
+    let id = send(&app, &shop, &event(&a, "shop@1.0", false)).await;
+    let sql = format!("SELECT count() FROM events WHERE project_id = {}", shop.id);
+    assert_eq!(app.wait_for_count(&sql, 2).await, 2);
+    let events = stored(&app, &shop, &[id]).await;
+    assert_eq!(events[0].1.last().unwrap()["function"], minified["function"], "paused after a time-out");
+    app.stop().await;
+}
