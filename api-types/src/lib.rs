@@ -6,6 +6,7 @@
 //! types; the dashboard builds without it.
 
 pub mod accounts;
+pub mod alerts;
 pub mod error;
 pub mod issues;
 pub mod performance;
@@ -13,6 +14,7 @@ pub mod projects;
 pub mod teams;
 
 pub use accounts::*;
+pub use alerts::*;
 pub use error::*;
 pub use issues::*;
 pub use performance::*;

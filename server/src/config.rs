@@ -87,6 +87,28 @@ pub struct RawConfig {
     /// Sender of every e-mail, e.g. `Sightline <alerts@example.com>`.
     #[arg(long, env = "SIGHTLINE_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
+    // --- alerts ---
+    /// Milliseconds between evaluations of frequency and Web-Vital alert rules.
+    #[arg(long, env = "SIGHTLINE_ALERT_EVAL_MS", global = true)]
+    pub alert_eval_ms: Option<String>,
+    /// Milliseconds between looks at the alert outbox for due notifications.
+    #[arg(long, env = "SIGHTLINE_ALERT_POLL_MS", global = true)]
+    pub alert_poll_ms: Option<String>,
+    /// Milliseconds before the first retry of a failed notification (doubles each time).
+    #[arg(long, env = "SIGHTLINE_ALERT_RETRY_BASE_MS", global = true)]
+    pub alert_retry_base_ms: Option<String>,
+    /// Longest wait between two retries of a notification, in seconds.
+    #[arg(long, env = "SIGHTLINE_ALERT_RETRY_MAX_SECS", global = true)]
+    pub alert_retry_max_secs: Option<String>,
+    /// Attempts after which a notification is given up.
+    #[arg(long, env = "SIGHTLINE_ALERT_MAX_ATTEMPTS", global = true)]
+    pub alert_max_attempts: Option<String>,
+    /// Seconds a webhook receiver may take to answer.
+    #[arg(long, env = "SIGHTLINE_WEBHOOK_TIMEOUT_SECS", global = true)]
+    pub webhook_timeout_secs: Option<String>,
+    /// Milliseconds Resend may take before SMTP is tried instead.
+    #[arg(long, env = "SIGHTLINE_RESEND_TIMEOUT_MS", global = true)]
+    pub resend_timeout_ms: Option<String>,
 }
 
 /// Parsed, validated configuration.
@@ -115,6 +137,40 @@ pub struct Config {
     pub bcrypt_cost: u32,
     /// Mail settings, validated by [`crate::mail::MailConfig::from_raw`].
     pub mail: crate::mail::MailConfig,
+    /// Alert evaluation and delivery timing.
+    pub alerts: AlertTiming,
+}
+
+/// How often alerts are evaluated and delivered, and how failures are retried.
+#[derive(Debug, Clone)]
+pub struct AlertTiming {
+    pub eval_interval: Duration,
+    pub poll_interval: Duration,
+    pub backoff: crate::alerts::outbox::Backoff,
+    pub webhook_timeout: Duration,
+    pub resend_timeout: Duration,
+}
+
+impl AlertTiming {
+    fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
+        let ms = |v: &Option<String>, var: &'static str, flag: &'static str, default: usize| positive(v, var, flag, default).map(|n| Duration::from_millis(n as u64));
+        Ok(AlertTiming {
+            eval_interval: ms(&raw.alert_eval_ms, "SIGHTLINE_ALERT_EVAL_MS", "alert-eval-ms", 60_000)?,
+            poll_interval: ms(&raw.alert_poll_ms, "SIGHTLINE_ALERT_POLL_MS", "alert-poll-ms", 1_000)?,
+            backoff: crate::alerts::outbox::Backoff {
+                base: ms(&raw.alert_retry_base_ms, "SIGHTLINE_ALERT_RETRY_BASE_MS", "alert-retry-base-ms", 30_000)?,
+                max: Duration::from_secs(
+                    positive(&raw.alert_retry_max_secs, "SIGHTLINE_ALERT_RETRY_MAX_SECS", "alert-retry-max-secs", 3_600)? as u64,
+                ),
+                max_attempts: positive(&raw.alert_max_attempts, "SIGHTLINE_ALERT_MAX_ATTEMPTS", "alert-max-attempts", 100)?
+                    .min(i32::MAX as usize) as i32,
+            },
+            webhook_timeout: Duration::from_secs(
+                positive(&raw.webhook_timeout_secs, "SIGHTLINE_WEBHOOK_TIMEOUT_SECS", "webhook-timeout-secs", 10)? as u64,
+            ),
+            resend_timeout: ms(&raw.resend_timeout_ms, "SIGHTLINE_RESEND_TIMEOUT_MS", "resend-timeout-ms", 10_000)?,
+        })
+    }
 }
 
 /// A setting that could not be parsed.
@@ -213,6 +269,7 @@ impl Config {
             ),
             bcrypt_cost,
             mail: crate::mail::MailConfig::from_raw(raw)?,
+            alerts: AlertTiming::from_raw(raw)?,
         })
     }
 

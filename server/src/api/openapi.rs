@@ -24,7 +24,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{accounts, invites, issues, performance, projects, reset, teams, tokens, Access, ROUTES};
+use super::{accounts, alerts, invites, issues, performance, projects, reset, teams, tokens, Access, ROUTES};
 use crate::auth::session;
 
 /// The document: every API route and the schemas they use.
@@ -43,6 +43,7 @@ use crate::auth::session;
         issues::tags,
         performance::show,
         tokens::list, tokens::create, tokens::delete,
+        alerts::list_rules, alerts::create_rule, alerts::replace_rule, alerts::delete_rule, alerts::list_alerts,
         document,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
@@ -55,6 +56,7 @@ use crate::auth::session;
         (name = "issues", description = "Grouped errors, their events and tags"),
         (name = "performance", description = "Web Vitals"),
         (name = "tokens", description = "Personal API tokens"),
+        (name = "alerts", description = "Alert rules, fired alerts and their delivery log"),
         (name = "meta", description = "This document"),
     ),
 )]

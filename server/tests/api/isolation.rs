@@ -62,6 +62,11 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("POST", "/api/v1/tokens", Scope::Own),
     ("DELETE", "/api/v1/tokens/{token_id}", Scope::Tenant),
     ("GET", "/api/v1/openapi.json", Scope::Public),
+    ("GET", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
+    ("POST", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
+    ("PUT", "/api/v1/alert-rules/{rule_id}", Scope::Tenant),
+    ("DELETE", "/api/v1/alert-rules/{rule_id}", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/alerts", Scope::Tenant),
 ];
 
 #[test]
@@ -98,6 +103,10 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let token_id = token["token"]["id"].as_i64().unwrap();
     let (_, invite) = alice.post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "carol@example.com", "role": "member"})).await;
     let invite_id = invite["id"].as_i64().unwrap();
+    let (_, rule) = alice
+        .post(&format!("/api/v1/projects/{project_id}/alert-rules"), json!({"name": "mine", "kind": "new_issue", "email_to": ["a@example.com"]}))
+        .await;
+    let rule_id = rule["id"].as_i64().unwrap();
     let (mallory, _) = Browser::register(&app, "mallory@example.com").await;
     let anonymous = Browser::new(&app);
     // One body that every route's input type accepts, so the access check decides.
@@ -112,7 +121,8 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
             .replace("{issue_id}", &issue.to_string())
             .replace("{event_id}", &event_id)
             .replace("{token_id}", &token_id.to_string())
-            .replace("{invite_id}", &invite_id.to_string());
+            .replace("{invite_id}", &invite_id.to_string())
+            .replace("{rule_id}", &rule_id.to_string());
         let method: Method = method.parse().unwrap();
         if *scope != Scope::Public {
             let (status, err) = anonymous.call(method.clone(), &path, Some(body.clone())).await;
@@ -140,6 +150,8 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     assert_eq!(invites.as_array().unwrap().len(), 1, "invite not withdrawn");
     let (_, tokens) = alice.get("/api/v1/tokens").await;
     assert_eq!(tokens[0]["id"], token_id, "token not revoked");
+    let (_, rules) = alice.get(&format!("/api/v1/projects/{project_id}/alert-rules")).await;
+    assert_eq!((rules.as_array().unwrap().len(), rules[0]["name"].as_str()), (1, Some("mine")), "rule neither changed nor deleted");
     let (_, members) = alice.get(&format!("/api/v1/teams/{team}/members")).await;
     assert_eq!(members.as_array().unwrap().len(), 1);
     app.stop().await;
