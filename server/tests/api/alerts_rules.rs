@@ -196,7 +196,7 @@ async fn regress(t: &AlertsApp, issue: i64) {
         .browser
         .call(reqwest::Method::PATCH, &format!("/api/v1/issues/{issue}"), Some(json!({"status": "resolved"})))
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert!(status.is_success(), "{status} {body}");
     // Event times have whole seconds: the next one must be a later second.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     t.error("flaky checkout", "production", "error").await;

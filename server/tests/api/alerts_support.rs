@@ -71,9 +71,11 @@ impl AlertsApp {
         body["id"].as_i64().unwrap()
     }
 
-    /// Sends one error event through the envelope endpoint.
+    /// Sends one error event through the envelope endpoint; each message is its own issue.
     pub async fn error(&self, message: &str, environment: &str, level: &str) {
-        let mut event = js_error(&new_id(), message, "handler", 10);
+        // Errors group by stack trace: one function per message makes one issue per message.
+        let function: String = message.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+        let mut event = js_error(&new_id(), message, &function, 10);
         // Now, not the fixture's minute ago: a regression needs an event newer than the resolution.
         event["timestamp"] = json!(chrono::Utc::now().timestamp());
         event["environment"] = json!(environment);
