@@ -45,7 +45,7 @@ pub async fn evaluate_all(pg: &PgPool, ch: &clickhouse::Client, public_url: &Url
         .with_context(|| format!("cannot evaluate alert rule {}", rule.id))?;
         for alert in alerts {
             let mut tx = pg.begin().await?;
-            if record(&mut *tx, &alert).await? != Recorded::Duplicate {
+            if record(&mut tx, &alert).await? != Recorded::Duplicate {
                 recorded += 1;
             }
             tx.commit().await?;

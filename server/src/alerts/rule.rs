@@ -94,7 +94,7 @@ impl RuleSpec {
                 }
                 input.scope = Some(scope.to_string());
                 match input.threshold {
-                    Some(n) if n >= 1.0 && n <= 1e12 && n.fract() == 0.0 => {}
+                    Some(n) if (1.0..=1e12).contains(&n) && n.fract() == 0.0 => {}
                     _ => return Err("a frequency rule needs threshold: a whole number of events, at least 1".into()),
                 }
                 input.window_minutes = window_ok(input.window_minutes)?;

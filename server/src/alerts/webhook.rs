@@ -23,7 +23,12 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 }
 
 /// POSTs `body` to `url` (signed when `secret` is set); any 2xx is success.
-pub async fn send(client: &webhook_http::Client, url: &str, body: &str, secret: Option<&str>) -> Result<(), WebhookError> {
+pub async fn send(
+    client: &webhook_http::Client,
+    url: &str,
+    body: &str,
+    secret: Option<&str>,
+) -> Result<(), WebhookError> {
     let timestamp = chrono::Utc::now().timestamp();
     let mut request = client
         .post(url)

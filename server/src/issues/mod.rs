@@ -144,7 +144,7 @@ impl IssueTracker {
             let mut tx = pool.begin().await?;
             // `xmax = 0` marks a row this statement inserted; `regressed_at =
             // now()` one it re-opened (now() is fixed for the transaction).
-            let rows: Vec<(i64, i64, String, String, String, String, i64, bool, bool)> = sqlx::query_as(
+            let rows: Vec<Upserted> = sqlx::query_as(
                 "INSERT INTO issues (project_id, fingerprint, title, culprit, level, first_seen, last_seen, times_seen) \
                  SELECT u.* FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], \
                                         $6::timestamptz[], $7::timestamptz[], $8::bigint[]) \
@@ -189,7 +189,7 @@ impl IssueTracker {
                         }
                     })
                     .collect();
-                issue_rules::evaluate(&mut *tx, &changes, public_url).await?;
+                issue_rules::evaluate(&mut tx, &changes, public_url).await?;
             }
             tx.commit().await
         }
@@ -222,6 +222,10 @@ impl IssueTracker {
         }
     }
 }
+
+/// A row the upsert returns: id, project, fingerprint, title, culprit,
+/// level, times seen, inserted by this flush, re-opened by this flush.
+type Upserted = (i64, i64, String, String, String, String, i64, bool, bool);
 
 fn to_time(secs: u32) -> DateTime<Utc> {
     DateTime::from_timestamp(secs as i64, 0).unwrap_or_default()

@@ -211,7 +211,8 @@ async fn several_outbox_workers_deliver_each_notification_exactly_once() {
     t.wait_all_delivered(10).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let got = hook.received();
-    let mut ids: Vec<i64> = got.iter().map(|r| serde_json::from_str::<Value>(&r.body).unwrap()["alert"]["id"].as_i64().unwrap()).collect();
+    let mut ids: Vec<i64> =
+        got.iter().map(|r| serde_json::from_str::<Value>(&r.body).unwrap()["alert"]["id"].as_i64().unwrap()).collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!((got.len(), ids.len()), (10, 10), "each alert sent once: {got:#?}");

@@ -132,7 +132,10 @@ impl AlertsApp {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
             let alerts = self.alerts().await;
-            let delivered = alerts.iter().flat_map(|a| a["deliveries"].as_array().cloned().unwrap_or_default()).all(|d| d["status"] == "delivered");
+            let delivered = alerts
+                .iter()
+                .flat_map(|a| a["deliveries"].as_array().cloned().unwrap_or_default())
+                .all(|d| d["status"] == "delivered");
             if alerts.len() == n && delivered {
                 return alerts;
             }

@@ -27,7 +27,8 @@ pub fn Alerts() -> impl IntoView {
         rules.refetch();
         log.refetch();
     };
-    let rule_list = move || match rules.get() {
+    let rule_list = move || {
+        match rules.get() {
         None => view! { <Loading/> }.into_any(),
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
         Some(Ok(list)) if list.is_empty() => {
@@ -43,6 +44,7 @@ pub fn Alerts() -> impl IntoView {
             </table>
         }
         .into_any(),
+    }
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -231,7 +233,13 @@ impl RuleForm {
             page: opt(self.page),
             threshold: self.threshold.get_untracked().trim().parse().ok(),
             window_minutes: self.window.get_untracked().trim().parse().ok(),
-            email_to: self.email.get_untracked().split(',').map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect(),
+            email_to: self
+                .email
+                .get_untracked()
+                .split(',')
+                .map(|e| e.trim().to_string())
+                .filter(|e| !e.is_empty())
+                .collect(),
             webhook_url: opt(self.webhook),
             // Absent keeps the stored secret when editing.
             webhook_secret: secret,
@@ -271,7 +279,12 @@ fn describe(rule: &AlertRule) -> String {
 }
 
 #[component]
-fn RuleRow(rule: AlertRule, form: RuleForm, on_change: Callback<()>, error: WriteSignal<Option<ApiError>>) -> impl IntoView {
+fn RuleRow(
+    rule: AlertRule,
+    form: RuleForm,
+    on_change: Callback<()>,
+    error: WriteSignal<Option<ApiError>>,
+) -> impl IntoView {
     let id = rule.id;
     let enabled = rule.enabled;
     let toggled = {
