@@ -45,7 +45,7 @@ describe('alerts page', () => {
     const dsn = await page.getByLabel('DSN').inputValue();
 
     await page.getByRole('link', { name: 'Alerts' }).click();
-    await page.getByRole('heading', { name: 'Alert rules' }).waitFor();
+    await page.getByRole('heading', { name: 'Alert rules', exact: true }).waitFor();
     assert.equal(page.url(), `${projectUrl}/alerts`);
     await page.getByText('No alert rules yet').waitFor();
     // An incomplete rule is explained by the API's message.
