@@ -41,14 +41,14 @@ impl Backoff {
 pub struct Outbox {
     pub pg: PgPool,
     pub mailer: Mailer,
-    pub http: webhook_http::Client,
+    pub http: reqwest_client::Client,
     pub backoff: Backoff,
 }
 
 impl Outbox {
     /// Builds a worker whose webhooks time out after `webhook_timeout`.
     pub fn new(pg: PgPool, mailer: Mailer, backoff: Backoff, webhook_timeout: Duration) -> anyhow::Result<Self> {
-        let http = webhook_http::Client::builder().timeout(webhook_timeout).build()?;
+        let http = reqwest_client::Client::builder().timeout(webhook_timeout).build()?;
         Ok(Outbox { pg, mailer, http, backoff })
     }
 

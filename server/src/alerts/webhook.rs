@@ -10,9 +10,9 @@ use ring::hmac;
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
     #[error("request failed: {0}")]
-    Request(#[from] webhook_http::Error),
+    Request(#[from] reqwest_client::Error),
     #[error("receiver answered {0}")]
-    Status(webhook_http::StatusCode),
+    Status(reqwest_client::StatusCode),
 }
 
 /// Returns the signature header value for `body` sent at `timestamp`.
@@ -24,7 +24,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
 
 /// POSTs `body` to `url` (signed when `secret` is set); any 2xx is success.
 pub async fn send(
-    client: &webhook_http::Client,
+    client: &reqwest_client::Client,
     url: &str,
     body: &str,
     secret: Option<&str>,
@@ -32,8 +32,8 @@ pub async fn send(
     let timestamp = chrono::Utc::now().timestamp();
     let mut request = client
         .post(url)
-        .header(webhook_http::header::CONTENT_TYPE, "application/json")
-        .header(webhook_http::header::USER_AGENT, concat!("Sightline/", env!("CARGO_PKG_VERSION")))
+        .header(reqwest_client::header::CONTENT_TYPE, "application/json")
+        .header(reqwest_client::header::USER_AGENT, concat!("Sightline/", env!("CARGO_PKG_VERSION")))
         .header("x-sightline-timestamp", timestamp.to_string());
     if let Some(secret) = secret {
         request = request.header("x-sightline-signature", signature(secret, timestamp, body));
