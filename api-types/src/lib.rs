@@ -6,6 +6,7 @@
 //! types; the dashboard builds without it.
 
 pub mod accounts;
+pub mod alerts;
 pub mod error;
 pub mod issues;
 pub mod performance;
@@ -14,6 +15,7 @@ pub mod teams;
 pub mod sourcemaps;
 
 pub use accounts::*;
+pub use alerts::*;
 pub use error::*;
 pub use issues::*;
 pub use performance::*;

@@ -99,6 +99,28 @@ pub struct RawConfig {
     /// Bytes of parsed source maps kept in memory for symbolication.
     #[arg(long, env = "SIGHTLINE_SOURCEMAP_CACHE_BYTES", global = true)]
     pub sourcemap_cache_bytes: Option<String>,
+    // --- alerts ---
+    /// Milliseconds between evaluations of frequency and Web-Vital alert rules.
+    #[arg(long, env = "SIGHTLINE_ALERT_EVAL_MS", global = true)]
+    pub alert_eval_ms: Option<String>,
+    /// Milliseconds between looks at the alert outbox for due notifications.
+    #[arg(long, env = "SIGHTLINE_ALERT_POLL_MS", global = true)]
+    pub alert_poll_ms: Option<String>,
+    /// Milliseconds before the first retry of a failed notification (doubles each time).
+    #[arg(long, env = "SIGHTLINE_ALERT_RETRY_BASE_MS", global = true)]
+    pub alert_retry_base_ms: Option<String>,
+    /// Longest wait between two retries of a notification, in seconds.
+    #[arg(long, env = "SIGHTLINE_ALERT_RETRY_MAX_SECS", global = true)]
+    pub alert_retry_max_secs: Option<String>,
+    /// Attempts after which a notification is given up.
+    #[arg(long, env = "SIGHTLINE_ALERT_MAX_ATTEMPTS", global = true)]
+    pub alert_max_attempts: Option<String>,
+    /// Seconds a webhook receiver may take to answer.
+    #[arg(long, env = "SIGHTLINE_WEBHOOK_TIMEOUT_SECS", global = true)]
+    pub webhook_timeout_secs: Option<String>,
+    /// Milliseconds Resend may take before SMTP is tried instead.
+    #[arg(long, env = "SIGHTLINE_RESEND_TIMEOUT_MS", global = true)]
+    pub resend_timeout_ms: Option<String>,
 }
 
 /// Parsed, validated configuration.
@@ -129,6 +151,8 @@ pub struct Config {
     pub mail: crate::mail::MailConfig,
     /// Source-map upload limits and cache size.
     pub sourcemaps: SourcemapConfig,
+    /// Alert evaluation and delivery timing.
+    pub alerts: AlertTiming,
 }
 
 /// Source-map settings (see [`crate::sourcemaps`]).
@@ -138,6 +162,38 @@ pub struct SourcemapConfig {
     pub max_file_bytes: u64,
     pub max_upload_bytes: usize,
     pub cache_bytes: u64,
+}
+
+/// How often alerts are evaluated and delivered, and how failures are retried.
+#[derive(Debug, Clone)]
+pub struct AlertTiming {
+    pub eval_interval: Duration,
+    pub poll_interval: Duration,
+    pub backoff: crate::alerts::outbox::Backoff,
+    pub webhook_timeout: Duration,
+    pub resend_timeout: Duration,
+}
+
+impl AlertTiming {
+    fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
+        let ms = |v: &Option<String>, var: &'static str, flag: &'static str, default: usize| positive(v, var, flag, default).map(|n| Duration::from_millis(n as u64));
+        Ok(AlertTiming {
+            eval_interval: ms(&raw.alert_eval_ms, "SIGHTLINE_ALERT_EVAL_MS", "alert-eval-ms", 60_000)?,
+            poll_interval: ms(&raw.alert_poll_ms, "SIGHTLINE_ALERT_POLL_MS", "alert-poll-ms", 1_000)?,
+            backoff: crate::alerts::outbox::Backoff {
+                base: ms(&raw.alert_retry_base_ms, "SIGHTLINE_ALERT_RETRY_BASE_MS", "alert-retry-base-ms", 30_000)?,
+                max: Duration::from_secs(
+                    positive(&raw.alert_retry_max_secs, "SIGHTLINE_ALERT_RETRY_MAX_SECS", "alert-retry-max-secs", 3_600)? as u64,
+                ),
+                max_attempts: positive(&raw.alert_max_attempts, "SIGHTLINE_ALERT_MAX_ATTEMPTS", "alert-max-attempts", 100)?
+                    .min(i32::MAX as usize) as i32,
+            },
+            webhook_timeout: Duration::from_secs(
+                positive(&raw.webhook_timeout_secs, "SIGHTLINE_WEBHOOK_TIMEOUT_SECS", "webhook-timeout-secs", 10)? as u64,
+            ),
+            resend_timeout: ms(&raw.resend_timeout_ms, "SIGHTLINE_RESEND_TIMEOUT_MS", "resend-timeout-ms", 10_000)?,
+        })
+    }
 }
 
 /// A setting that could not be parsed.
@@ -254,6 +310,7 @@ impl Config {
                 cache_bytes: positive(&raw.sourcemap_cache_bytes, "SIGHTLINE_SOURCEMAP_CACHE_BYTES", "sourcemap-cache-bytes", 256 * MIB)?
                     as u64,
             },
+            alerts: AlertTiming::from_raw(raw)?,
         })
     }
 

@@ -18,13 +18,16 @@
 //!    Just before, [`sourcemaps::symbolicate`] maps minified JavaScript frames
 //!    through uploaded source maps and regroups the rows it changed.
 //! 6. Stored error events feed the [`issues`] tracker, which upserts one
-//!    Postgres issue per fingerprint in batched statements.
+//!    Postgres issue per fingerprint in batched statements; the same
+//!    transaction records new-issue and regression [`alerts`], whose outbox
+//!    worker sends them by e-mail and webhook.
 //!
 //! [`startup`] wires all of this from a [`config::Config`]; [`cli`] is the
 //! command line (`serve`, `migrate`, `project create`, `user create`,
 //! `sourcemaps upload`).
 
 pub mod accounts;
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod cli;

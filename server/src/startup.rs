@@ -1,6 +1,7 @@
 //! Building and running the application from a [`Config`]: connect the
 //! stores, start the key-cache refresher, the batch writer and the issue
-//! tracker and the retention sweeper, bind the listener, serve until a
+//! tracker and the retention sweeper, the alert evaluator and outbox worker,
+//! bind the listener, serve until a
 //! shutdown signal (and `SIGHTLINE_DRAIN_DELAY_SECS` after it), then drain.
 
 use std::{
@@ -16,6 +17,7 @@ use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
+    alerts::{evaluator, outbox::Outbox},
     auth::{password, throttle::LoginThrottle},
     config::Config,
     issues::IssueTracker,
@@ -54,6 +56,7 @@ pub struct Application {
     tracker_task: JoinHandle<()>,
     refresher: JoinHandle<()>,
     retention: JoinHandle<()>,
+    alert_tasks: Vec<JoinHandle<()>>,
 }
 
 impl Application {
@@ -73,7 +76,7 @@ impl Application {
         let (queue, rx) = Queue::new(config.queue_capacity);
         let (writer_stop, writer_stop_rx) = watch::channel(false);
         let (tracker_stop, tracker_stop_rx) = watch::channel(false);
-        let tracker = IssueTracker::default();
+        let tracker = IssueTracker::default().with_alerts(config.public_url.clone());
         let writer = Writer {
             client: ch.clone(),
             spool: Spool::new(&config.spool_dir),
@@ -91,10 +94,18 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let mailer = Mailer::new(&config.mail).context("cannot set up mail")?;
+        let mailer = Mailer::new(&config.mail).context("cannot set up mail")?.with_timeout(config.alerts.resend_timeout);
         if !mailer.is_enabled() {
             tracing::warn!("no mail path configured (SIGHTLINE_RESEND_API_KEY or SIGHTLINE_SMTP_URL): e-mails are only logged");
         }
+        // Alerts: both tasks keep their state in Postgres, so aborting them at
+        // shutdown loses nothing (an interrupted delivery is retried).
+        let outbox = Outbox::new(pg.clone(), mailer.clone(), config.alerts.backoff, config.alerts.webhook_timeout)
+            .context("cannot set up webhook delivery")?;
+        let alert_tasks = vec![
+            tokio::spawn(outbox.run(config.alerts.poll_interval)),
+            tokio::spawn(evaluator::run(pg.clone(), ch.clone(), config.public_url.clone(), config.alerts.eval_interval)),
+        ];
         let cost = config.bcrypt_cost;
         let dummy_hash = tokio::task::spawn_blocking(move || password::dummy_hash(cost)).await?;
         let state = AppState {
@@ -117,6 +128,7 @@ impl Application {
             tracker_task,
             refresher,
             retention,
+            alert_tasks,
         })
     }
 
@@ -133,8 +145,17 @@ impl Application {
     /// Serves until `signal` resolves, then stops accepting, lets in-flight
     /// requests finish, and writes every queued row before returning.
     pub async fn run_until(self, signal: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let Application { listener, state, writer_stop, tracker_stop, writer_task, tracker_task, refresher, retention } =
-            self;
+        let Application {
+            listener,
+            state,
+            writer_stop,
+            tracker_stop,
+            writer_task,
+            tracker_task,
+            refresher,
+            retention,
+            alert_tasks,
+        } = self;
         // Between the signal and closing the listener the probes answer 503, so a
         // proxy with health checks (the repo's Caddyfile) holds new requests for
         // the next server instead of sending them into a closing one.
@@ -163,6 +184,7 @@ impl Application {
         }
         refresher.abort();
         retention.abort();
+        alert_tasks.iter().for_each(JoinHandle::abort);
         served.context("HTTP server failed")
     }
 }

@@ -272,3 +272,30 @@ pub async fn tags(id: i64) -> ApiResult<Vec<TagBreakdown>> {
 pub async fn performance(project: i64, period: &str) -> ApiResult<Performance> {
     get(&format!("/api/v1/projects/{project}/performance?period={}", encode(period))).await
 }
+
+// ---------------------------------------------------------------- alerts
+
+/// Lists a project's alert rules.
+pub async fn alert_rules(project: i64) -> ApiResult<Vec<AlertRule>> {
+    get(&format!("/api/v1/projects/{project}/alert-rules")).await
+}
+
+/// Creates an alert rule.
+pub async fn create_alert_rule(project: i64, rule: AlertRuleInput) -> ApiResult<AlertRule> {
+    send("POST", &format!("/api/v1/projects/{project}/alert-rules"), &rule).await
+}
+
+/// Replaces an alert rule.
+pub async fn replace_alert_rule(id: i64, rule: AlertRuleInput) -> ApiResult<AlertRule> {
+    send("PUT", &format!("/api/v1/alert-rules/{id}"), &rule).await
+}
+
+/// Deletes an alert rule with its alert log.
+pub async fn delete_alert_rule(id: i64) -> ApiResult<serde_json::Value> {
+    call("DELETE", &format!("/api/v1/alert-rules/{id}"), None).await
+}
+
+/// Loads the latest alerts of a project with their delivery log.
+pub async fn alerts(project: i64) -> ApiResult<Vec<AlertFiring>> {
+    get(&format!("/api/v1/projects/{project}/alerts")).await
+}

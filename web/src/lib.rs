@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:project/issues") view=issues::IssueList/>
                     <Route path=path!("/projects/:project/performance") view=performance::Performance/>
                     <Route path=path!("/projects/:project/settings") view=settings::Settings/>
+                    <Route path=path!("/projects/:project/alerts") view=alerts::Alerts/>
                     <Route path=path!("/issues/:issue") view=issue::IssuePage/>
                     <Route path=path!("/account") view=account::Account/>
                 </ParentRoute>

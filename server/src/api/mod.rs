@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod alerts;
 pub mod caller;
 pub mod error;
 pub mod invites;
@@ -86,6 +87,11 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Access::Caller),
     (Method::GET, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Access::Caller),
     (Method::DELETE, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}", Access::Caller),
+    (Method::GET, "/api/v1/projects/{project_id}/alert-rules", Access::Caller),
+    (Method::POST, "/api/v1/projects/{project_id}/alert-rules", Access::Caller),
+    (Method::PUT, "/api/v1/alert-rules/{rule_id}", Access::Caller),
+    (Method::DELETE, "/api/v1/alert-rules/{rule_id}", Access::Caller),
+    (Method::GET, "/api/v1/projects/{project_id}/alerts", Access::Caller),
     (Method::GET, "/api/v1/openapi.json", Access::Public),
 ];
 
@@ -140,6 +146,11 @@ pub fn router() -> Router<AppState> {
         )
         .add(Method::GET, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", sourcemaps::list)
         .add(Method::DELETE, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}", sourcemaps::delete)
+        .add(Method::GET, "/api/v1/projects/{project_id}/alert-rules", alerts::list_rules)
+        .add(Method::POST, "/api/v1/projects/{project_id}/alert-rules", alerts::create_rule)
+        .add(Method::PUT, "/api/v1/alert-rules/{rule_id}", alerts::replace_rule)
+        .add(Method::DELETE, "/api/v1/alert-rules/{rule_id}", alerts::delete_rule)
+        .add(Method::GET, "/api/v1/projects/{project_id}/alerts", alerts::list_alerts)
         .add(Method::GET, "/api/v1/openapi.json", openapi::document);
     let registered: Vec<(Method, &str)> = table.seen.clone();
     let declared: Vec<(Method, &str)> = ROUTES.iter().map(|(m, p, _)| (m.clone(), *p)).collect();

@@ -24,7 +24,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{accounts, invites, issues, performance, projects, reset, sourcemaps, teams, tokens, Access, ROUTES};
+use super::{accounts, alerts, invites, issues, performance, projects, reset, sourcemaps, teams, tokens, Access, ROUTES};
 use crate::auth::session;
 
 /// The document: every API route and the schemas they use.
@@ -44,6 +44,7 @@ use crate::auth::session;
         performance::show,
         tokens::list, tokens::create, tokens::delete,
         sourcemaps::upload, sourcemaps::list, sourcemaps::delete,
+        alerts::list_rules, alerts::create_rule, alerts::replace_rule, alerts::delete_rule, alerts::list_alerts,
         document,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
@@ -57,6 +58,7 @@ use crate::auth::session;
         (name = "performance", description = "Web Vitals"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "sourcemaps", description = "Source maps and minified files per release"),
+        (name = "alerts", description = "Alert rules, fired alerts and their delivery log"),
         (name = "meta", description = "This document"),
     ),
 )]

@@ -3,7 +3,10 @@
 //! written to Postgres in one `INSERT … ON CONFLICT` per flush, so a busy
 //! issue costs no query per event and a Postgres outage costs memory only in
 //! proportion to the number of distinct issues, not events. An event newer
-//! than an issue's resolution re-opens it as a regression.
+//! than an issue's resolution re-opens it as a regression. The upsert
+//! returns which issues were inserted or re-opened, and the new-issue and
+//! regression alert rules are evaluated on that in the same transaction
+//! ([`crate::alerts::issue_rules`]).
 
 pub mod navigation;
 pub mod stats;
@@ -18,7 +21,13 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use tokio::sync::watch;
 
-use crate::store::rows::Row;
+use crate::{
+    alerts::{
+        issue_rules::{self, IssueChange},
+        IssueRef,
+    },
+    store::rows::Row,
+};
 
 #[derive(Debug, Clone)]
 struct Sighting {
@@ -28,15 +37,24 @@ struct Sighting {
     first_seen: u32,
     last_seen: u32,
     count: i64,
+    environments: Vec<String>,
 }
 
 /// Collects sightings from the batch writer and flushes them to Postgres.
 #[derive(Clone, Default)]
 pub struct IssueTracker {
     pending: Arc<Mutex<HashMap<(u64, String), Sighting>>>,
+    /// The dashboard's base URL, for alert links; `None` = no alert rules.
+    alerts: Option<url::Url>,
 }
 
 impl IssueTracker {
+    /// Evaluates new-issue and regression alert rules at each flush, with links to `public_url`.
+    pub fn with_alerts(mut self, public_url: url::Url) -> Self {
+        self.alerts = Some(public_url);
+        self
+    }
+
     /// Notes the error events of a stored batch.
     pub fn record(&self, rows: &[Row]) {
         let mut pending = self.pending.lock().expect("issue tracker poisoned");
@@ -51,6 +69,9 @@ impl IssueTracker {
                         s.level = e.level.clone();
                     }
                     s.count += 1;
+                    if !s.environments.contains(&e.environment) {
+                        s.environments.push(e.environment.clone());
+                    }
                 })
                 .or_insert_with(|| Sighting {
                     title: e.title.clone(),
@@ -59,6 +80,7 @@ impl IssueTracker {
                     first_seen: e.timestamp,
                     last_seen: e.timestamp,
                     count: 1,
+                    environments: vec![e.environment.clone()],
                 });
         }
     }
@@ -121,35 +143,62 @@ impl IssueTracker {
         }
         // Rows of a project deleted meanwhile are dropped by the EXISTS filter
         // instead of failing the whole statement on the foreign key.
-        let result = sqlx::query(
-            "INSERT INTO issues (project_id, fingerprint, title, culprit, level, first_seen, last_seen, times_seen) \
-             SELECT u.* FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], \
-                                    $6::timestamptz[], $7::timestamptz[], $8::bigint[]) \
-                  AS u(project_id, fingerprint, title, culprit, level, first_seen, last_seen, times_seen) \
-             WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = u.project_id) \
-             ORDER BY u.project_id, u.fingerprint \
-             ON CONFLICT (project_id, fingerprint) DO UPDATE SET \
-                 first_seen = LEAST(issues.first_seen, EXCLUDED.first_seen), \
-                 last_seen = GREATEST(issues.last_seen, EXCLUDED.last_seen), \
-                 level = CASE WHEN EXCLUDED.last_seen >= issues.last_seen THEN EXCLUDED.level ELSE issues.level END, \
-                 times_seen = issues.times_seen + EXCLUDED.times_seen, \
-                 status = CASE WHEN issues.status = 'resolved' AND EXCLUDED.last_seen > issues.resolved_at \
-                               THEN 'unresolved' ELSE issues.status END, \
-                 regressed_at = CASE WHEN issues.status = 'resolved' AND EXCLUDED.last_seen > issues.resolved_at \
-                                     THEN now() ELSE issues.regressed_at END",
-        )
-        .bind(project_ids)
-        .bind(fingerprints)
-        .bind(titles)
-        .bind(culprits)
-        .bind(levels)
-        .bind(first)
-        .bind(last)
-        .bind(counts)
-        .execute(pool)
+        let result: Result<(), sqlx::Error> = async {
+            let mut tx = pool.begin().await?;
+            // `xmax = 0` marks a row this statement inserted; `regressed_at =
+            // now()` one it re-opened (now() is fixed for the transaction).
+            let rows: Vec<Upserted> = sqlx::query_as(
+                "INSERT INTO issues (project_id, fingerprint, title, culprit, level, first_seen, last_seen, times_seen) \
+                 SELECT u.* FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                                        $6::timestamptz[], $7::timestamptz[], $8::bigint[]) \
+                      AS u(project_id, fingerprint, title, culprit, level, first_seen, last_seen, times_seen) \
+                 WHERE EXISTS (SELECT 1 FROM projects p WHERE p.id = u.project_id) \
+                 ORDER BY u.project_id, u.fingerprint \
+                 ON CONFLICT (project_id, fingerprint) DO UPDATE SET \
+                     first_seen = LEAST(issues.first_seen, EXCLUDED.first_seen), \
+                     last_seen = GREATEST(issues.last_seen, EXCLUDED.last_seen), \
+                     level = CASE WHEN EXCLUDED.last_seen >= issues.last_seen THEN EXCLUDED.level ELSE issues.level END, \
+                     times_seen = issues.times_seen + EXCLUDED.times_seen, \
+                     status = CASE WHEN issues.status = 'resolved' AND EXCLUDED.last_seen > issues.resolved_at \
+                                   THEN 'unresolved' ELSE issues.status END, \
+                     regressed_at = CASE WHEN issues.status = 'resolved' AND EXCLUDED.last_seen > issues.resolved_at \
+                                         THEN now() ELSE issues.regressed_at END \
+                 RETURNING id, project_id, fingerprint, title, culprit, level, times_seen, \
+                           xmax = 0, regressed_at IS NOT DISTINCT FROM now()",
+            )
+            .bind(project_ids)
+            .bind(fingerprints)
+            .bind(titles)
+            .bind(culprits)
+            .bind(levels)
+            .bind(first)
+            .bind(last)
+            .bind(counts)
+            .fetch_all(&mut *tx)
+            .await?;
+            if let Some(public_url) = &self.alerts {
+                let changes: Vec<IssueChange> = rows
+                    .into_iter()
+                    .map(|(id, project_id, fingerprint, title, culprit, level, times_seen, inserted, regressed)| {
+                        let s = batch.get(&(project_id as u64, fingerprint));
+                        let added = s.map_or(0, |s| s.count);
+                        IssueChange {
+                            issue: IssueRef { id, title, culprit, level, times_seen },
+                            project_id,
+                            previous_times_seen: if inserted { 0 } else { times_seen - added },
+                            inserted,
+                            regressed,
+                            environments: s.map(|s| s.environments.clone()).unwrap_or_default(),
+                        }
+                    })
+                    .collect();
+                issue_rules::evaluate(&mut tx, &changes, public_url).await?;
+            }
+            tx.commit().await
+        }
         .await;
         match result {
-            Ok(_) => Ok(n),
+            Ok(()) => Ok(n),
             Err(e) => {
                 self.merge_back(batch);
                 Err(e)
@@ -166,11 +215,20 @@ impl IssueTracker {
                     p.first_seen = p.first_seen.min(s.first_seen);
                     p.last_seen = p.last_seen.max(s.last_seen);
                     p.count += s.count;
+                    for env in &s.environments {
+                        if !p.environments.contains(env) {
+                            p.environments.push(env.clone());
+                        }
+                    }
                 })
                 .or_insert(s);
         }
     }
 }
+
+/// A row the upsert returns: id, project, fingerprint, title, culprit,
+/// level, times seen, inserted by this flush, re-opened by this flush.
+type Upserted = (i64, i64, String, String, String, String, i64, bool, bool);
 
 fn to_time(secs: u32) -> DateTime<Utc> {
     DateTime::from_timestamp(secs as i64, 0).unwrap_or_default()

@@ -65,6 +65,11 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("GET", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Scope::Tenant),
     ("DELETE", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}", Scope::Tenant),
     ("GET", "/api/v1/openapi.json", Scope::Public),
+    ("GET", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
+    ("POST", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
+    ("PUT", "/api/v1/alert-rules/{rule_id}", Scope::Tenant),
+    ("DELETE", "/api/v1/alert-rules/{rule_id}", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/alerts", Scope::Tenant),
 ];
 
 #[test]
@@ -109,6 +114,10 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     .fetch_one(&app.pg)
     .await
     .unwrap();
+    let (_, rule) = alice
+        .post(&format!("/api/v1/projects/{project_id}/alert-rules"), json!({"name": "mine", "kind": "new_issue", "email_to": ["a@example.com"]}))
+        .await;
+    let rule_id = rule["id"].as_i64().unwrap();
     let (mallory, _) = Browser::register(&app, "mallory@example.com").await;
     let anonymous = Browser::new(&app);
     // One body that every route's input type accepts, so the access check decides.
@@ -125,7 +134,8 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
             .replace("{token_id}", &token_id.to_string())
             .replace("{invite_id}", &invite_id.to_string())
             .replace("{release}", "shop@1.0")
-            .replace("{artifact_id}", &artifact_id.to_string());
+            .replace("{artifact_id}", &artifact_id.to_string())
+            .replace("{rule_id}", &rule_id.to_string());
         let method: Method = method.parse().unwrap();
         if *scope != Scope::Public {
             let (status, err) = anonymous.call(method.clone(), &path, Some(body.clone())).await;
@@ -155,6 +165,8 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     assert_eq!(tokens[0]["id"], token_id, "token not revoked");
     let (_, artifacts) = alice.get(&format!("/api/v1/projects/{project_id}/releases/shop@1.0/sourcemaps")).await;
     assert_eq!(artifacts[0]["id"], artifact_id, "source-map artifact not deleted");
+    let (_, rules) = alice.get(&format!("/api/v1/projects/{project_id}/alert-rules")).await;
+    assert_eq!((rules.as_array().unwrap().len(), rules[0]["name"].as_str()), (1, Some("mine")), "rule neither changed nor deleted");
     let (_, members) = alice.get(&format!("/api/v1/teams/{team}/members")).await;
     assert_eq!(members.as_array().unwrap().len(), 1);
     app.stop().await;

@@ -23,7 +23,7 @@ const API_KEY: &str = "re_test_key";
 
 /// How the fake Resend answers `POST /emails`.
 #[derive(Clone, Copy)]
-enum Answer {
+pub enum Answer {
     Accept,
     Fail,
     Hang,
@@ -31,9 +31,9 @@ enum Answer {
 
 /// What the fake Resend received: the Authorization header and the JSON body.
 #[derive(Clone, Debug)]
-struct Seen {
-    authorization: Option<String>,
-    body: Value,
+pub struct Seen {
+    pub authorization: Option<String>,
+    pub body: Value,
 }
 
 #[derive(Clone)]
@@ -43,13 +43,13 @@ struct FakeState {
 }
 
 /// A local stand-in for the Resend API on 127.0.0.1:<random port>.
-struct FakeResend {
-    url: String,
+pub struct FakeResend {
+    pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl FakeResend {
-    async fn start(answer: Answer) -> Self {
+    pub async fn start(answer: Answer) -> Self {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let app = Router::new().route("/emails", post(emails)).with_state(FakeState { answer, seen: seen.clone() });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -58,7 +58,7 @@ impl FakeResend {
         FakeResend { url, seen }
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }
@@ -90,11 +90,15 @@ pub struct Smtpd {
 
 impl Smtpd {
     pub async fn start() -> Self {
+        Smtpd::start_on(free_port()).await
+    }
+
+    /// Starts on `port`, e.g. one that a server was configured with while nothing listened.
+    pub async fn start_on(port: u16) -> Self {
         let maildir = scratch_dir();
         for sub in ["tmp", "new", "cur"] {
             std::fs::create_dir_all(maildir.join(sub)).unwrap();
         }
-        let port = free_port();
         let python = std::env::var("SIGHTLINE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
         let mut child = tokio::process::Command::new(&python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
@@ -151,7 +155,7 @@ fn scratch_dir() -> PathBuf {
 }
 
 /// A port nothing listens on (bound, then released).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 

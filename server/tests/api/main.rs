@@ -3,6 +3,10 @@
 //! and asserts on status codes and on the rows that landed.
 //! `scripts/test.sh` starts the services and sets `SIGHTLINE_TEST_*`.
 
+mod alerts_delivery;
+mod alerts_rules;
+mod alerts_support;
+mod alerts_windows;
 mod auth;
 mod bad_input;
 mod cli;

@@ -125,6 +125,7 @@ pub fn ProjectHeader(#[prop(into)] id: Signal<i64>) -> impl IntoView {
             <nav class="tabs" aria-label="Project">
                 {tab("issues", "Issues")}
                 {tab("performance", "Performance")}
+                {tab("alerts", "Alerts")}
                 {tab("settings", "Settings")}
                 {tab("setup", "Setup")}
             </nav>

@@ -1,6 +1,7 @@
 //! One module per page (or per small family of pages), as routed in `lib.rs`.
 
 pub mod account;
+pub mod alerts;
 pub mod auth;
 pub mod issue;
 pub mod issues;

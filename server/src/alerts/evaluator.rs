@@ -1,0 +1,230 @@
+//! The periodic evaluator of frequency and Web-Vital rules. Each pass asks
+//! ClickHouse, per enabled rule, about the last `window_minutes`: events per
+//! issue (or of the whole project), or the p75 of a vital. The base tables
+//! are queried, not the hourly rollups, because windows are minutes long.
+//! A firing's dedup key is the rule's window-sized time slot, so a condition
+//! that holds fires at most once per window, and several server processes
+//! evaluating the same slot record it once (see [`super::record`]).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Deserialize;
+use sightline_api_types::AlertKind;
+use sqlx::PgPool;
+use url::Url;
+
+use super::{issue_rules::dashboard_link, record, rule::RULE_SELECT, Alert, IssueRef, Recorded, Rule};
+
+/// Evaluates all rules every `every`, forever (the task is aborted at shutdown).
+pub async fn run(pg: PgPool, ch: clickhouse::Client, public_url: Url, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = evaluate_all(&pg, &ch, &public_url).await {
+            tracing::warn!(error = %format!("{e:#}"), "alert evaluation failed; will retry");
+        }
+    }
+}
+
+/// Evaluates every enabled frequency and vital rule once; returns the alerts recorded.
+pub async fn evaluate_all(pg: &PgPool, ch: &clickhouse::Client, public_url: &Url) -> anyhow::Result<usize> {
+    let rules: Vec<Rule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{RULE_SELECT} WHERE r.enabled AND r.kind IN ('frequency', 'vital') ORDER BY r.id"
+    )))
+    .fetch_all(pg)
+    .await
+    .context("cannot load alert rules")?;
+    let now = chrono::Utc::now().timestamp();
+    let mut recorded = 0;
+    for rule in rules {
+        let alerts = match rule.kind() {
+            AlertKind::Frequency => frequency(pg, ch, &rule, now, public_url).await,
+            AlertKind::Vital => vital(ch, &rule, now, public_url).await,
+            _ => continue,
+        }
+        .with_context(|| format!("cannot evaluate alert rule {}", rule.id))?;
+        for alert in alerts {
+            let mut tx = pg.begin().await?;
+            if record(&mut tx, &alert).await? != Recorded::Duplicate {
+                recorded += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+    Ok(recorded)
+}
+
+/// The window start (unix seconds) and the slot the dedup key names.
+fn window(rule: &Rule, now: i64) -> (u32, i64) {
+    let secs = rule.window_minutes.unwrap_or(60).max(1) as i64 * 60;
+    ((now - secs).max(0) as u32, now / secs)
+}
+
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct FingerprintCount {
+    fingerprint: String,
+    n: u64,
+}
+
+async fn frequency(
+    pg: &PgPool,
+    ch: &clickhouse::Client,
+    rule: &Rule,
+    now: i64,
+    public_url: &Url,
+) -> anyhow::Result<Vec<Alert>> {
+    let (since, slot) = window(rule, now);
+    let threshold = rule.threshold.unwrap_or(1.0).max(1.0) as u64;
+    let minutes = rule.window_minutes.unwrap_or(60);
+    let mut filter = String::from("project_id = ? AND timestamp >= toDateTime(?)");
+    if rule.environment.is_some() {
+        filter.push_str(" AND environment = ?");
+    }
+    if rule.level.is_some() {
+        filter.push_str(" AND level = ?");
+    }
+    let bind = |q: clickhouse::query::Query| {
+        let q = q.bind(rule.project_id as u64).bind(since);
+        let q = match &rule.environment {
+            Some(e) => q.bind(e.as_str()),
+            None => q,
+        };
+        match &rule.level {
+            Some(l) => q.bind(l.as_str()),
+            None => q,
+        }
+    };
+    let where_ = describe_filters(rule);
+    if rule.scope.as_deref() == Some("project") {
+        let n: u64 = bind(ch.query(&format!("SELECT count() FROM events WHERE {filter}"))).fetch_one().await?;
+        if n < threshold {
+            return Ok(Vec::new());
+        }
+        return Ok(vec![Alert {
+            rule: rule.clone(),
+            issue: None,
+            subject: "project".into(),
+            dedup_key: format!("frequency:project:{slot}"),
+            summary: format!("{n} events in {minutes} min in {}{where_}", rule.project_name),
+            value: Some(n as f64),
+            facts: vec![
+                ("Events".into(), format!("{n} in the last {minutes} minutes")),
+                ("Threshold".into(), format!("{threshold} events")),
+            ],
+            link: dashboard_link(public_url, &format!("projects/{}/issues", rule.project_id)),
+        }]);
+    }
+    let sql = format!("SELECT fingerprint, count() AS n FROM events WHERE {filter} GROUP BY fingerprint HAVING n >= ?");
+    let counts: Vec<FingerprintCount> = bind(ch.query(&sql)).bind(threshold).fetch_all().await?;
+    if counts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fingerprints: Vec<String> = counts.iter().map(|c| c.fingerprint.clone()).collect();
+    let issues: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, fingerprint, title, culprit, level, times_seen FROM issues \
+         WHERE project_id = $1 AND fingerprint = ANY($2) AND times_seen >= $3",
+    )
+    .bind(rule.project_id)
+    .bind(&fingerprints)
+    .bind(rule.quiet_until as i64)
+    .fetch_all(pg)
+    .await?;
+    let mut alerts = Vec::new();
+    for (id, fingerprint, title, culprit, level, times_seen) in issues {
+        let n = counts.iter().find(|c| c.fingerprint == fingerprint).map_or(0, |c| c.n);
+        alerts.push(Alert {
+            rule: rule.clone(),
+            summary: format!("{n} events in {minutes} min: {title}{where_}"),
+            facts: vec![
+                ("Issue".into(), title.clone()),
+                ("Events".into(), format!("{n} in the last {minutes} minutes")),
+                ("Threshold".into(), format!("{threshold} events")),
+                ("Events so far".into(), times_seen.to_string()),
+            ],
+            issue: Some(IssueRef { id, title, culprit, level, times_seen }),
+            subject: format!("issue:{id}"),
+            dedup_key: format!("frequency:{id}:{slot}"),
+            value: Some(n as f64),
+            link: dashboard_link(public_url, &format!("issues/{id}")),
+        });
+    }
+    Ok(alerts)
+}
+
+async fn vital(ch: &clickhouse::Client, rule: &Rule, now: i64, public_url: &Url) -> anyhow::Result<Vec<Alert>> {
+    let (since, slot) = window(rule, now);
+    // The vital was checked against the five known names when the rule was saved.
+    let Some(vital) = rule.vital.as_deref().filter(|v| crate::performance::VITALS.iter().any(|(k, _, _)| k == v))
+    else {
+        return Ok(Vec::new());
+    };
+    let threshold = rule.threshold.unwrap_or(f64::INFINITY);
+    let minutes = rule.window_minutes.unwrap_or(60);
+    let mut sql = format!(
+        "SELECT count() AS n, quantile(0.75)(assumeNotNull({vital})) AS p75 FROM transactions \
+         WHERE project_id = ? AND timestamp >= toDateTime(?) AND isNotNull({vital})"
+    );
+    if rule.environment.is_some() {
+        sql.push_str(" AND environment = ?");
+    }
+    if rule.page.is_some() {
+        sql.push_str(" AND name = ?");
+    }
+    let mut q = ch.query(&sql).bind(rule.project_id as u64).bind(since);
+    if let Some(e) = &rule.environment {
+        q = q.bind(e.as_str());
+    }
+    if let Some(p) = &rule.page {
+        q = q.bind(p.as_str());
+    }
+    let (n, p75): (u64, f64) = q.fetch_one().await?;
+    if n == 0 || p75 <= threshold {
+        return Ok(Vec::new());
+    }
+    let label = vital.to_uppercase();
+    let unit = if vital == "cls" { "" } else { " ms" };
+    let place = rule.page.as_deref().map_or_else(|| format!("all pages of {}", rule.project_name), |p| p.to_string());
+    Ok(vec![Alert {
+        rule: rule.clone(),
+        issue: None,
+        subject: rule.page.as_ref().map_or_else(|| "project".to_string(), |p| format!("page:{p}")),
+        dedup_key: format!("vital:{slot}"),
+        summary: format!(
+            "{label} p75 {}{unit} over {}{unit} on {place}{}",
+            round(p75),
+            round(threshold),
+            describe_filters(rule)
+        ),
+        value: Some(p75),
+        facts: vec![
+            ("Page".into(), rule.page.clone().unwrap_or_else(|| "all pages".into())),
+            (format!("{label} p75"), format!("{}{unit}", round(p75))),
+            ("Threshold".into(), format!("{}{unit}", round(threshold))),
+            ("Page loads".into(), format!("{n} in the last {minutes} minutes")),
+        ],
+        link: dashboard_link(public_url, &format!("projects/{}/performance", rule.project_id)),
+    }])
+}
+
+fn describe_filters(rule: &Rule) -> String {
+    let mut parts = Vec::new();
+    if let Some(e) = &rule.environment {
+        parts.push(format!("environment {e}"));
+    }
+    if let Some(l) = &rule.level {
+        parts.push(format!("level {l}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+fn round(v: f64) -> String {
+    if v.abs() >= 10.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.3}").trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}

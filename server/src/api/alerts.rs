@@ -1,0 +1,277 @@
+//! Alert rules of a project — list, create, replace, delete — and the alerts
+//! they fired, newest first, each with its delivery log (channel, path used,
+//! attempts, last error). Bodies are parsed after the access check, so an
+//! outsider learns nothing from a validation error, and a malformed rule is
+//! answered 422 with a JSON error saying what to fix.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sightline_api_types::{AlertDelivery, AlertFiring, AlertKind, AlertRule, AlertRuleInput, ErrorBody};
+
+use super::{
+    access::project_role,
+    caller::Caller,
+    error::{ApiError, ApiResult},
+};
+use crate::{
+    alerts::{
+        rule::{RuleSpec, RULE_SELECT},
+        Rule,
+    },
+    startup::AppState,
+};
+
+/// How many alerts the log shows.
+const LOG_LIMIT: i64 = 200;
+
+fn to_rule(r: Rule) -> AlertRule {
+    AlertRule {
+        kind: r.kind(),
+        id: r.id,
+        project_id: r.project_id,
+        name: r.name,
+        enabled: r.enabled,
+        environment: r.environment,
+        level: r.level,
+        quiet_until: r.quiet_until,
+        throttle_minutes: r.throttle_minutes,
+        scope: r.scope,
+        vital: r.vital,
+        page: r.page,
+        threshold: r.threshold,
+        window_minutes: r.window_minutes,
+        email_to: r.email_to,
+        webhook_url: r.webhook_url,
+        webhook_signed: r.webhook_signed,
+        created_at: r.created_at.to_rfc3339(),
+    }
+}
+
+fn parse(body: Value) -> ApiResult<RuleSpec> {
+    let input: AlertRuleInput =
+        serde_json::from_value(body).map_err(|e| ApiError::Validation(format!("bad alert rule: {e}")))?;
+    RuleSpec::parse(input).map_err(ApiError::Validation)
+}
+
+async fn load(state: &AppState, rule_id: i64) -> ApiResult<Rule> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{RULE_SELECT} WHERE r.id = $1")))
+        .bind(rule_id)
+        .fetch_optional(&state.pg)
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Returns the rule's project after checking the caller may see it (404 otherwise).
+async fn rule_project(state: &AppState, caller: &Caller, rule_id: i64) -> ApiResult<i64> {
+    let project_id: i64 = sqlx::query_scalar("SELECT project_id FROM alert_rules WHERE id = $1")
+        .bind(rule_id)
+        .fetch_optional(&state.pg)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    project_role(&state.pg, caller.user_id, project_id).await?;
+    Ok(project_id)
+}
+
+/// `GET /api/v1/projects/{project_id}/alert-rules`.
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/alert-rules", tag = "alerts", operation_id = "alert_rules_list",
+    params(("project_id" = i64, Path, description = "A project id")),
+    responses(
+        (status = 200, description = "The project's rules", body = Vec<AlertRule>),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ))]
+pub async fn list_rules(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+) -> ApiResult<Json<Vec<AlertRule>>> {
+    project_role(&state.pg, caller.user_id, project_id).await?;
+    let rules: Vec<Rule> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{RULE_SELECT} WHERE r.project_id = $1 ORDER BY r.id")))
+            .bind(project_id)
+            .fetch_all(&state.pg)
+            .await?;
+    Ok(Json(rules.into_iter().map(to_rule).collect()))
+}
+
+/// `POST /api/v1/projects/{project_id}/alert-rules`.
+#[utoipa::path(post, path = "/api/v1/projects/{project_id}/alert-rules", tag = "alerts", operation_id = "alert_rules_create",
+    request_body = AlertRuleInput,
+    params(("project_id" = i64, Path, description = "A project id")),
+    responses(
+        (status = 201, description = "Created", body = AlertRule),
+        (status = 403, description = "An API token without the write scope", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 422, description = "The rule is incomplete or invalid; the message says what to fix (`validation`)", body = ErrorBody),
+    ))]
+pub async fn create_rule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+    Json(body): Json<Value>,
+) -> ApiResult<(StatusCode, Json<AlertRule>)> {
+    caller.require_write()?;
+    project_role(&state.pg, caller.user_id, project_id).await?;
+    let RuleSpec(r) = parse(body)?;
+    let secret = r.webhook_secret.filter(|s| !s.is_empty());
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO alert_rules (project_id, name, kind, enabled, environment, level, quiet_until, throttle_minutes, \
+         scope, vital, page, threshold, window_minutes, email_to, webhook_url, webhook_secret) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+    )
+    .bind(project_id)
+    .bind(&r.name)
+    .bind(r.kind.as_str())
+    .bind(r.enabled)
+    .bind(&r.environment)
+    .bind(&r.level)
+    .bind(r.quiet_until)
+    .bind(r.throttle_minutes)
+    .bind(&r.scope)
+    .bind(&r.vital)
+    .bind(&r.page)
+    .bind(r.threshold)
+    .bind(r.window_minutes)
+    .bind(&r.email_to)
+    .bind(&r.webhook_url)
+    .bind(secret)
+    .fetch_one(&state.pg)
+    .await?;
+    Ok((StatusCode::CREATED, Json(to_rule(load(&state, id).await?))))
+}
+
+/// `PUT /api/v1/alert-rules/{rule_id}`: replaces the rule (an absent `webhook_secret` keeps the current one).
+#[utoipa::path(put, path = "/api/v1/alert-rules/{rule_id}", tag = "alerts", operation_id = "alert_rules_replace",
+    request_body = AlertRuleInput,
+    params(("rule_id" = i64, Path, description = "An alert rule id")),
+    responses(
+        (status = 200, description = "Replaced", body = AlertRule),
+        (status = 403, description = "An API token without the write scope", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 422, description = "The rule is incomplete or invalid; the message says what to fix (`validation`)", body = ErrorBody),
+    ))]
+pub async fn replace_rule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(rule_id): Path<i64>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<AlertRule>> {
+    caller.require_write()?;
+    rule_project(&state, &caller, rule_id).await?;
+    let RuleSpec(r) = parse(body)?;
+    sqlx::query(
+        "UPDATE alert_rules SET name = $2, kind = $3, enabled = $4, environment = $5, level = $6, quiet_until = $7, \
+         throttle_minutes = $8, scope = $9, vital = $10, page = $11, threshold = $12, window_minutes = $13, \
+         email_to = $14, webhook_url = $15, \
+         webhook_secret = CASE WHEN $16::text IS NULL THEN webhook_secret ELSE NULLIF($16, '') END WHERE id = $1",
+    )
+    .bind(rule_id)
+    .bind(&r.name)
+    .bind(r.kind.as_str())
+    .bind(r.enabled)
+    .bind(&r.environment)
+    .bind(&r.level)
+    .bind(r.quiet_until)
+    .bind(r.throttle_minutes)
+    .bind(&r.scope)
+    .bind(&r.vital)
+    .bind(&r.page)
+    .bind(r.threshold)
+    .bind(r.window_minutes)
+    .bind(&r.email_to)
+    .bind(&r.webhook_url)
+    .bind(&r.webhook_secret)
+    .execute(&state.pg)
+    .await?;
+    Ok(Json(to_rule(load(&state, rule_id).await?)))
+}
+
+/// `DELETE /api/v1/alert-rules/{rule_id}`: with its alerts and their delivery log.
+#[utoipa::path(delete, path = "/api/v1/alert-rules/{rule_id}", tag = "alerts", operation_id = "alert_rules_delete",
+    params(("rule_id" = i64, Path, description = "An alert rule id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, description = "An API token without the write scope", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ))]
+pub async fn delete_rule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(rule_id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    caller.require_write()?;
+    rule_project(&state, &caller, rule_id).await?;
+    sqlx::query("DELETE FROM alert_rules WHERE id = $1").bind(rule_id).execute(&state.pg).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+type FiringRow = (i64, i64, String, String, Option<i64>, String, Option<f64>, bool, i32, DateTime<Utc>);
+type DeliveryRow =
+    (i64, i64, String, String, String, Option<String>, i32, Option<String>, DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// `GET /api/v1/projects/{project_id}/alerts`: the latest alerts with their delivery log.
+#[utoipa::path(get, path = "/api/v1/projects/{project_id}/alerts", tag = "alerts", operation_id = "alerts_list",
+    params(("project_id" = i64, Path, description = "A project id")),
+    responses(
+        (status = 200, description = "The latest 200 alerts, newest first", body = Vec<AlertFiring>),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ))]
+pub async fn list_alerts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+) -> ApiResult<Json<Vec<AlertFiring>>> {
+    project_role(&state.pg, caller.user_id, project_id).await?;
+    let firings: Vec<FiringRow> = sqlx::query_as(
+        "SELECT f.id, f.rule_id, r.name, r.kind, f.issue_id, f.summary, f.value, f.suppressed, f.held_back, f.fired_at \
+         FROM alert_firings f JOIN alert_rules r ON r.id = f.rule_id \
+         WHERE f.project_id = $1 ORDER BY f.fired_at DESC, f.id DESC LIMIT $2",
+    )
+    .bind(project_id)
+    .bind(LOG_LIMIT)
+    .fetch_all(&state.pg)
+    .await?;
+    let ids: Vec<i64> = firings.iter().map(|f| f.0).collect();
+    let deliveries: Vec<DeliveryRow> = sqlx::query_as(
+        "SELECT id, firing_id, channel, target, status, path, attempts, last_error, next_attempt_at, delivered_at \
+         FROM alert_outbox WHERE firing_id = ANY($1) ORDER BY id",
+    )
+    .bind(&ids)
+    .fetch_all(&state.pg)
+    .await?;
+    let out = firings
+        .into_iter()
+        .map(|(id, rule_id, rule_name, kind, issue_id, summary, value, suppressed, held_back, fired_at)| AlertFiring {
+            id,
+            rule_id,
+            rule_name,
+            kind: AlertKind::parse(&kind).unwrap_or(AlertKind::NewIssue),
+            issue_id,
+            summary,
+            value,
+            suppressed,
+            held_back,
+            fired_at: fired_at.to_rfc3339(),
+            deliveries: deliveries
+                .iter()
+                .filter(|d| d.1 == id)
+                .map(|d| AlertDelivery {
+                    id: d.0,
+                    channel: d.2.clone(),
+                    target: d.3.clone(),
+                    status: d.4.clone(),
+                    path: d.5.clone(),
+                    attempts: d.6,
+                    last_error: d.7.clone(),
+                    next_attempt_at: d.8.to_rfc3339(),
+                    delivered_at: d.9.map(|t| t.to_rfc3339()),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(out))
+}

@@ -1,0 +1,373 @@
+//! Alerts of a project: the rules (create, edit, enable/disable, delete) and
+//! the delivery log — every alert fired, or held back by a throttle, with
+//! how each notification went (channel, path, attempts, last error).
+
+use leptos::{prelude::*, task::spawn_local};
+use sightline_api_types::{AlertFiring, AlertKind, AlertRule, AlertRuleInput};
+
+use crate::{
+    api::{self, ApiError},
+    components::{
+        layout::ProjectHeader,
+        states::{Empty, ErrorBox, FormError, Loading},
+    },
+    format,
+    pages::param_id,
+};
+
+/// Lists and edits a project's alert rules and shows the delivery log.
+#[component]
+pub fn Alerts() -> impl IntoView {
+    let id = param_id("project");
+    let rules = LocalResource::new(move || api::alert_rules(id.get()));
+    let log = LocalResource::new(move || api::alerts(id.get()));
+    let form = RuleForm::new();
+    let (error, set_error) = signal(None::<ApiError>);
+    let refresh = move || {
+        rules.refetch();
+        log.refetch();
+    };
+    let rule_list = move || {
+        match rules.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
+        Some(Ok(list)) if list.is_empty() => {
+            view! { <Empty title="No alert rules yet">"Add one below to hear about new issues, regressions, spikes or slow pages."</Empty> }
+                .into_any()
+        }
+        Some(Ok(list)) => view! {
+            <table class="plain alert-rules">
+                <thead><tr><th>"Rule"</th><th>"When"</th><th>"Sends to"</th><th></th></tr></thead>
+                <tbody>
+                    {list.into_iter().map(|r| view! { <RuleRow rule=r form on_change=Callback::new(move |_| refresh()) error=set_error/> }).collect_view()}
+                </tbody>
+            </table>
+        }
+        .into_any(),
+    }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = form.input();
+        let editing = form.editing.get_untracked();
+        spawn_local(async move {
+            let done = match editing {
+                Some(rule) => api::replace_alert_rule(rule, input).await,
+                None => api::create_alert_rule(id.get_untracked(), input).await,
+            };
+            match done {
+                Ok(_) => {
+                    set_error.set(None);
+                    form.clear();
+                    refresh();
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        });
+    };
+    let kind = form.kind;
+    view! {
+        <ProjectHeader id/>
+        <section class="card">
+            <div class="card-head"><h2>"Alert rules"</h2></div>
+            {rule_list}
+        </section>
+        <form class="card settings alert-form" on:submit=submit>
+            <h2>{move || if form.editing.get().is_some() { "Edit rule" } else { "New rule" }}</h2>
+            <label>"Name" <input type="text" name="name" required bind:value=form.name/></label>
+            <label>"When"
+                <select name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                    {[("new_issue", "A new issue appears"), ("regression", "A resolved issue comes back"),
+                      ("frequency", "Events reach a count in a window"), ("vital", "A Web Vital's p75 goes over a limit")]
+                        .into_iter()
+                        .map(|(v, label)| view! { <option value=v selected=move || kind.get() == v>{label}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <Show when=move || kind.get() == "frequency">
+                <label>"Count" <select name="scope" bind:value=form.scope>
+                    <option value="issue">"events of one issue"</option>
+                    <option value="project">"events of the whole project"</option>
+                </select></label>
+            </Show>
+            <Show when=move || kind.get() == "vital">
+                <label>"Vital" <select name="vital" bind:value=form.vital>
+                    {["lcp", "inp", "cls", "fcp", "ttfb"].map(|v| view! { <option value=v>{v.to_uppercase()}</option> }).collect_view()}
+                </select></label>
+                <label>"Page (transaction name; empty = all pages)" <input type="text" name="page" bind:value=form.page/></label>
+            </Show>
+            <Show when=move || matches!(kind.get().as_str(), "frequency" | "vital")>
+                <label>{move || if kind.get() == "vital" { "p75 limit (ms; CLS unitless)" } else { "At least this many events" }}
+                    <input type="number" name="threshold" step="any" min="0" bind:value=form.threshold/>
+                </label>
+                <label>"Window (minutes)" <input type="number" name="window" min="1" max="10080" bind:value=form.window/></label>
+            </Show>
+            <Show when=move || kind.get() == "new_issue">
+                <label>"Quiet until the issue has this many events (0 = at once)"
+                    <input type="number" name="quiet_until" min="0" bind:value=form.quiet/>
+                </label>
+            </Show>
+            <label>"Environment (empty = any)" <input type="text" name="environment" bind:value=form.environment/></label>
+            <Show when=move || kind.get() != "vital">
+                <label>"Level" <select name="level" bind:value=form.level>
+                    {["", "fatal", "error", "warning", "info", "debug"]
+                        .map(|l| view! { <option value=l>{if l.is_empty() { "any" } else { l }}</option> })
+                        .collect_view()}
+                </select></label>
+            </Show>
+            <label>"At most one alert per issue (or page) every … minutes (0 = no limit)"
+                <input type="number" name="throttle" min="0" bind:value=form.throttle/>
+            </label>
+            <label>"E-mail to (comma-separated)" <input type="text" name="email_to" bind:value=form.email/></label>
+            <label>"Webhook URL (Slack-compatible)" <input type="url" name="webhook_url" bind:value=form.webhook/></label>
+            <label>"Webhook signing secret (optional; empty keeps the current one when editing)"
+                <input type="password" name="webhook_secret" autocomplete="off" bind:value=form.secret/>
+            </label>
+            <FormError error/>
+            <div class="row">
+                <button type="submit" class="primary">{move || if form.editing.get().is_some() { "Save rule" } else { "Add rule" }}</button>
+                <Show when=move || form.editing.get().is_some()>
+                    <button type="button" on:click=move |_| form.clear()>"Cancel"</button>
+                </Show>
+            </div>
+        </form>
+        <section class="card">
+            <div class="card-head">
+                <h2>"Delivery log"</h2>
+                <button on:click=move |_| log.refetch()>"Refresh"</button>
+            </div>
+            {move || match log.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No alerts yet."</p> }.into_any(),
+                Some(Ok(list)) => view! { <DeliveryLog alerts=list/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The form's fields, as text the inputs edit.
+#[derive(Clone, Copy)]
+struct RuleForm {
+    editing: RwSignal<Option<i64>>,
+    name: RwSignal<String>,
+    kind: RwSignal<String>,
+    scope: RwSignal<String>,
+    vital: RwSignal<String>,
+    page: RwSignal<String>,
+    threshold: RwSignal<String>,
+    window: RwSignal<String>,
+    quiet: RwSignal<String>,
+    environment: RwSignal<String>,
+    level: RwSignal<String>,
+    throttle: RwSignal<String>,
+    email: RwSignal<String>,
+    webhook: RwSignal<String>,
+    secret: RwSignal<String>,
+}
+
+impl RuleForm {
+    fn new() -> Self {
+        let text = || RwSignal::new(String::new());
+        let form = RuleForm {
+            editing: RwSignal::new(None),
+            name: text(),
+            kind: text(),
+            scope: text(),
+            vital: text(),
+            page: text(),
+            threshold: text(),
+            window: text(),
+            quiet: text(),
+            environment: text(),
+            level: text(),
+            throttle: text(),
+            email: text(),
+            webhook: text(),
+            secret: text(),
+        };
+        form.clear();
+        form
+    }
+
+    fn clear(&self) {
+        self.load(None);
+    }
+
+    /// Fills the form from `rule`, or with defaults.
+    fn load(&self, rule: Option<&AlertRule>) {
+        let text = |v: Option<String>| v.unwrap_or_default();
+        let num = |v: Option<f64>| v.map(|n| n.to_string()).unwrap_or_default();
+        self.editing.set(rule.map(|r| r.id));
+        self.name.set(text(rule.map(|r| r.name.clone())));
+        self.kind.set(rule.map_or("new_issue", |r| r.kind.as_str()).to_string());
+        self.scope.set(rule.and_then(|r| r.scope.clone()).unwrap_or_else(|| "issue".into()));
+        self.vital.set(rule.and_then(|r| r.vital.clone()).unwrap_or_else(|| "lcp".into()));
+        self.page.set(text(rule.and_then(|r| r.page.clone())));
+        self.threshold.set(num(rule.and_then(|r| r.threshold)));
+        self.window.set(rule.and_then(|r| r.window_minutes).map_or_else(|| "10".into(), |w| w.to_string()));
+        self.quiet.set(rule.map_or(0, |r| r.quiet_until).to_string());
+        self.environment.set(text(rule.and_then(|r| r.environment.clone())));
+        self.level.set(text(rule.and_then(|r| r.level.clone())));
+        self.throttle.set(rule.map_or(0, |r| r.throttle_minutes).to_string());
+        self.email.set(rule.map(|r| r.email_to.join(", ")).unwrap_or_default());
+        self.webhook.set(text(rule.and_then(|r| r.webhook_url.clone())));
+        self.secret.set(String::new());
+    }
+
+    /// Returns the rule the form describes (the server validates it).
+    fn input(&self) -> AlertRuleInput {
+        let opt = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|v| !v.is_empty());
+        let kind = AlertKind::parse(&self.kind.get_untracked()).unwrap_or(AlertKind::NewIssue);
+        let secret = opt(self.secret);
+        AlertRuleInput {
+            name: self.name.get_untracked(),
+            kind,
+            enabled: true,
+            environment: opt(self.environment),
+            level: opt(self.level),
+            quiet_until: self.quiet.get_untracked().trim().parse().unwrap_or(0),
+            throttle_minutes: self.throttle.get_untracked().trim().parse().unwrap_or(0),
+            scope: opt(self.scope),
+            vital: opt(self.vital),
+            page: opt(self.page),
+            threshold: self.threshold.get_untracked().trim().parse().ok(),
+            window_minutes: self.window.get_untracked().trim().parse().ok(),
+            email_to: self
+                .email
+                .get_untracked()
+                .split(',')
+                .map(|e| e.trim().to_string())
+                .filter(|e| !e.is_empty())
+                .collect(),
+            webhook_url: opt(self.webhook),
+            // Absent keeps the stored secret when editing.
+            webhook_secret: secret,
+        }
+    }
+}
+
+/// Describes when `rule` fires, in words.
+fn describe(rule: &AlertRule) -> String {
+    let mut text = match rule.kind {
+        AlertKind::NewIssue if rule.quiet_until > 1 => format!("new issue, once it has {} events", rule.quiet_until),
+        AlertKind::NewIssue => "new issue".to_string(),
+        AlertKind::Regression => "regression".to_string(),
+        AlertKind::Frequency => format!(
+            "≥ {} events of {} in {} min",
+            rule.threshold.unwrap_or_default(),
+            if rule.scope.as_deref() == Some("project") { "the project" } else { "one issue" },
+            rule.window_minutes.unwrap_or_default()
+        ),
+        AlertKind::Vital => format!(
+            "{} p75 > {} on {} over {} min",
+            rule.vital.as_deref().unwrap_or("").to_uppercase(),
+            rule.threshold.unwrap_or_default(),
+            rule.page.as_deref().unwrap_or("all pages"),
+            rule.window_minutes.unwrap_or_default()
+        ),
+    };
+    for (label, value) in [("environment", &rule.environment), ("level", &rule.level)] {
+        if let Some(v) = value {
+            text.push_str(&format!(", {label} {v}"));
+        }
+    }
+    if rule.throttle_minutes > 0 {
+        text.push_str(&format!(", at most every {} min", rule.throttle_minutes));
+    }
+    text
+}
+
+#[component]
+fn RuleRow(
+    rule: AlertRule,
+    form: RuleForm,
+    on_change: Callback<()>,
+    error: WriteSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let id = rule.id;
+    let enabled = rule.enabled;
+    let toggled = {
+        let r = rule.clone();
+        AlertRuleInput {
+            name: r.name,
+            kind: r.kind,
+            enabled: !r.enabled,
+            environment: r.environment,
+            level: r.level,
+            quiet_until: r.quiet_until,
+            throttle_minutes: r.throttle_minutes,
+            scope: r.scope,
+            vital: r.vital,
+            page: r.page,
+            threshold: r.threshold,
+            window_minutes: r.window_minutes,
+            email_to: r.email_to,
+            webhook_url: r.webhook_url,
+            webhook_secret: None,
+        }
+    };
+    let finish = move |result: Result<(), ApiError>| match result {
+        Ok(()) => {
+            error.set(None);
+            on_change.run(());
+        }
+        Err(e) => error.set(Some(e)),
+    };
+    let toggle = move |_| {
+        let input = toggled.clone();
+        spawn_local(async move { finish(api::replace_alert_rule(id, input).await.map(|_| ())) });
+    };
+    let delete = move |_| spawn_local(async move { finish(api::delete_alert_rule(id).await.map(|_| ())) });
+    let mut targets = rule.email_to.clone();
+    targets.extend(rule.webhook_url.iter().map(|u| format!("webhook {u}")));
+    let edit = {
+        let r = rule.clone();
+        move |_| form.load(Some(&r))
+    };
+    view! {
+        <tr class:inactive=!enabled>
+            <td><strong>{rule.name.clone()}</strong>{(!enabled).then(|| view! { <span class="badge">"off"</span> })}</td>
+            <td>{describe(&rule)}</td>
+            <td>{targets.join(", ")}</td>
+            <td class="actions">
+                <button type="button" on:click=edit>"Edit"</button>
+                <button type="button" on:click=toggle>{if enabled { "Disable" } else { "Enable" }}</button>
+                <button type="button" on:click=delete>"Delete"</button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn DeliveryLog(alerts: Vec<AlertFiring>) -> impl IntoView {
+    view! {
+        <table class="plain delivery-log">
+            <thead><tr><th>"When"</th><th>"Rule"</th><th>"Alert"</th><th>"Delivery"</th></tr></thead>
+            <tbody>
+                {alerts.into_iter().map(|a| {
+                    let deliveries = if a.suppressed {
+                        "held back by the throttle".to_string()
+                    } else {
+                        a.deliveries.iter().map(|d| {
+                            let mut s = format!("{} {}: {}", d.channel, d.target, d.status);
+                            if let Some(path) = &d.path { s.push_str(&format!(" via {path}")); }
+                            s.push_str(&format!(", {} attempt{}", d.attempts, if d.attempts == 1 { "" } else { "s" }));
+                            if let Some(e) = &d.last_error { s.push_str(&format!(" (last error: {e})")); }
+                            s
+                        }).collect::<Vec<_>>().join("; ")
+                    };
+                    let held = (a.held_back > 0).then(|| format!(" (+{} held back)", a.held_back));
+                    view! {
+                        <tr class:muted=a.suppressed>
+                            <td title=a.fired_at.clone()>{format::relative(&a.fired_at)}</td>
+                            <td>{a.rule_name.clone()}</td>
+                            <td>{a.summary.clone()}{held}</td>
+                            <td class="delivery">{deliveries}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
