@@ -11,6 +11,8 @@
 //!    and day (mutations rewrite parts in the background, so they are rationed).
 //! 3. Issues whose last event is older than their project's retention are
 //!    deleted from Postgres; a later event of the same kind opens a new issue.
+//! 4. Alert firings older than their project's retention are deleted with
+//!    their delivery log (outbox rows), unless a delivery is still pending.
 //!
 //! Several server processes may sweep at once: every step is idempotent.
 
@@ -47,6 +49,8 @@ pub struct Sweep {
     pub trimmed_projects: Vec<i64>,
     /// Issues deleted from Postgres.
     pub expired_issues: u64,
+    /// Alert firings deleted (with their outbox rows).
+    pub expired_alerts: u64,
 }
 
 /// Remembers which project was trimmed on which day (UTC day number).
@@ -139,6 +143,18 @@ impl Retention {
         .await
         .context("cannot delete expired issues")?;
         sweep.expired_issues = expired.rows_affected();
+
+        // 4. Alert history past retention; a pending delivery keeps its firing.
+        let alerts = sqlx::query(
+            "DELETE FROM alert_firings f USING projects p WHERE f.project_id = p.id \
+             AND f.fired_at < $1::timestamptz - make_interval(days => p.retention_days) \
+             AND NOT EXISTS (SELECT 1 FROM alert_outbox o WHERE o.firing_id = f.id AND o.status = 'pending')",
+        )
+        .bind(now)
+        .execute(pg)
+        .await
+        .context("cannot delete expired alert firings")?;
+        sweep.expired_alerts = alerts.rows_affected();
         Ok(sweep)
     }
 }

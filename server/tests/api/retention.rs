@@ -92,3 +92,50 @@ async fn a_sweep_removes_what_each_project_no_longer_keeps() {
     assert!(again.trimmed_projects.is_empty() && again.dropped_partitions.is_empty(), "{again:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_sweep_removes_alert_history_past_retention_but_not_pending_deliveries() {
+    let app = spawn_app().await;
+    let project = app.project_id;
+    sqlx::query("UPDATE projects SET retention_days = 7 WHERE id = $1").bind(project).execute(&app.pg).await.unwrap();
+    let rule: i64 = sqlx::query_scalar(
+        "INSERT INTO alert_rules (project_id, name, kind, email_to) VALUES ($1, 'New', 'new_issue', '{a@example.com}') RETURNING id",
+    )
+    .bind(project)
+    .fetch_one(&app.pg)
+    .await
+    .unwrap();
+    // (age in days, outbox status): old and delivered, old but still pending, recent.
+    for (key, age, status) in [("old-sent", 10, "delivered"), ("old-pending", 10, "pending"), ("recent", 1, "delivered")] {
+        let firing: i64 = sqlx::query_scalar(
+            "INSERT INTO alert_firings (rule_id, project_id, subject, dedup_key, summary, fired_at) \
+             VALUES ($1, $2, 'project', $3, 'x', now() - make_interval(days => $4)) RETURNING id",
+        )
+        .bind(rule)
+        .bind(project)
+        .bind(key)
+        .bind(age)
+        .fetch_one(&app.pg)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO alert_outbox (firing_id, channel, target, payload, status) VALUES ($1, 'email', 'a@example.com', '{}', $2)",
+        )
+        .bind(firing)
+        .bind(status)
+        .execute(&app.pg)
+        .await
+        .unwrap();
+    }
+
+    let sweep = Retention::default().sweep(&app.pg, &app.ch, Utc::now()).await.unwrap();
+    assert_eq!(sweep.expired_alerts, 1, "{sweep:?}");
+    let left: Vec<String> = sqlx::query_scalar("SELECT dedup_key FROM alert_firings ORDER BY dedup_key")
+        .fetch_all(&app.pg)
+        .await
+        .unwrap();
+    assert_eq!(left, ["old-pending", "recent"]);
+    let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM alert_outbox").fetch_one(&app.pg).await.unwrap();
+    assert_eq!(outbox, 2, "the deleted firing's delivery log went with it");
+    app.stop().await;
+}
