@@ -11,6 +11,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sqlx::Row as _;
 use sightline_api_types::{AlertDelivery, AlertFiring, AlertKind, AlertRule, AlertRuleInput, ErrorBody};
 
 use super::{
@@ -50,6 +51,29 @@ fn to_rule(r: Rule) -> AlertRule {
         webhook_signed: r.webhook_signed,
         created_at: r.created_at.to_rfc3339(),
     }
+}
+
+/// Binds a rule's fields as `$2`…`$16`, in the column order the create and
+/// replace statements share (`$1` is the project or rule id).
+fn bind_rule<'q>(
+    q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    r: &'q AlertRuleInput,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    q.bind(&r.name)
+        .bind(r.kind.as_str())
+        .bind(r.enabled)
+        .bind(&r.environment)
+        .bind(&r.level)
+        .bind(r.quiet_until)
+        .bind(r.throttle_minutes)
+        .bind(&r.scope)
+        .bind(&r.vital)
+        .bind(&r.page)
+        .bind(r.threshold)
+        .bind(r.window_minutes)
+        .bind(&r.email_to)
+        .bind(&r.webhook_url)
+        .bind(&r.webhook_secret)
 }
 
 fn parse(body: Value) -> ApiResult<RuleSpec> {
@@ -117,30 +141,18 @@ pub async fn create_rule(
     caller.require_write()?;
     project_role(&state.pg, caller.user_id, project_id).await?;
     let RuleSpec(r) = parse(body)?;
-    let secret = r.webhook_secret.filter(|s| !s.is_empty());
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO alert_rules (project_id, name, kind, enabled, environment, level, quiet_until, throttle_minutes, \
-         scope, vital, page, threshold, window_minutes, email_to, webhook_url, webhook_secret) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+    let id: i64 = bind_rule(
+        sqlx::query(
+            "INSERT INTO alert_rules (project_id, name, kind, enabled, environment, level, quiet_until, throttle_minutes, \
+             scope, vital, page, threshold, window_minutes, email_to, webhook_url, webhook_secret) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULLIF($16, '')) RETURNING id",
+        )
+        .bind(project_id),
+        &r,
     )
-    .bind(project_id)
-    .bind(&r.name)
-    .bind(r.kind.as_str())
-    .bind(r.enabled)
-    .bind(&r.environment)
-    .bind(&r.level)
-    .bind(r.quiet_until)
-    .bind(r.throttle_minutes)
-    .bind(&r.scope)
-    .bind(&r.vital)
-    .bind(&r.page)
-    .bind(r.threshold)
-    .bind(r.window_minutes)
-    .bind(&r.email_to)
-    .bind(&r.webhook_url)
-    .bind(secret)
     .fetch_one(&state.pg)
-    .await?;
+    .await?
+    .try_get(0)?;
     Ok((StatusCode::CREATED, Json(to_rule(load(&state, id).await?))))
 }
 
@@ -163,28 +175,16 @@ pub async fn replace_rule(
     caller.require_write()?;
     rule_project(&state, &caller, rule_id).await?;
     let RuleSpec(r) = parse(body)?;
-    sqlx::query(
-        "UPDATE alert_rules SET name = $2, kind = $3, enabled = $4, environment = $5, level = $6, quiet_until = $7, \
-         throttle_minutes = $8, scope = $9, vital = $10, page = $11, threshold = $12, window_minutes = $13, \
-         email_to = $14, webhook_url = $15, \
-         webhook_secret = CASE WHEN $16::text IS NULL THEN webhook_secret ELSE NULLIF($16, '') END WHERE id = $1",
+    bind_rule(
+        sqlx::query(
+            "UPDATE alert_rules SET name = $2, kind = $3, enabled = $4, environment = $5, level = $6, quiet_until = $7, \
+             throttle_minutes = $8, scope = $9, vital = $10, page = $11, threshold = $12, window_minutes = $13, \
+             email_to = $14, webhook_url = $15, \
+             webhook_secret = CASE WHEN $16::text IS NULL THEN webhook_secret ELSE NULLIF($16, '') END WHERE id = $1",
+        )
+        .bind(rule_id),
+        &r,
     )
-    .bind(rule_id)
-    .bind(&r.name)
-    .bind(r.kind.as_str())
-    .bind(r.enabled)
-    .bind(&r.environment)
-    .bind(&r.level)
-    .bind(r.quiet_until)
-    .bind(r.throttle_minutes)
-    .bind(&r.scope)
-    .bind(&r.vital)
-    .bind(&r.page)
-    .bind(r.threshold)
-    .bind(r.window_minutes)
-    .bind(&r.email_to)
-    .bind(&r.webhook_url)
-    .bind(&r.webhook_secret)
     .execute(&state.pg)
     .await?;
     Ok(Json(to_rule(load(&state, rule_id).await?)))
