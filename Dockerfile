@@ -58,8 +58,8 @@ COPY . .
 # so an app-only redeploy recompiles only what changed. The binary is copied
 # out of the cached target dir in the same step.
 # The dashboard first (scripts/build-web.sh, the same command as everywhere:
-# wasm32 build, wasm-bindgen-cli at the Cargo.lock version cached in
-# .tmp/tools, wasm-opt), then the server, which embeds web/dist.
+# wasm32 build, wasm-bindgen-cli at the Cargo.lock version and wasm-split-cli
+# cached in .tmp/tools, wasm-opt), then the server, which embeds web/dist.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \

@@ -11,12 +11,19 @@
 #   3. node/npm (Debian packages) and `npm ci` in web/ for wasm-opt from the npm
 #      package binaryen 132 — never Debian's binaryen, whose wasm-opt 108 breaks
 #      wasm-bindgen output (blank page, WebAssembly.Table.set() error)
-#   4. cargo build --profile web --target wasm32-unknown-unknown -p sightline-web
-#   5. wasm-bindgen --target web, wasm-opt -Oz, index.html with content hashes
-#   6. the browser SDK (sdk-js/): its script-tag bundles (sightline.min.js,
+#   4. wasm-split-cli (crate wasm_split_cli_support, pinned below) by
+#      `cargo install` into .tmp/tools (~1 min once)
+#   5. cargo build --profile web --target wasm32-unknown-unknown -p sightline-web
+#   6. wasm-split-cli: the pages loaded on demand (web/src/lazy.rs) move out
+#      of the main module into pages-<build hash>/: split_*.wasm (one per
+#      page), chunk_*.wasm (code two or more pages share) and the loader
+#      __wasm_split.js
+#   7. wasm-bindgen --target web on the main module, wasm-opt -Oz on every
+#      module, index.html with content hashes
+#   8. the browser SDK (sdk-js/): its script-tag bundles (sightline.min.js,
 #      sightline.errors.min.js, with their maps) and its npm tarball
 #      (sightline-browser.tgz), which the install snippets point at
-#   7. gzip twins of every text file (the server sends them to gzip clients),
+#   9. gzip twins of every text file (the server sends them to gzip clients),
 #      compressed by pigz -11 (zopfli): 4–5 % smaller than gzip -9, still
 #      plain gzip for browsers; a few seconds per build
 # Nothing is downloaded except crates and npm packages from their registries.
@@ -62,6 +69,20 @@ fi
 WASM_OPT="$ROOT/web/node_modules/.bin/wasm-opt"
 info "$("$WASM_OPT" --version)"
 
+section "web: wasm-split-cli"
+# The splitter must understand the split points wasm_split_helpers (a Leptos
+# dependency, see Cargo.lock) emits; 0.2.4 is the release that matches 0.2.x.
+SPLIT_VERSION="0.2.4"
+SPLIT="$TOOLS/bin/wasm-split-cli"
+SPLIT_STAMP="$TOOLS/wasm-split-cli.version"
+if [ ! -x "$SPLIT" ] || [ "$(cat "$SPLIT_STAMP" 2>/dev/null)" != "$SPLIT_VERSION" ]; then
+    info "installing wasm-split-cli $SPLIT_VERSION into $TOOLS"
+    cargo install wasm_split_cli_support --version "=$SPLIT_VERSION" --features build-binary --locked \
+        --root "$TOOLS" --force
+    echo "$SPLIT_VERSION" > "$SPLIT_STAMP"
+fi
+info "wasm-split-cli $(cat "$SPLIT_STAMP")"
+
 section "web: cargo build (wasm32, profile web)"
 cargo build -p sightline-web --lib --target wasm32-unknown-unknown --profile web --locked
 RAW="$TARGET_DIR/wasm32-unknown-unknown/web/sightline_web.wasm"
@@ -69,18 +90,45 @@ RAW="$TARGET_DIR/wasm32-unknown-unknown/web/sightline_web.wasm"
 section "web: bind, optimise, assemble $DIST"
 STAGE="$(mktemp -d "$ROOT/.tmp/web-stage.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
-"$WBG" --target web --no-typescript --out-dir "$STAGE" --out-name sightline_web "$RAW"
+# Split first (it reads the linker's relocations, which wasm-bindgen drops),
+# then bind the main module. --keep-lld-exports keeps the function table
+# export the chunks link against.
+"$SPLIT" --target web --out-name sightline_web "$RAW" "$STAGE/split" >/dev/null
+"$WBG" --target web --no-typescript --keep-lld-exports --out-dir "$STAGE" --out-name sightline_web \
+    "$STAGE/split/sightline_web.wasm"
+rm "$STAGE/split/sightline_web.wasm"
 # rustc's wasm32 target enables these features by default; wasm-opt must be told.
-"$WASM_OPT" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$STAGE/sightline_web_bg.wasm" -o "$STAGE/opt.wasm"
-mv "$STAGE/opt.wasm" "$STAGE/sightline_web_bg.wasm"
-cp "$ROOT/web/style.css" "$STAGE/app.css"
+# (The chunks' name sections make wasm-opt warn; its output shows on failure.)
+optimise() {
+    local out
+    out="$("$WASM_OPT" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue "$1" -o "$1.opt" 2>&1)" \
+        || { echo "wasm-opt $1: $out" >&2; return 1; }
+    mv "$1.opt" "$1"
+}
+export -f optimise
+export WASM_OPT
+find "$STAGE" -name '*.wasm' -print0 | xargs -0 -P "$(nproc)" -I{} bash -c 'optimise "$1"' _ {}
 hash() { sha256sum "$1" | cut -c1-12; }
+# The on-demand pages go to a folder named after this build's wasm, so a tab
+# opened before a redeploy never links its main module with newer chunks:
+# their old folder is gone (404), and the page offers a reload (lazy.rs).
+BUILD="$(find "$STAGE" -name '*.wasm' -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-12)"
+PAGES="pages-$BUILD"
+mv "$STAGE/split" "$STAGE/$PAGES"
+sed -i "s|from \"./__wasm_split.js\"|from \"./$PAGES/__wasm_split.js\"|" "$STAGE/sightline_web.js"
+grep -q "$PAGES/__wasm_split.js" "$STAGE/sightline_web.js" || die "sightline_web.js: the import of __wasm_split.js was not found"
+cp "$ROOT/web/style.css" "$STAGE/app.css"
 sed -e "s/__CSS_HASH__/$(hash "$STAGE/app.css")/g" \
     -e "s/__JS_HASH__/$(hash "$STAGE/sightline_web.js")/g" \
     -e "s/__WASM_HASH__/$(hash "$STAGE/sightline_web_bg.wasm")/g" \
     "$ROOT/web/index.html" > "$STAGE/index.html"
+# The chunk loader must import the very module URL index.html loaded, or the
+# browser would evaluate the glue a second time, without the wasm instance.
+sed -i "s|from \"./sightline_web.js\"|from \"/sightline_web.js?v=$(hash "$STAGE/sightline_web.js")\"|" \
+    "$STAGE/$PAGES/__wasm_split.js"
+grep -q "sightline_web.js?v=" "$STAGE/$PAGES/__wasm_split.js" \
+    || die "__wasm_split.js: the import of sightline_web.js was not found"
 info "browser SDK: npm ci, build, pack"
 if [ ! -d "$ROOT/sdk-js/node_modules" ] || [ "$ROOT/sdk-js/package-lock.json" -nt "$ROOT/sdk-js/node_modules/.package-lock.json" ]; then
     (cd "$ROOT/sdk-js" && npm ci --no-audit --no-fund --loglevel=error)
@@ -96,6 +144,12 @@ mkdir -p "$(dirname "$DIST")"
 mv "$STAGE" "$DIST"
 chmod 755 "$DIST"
 trap - EXIT
-for f in sightline_web_bg.wasm sightline_web.js app.css index.html sightline.min.js; do
+first=0
+pages="$(basename "$(ls -d "$DIST"/pages-*)")"
+for f in sightline_web_bg.wasm sightline_web.js "$pages/__wasm_split.js" app.css index.html sightline.min.js; do
     info "$(printf '%-24s %8d bytes  %8d gzip' "$f" "$(stat -c %s "$DIST/$f")" "$(stat -c %s "$DIST/$f.gz")")"
+    [ "$f" = sightline.min.js ] || first=$((first + $(stat -c %s "$DIST/$f.gz")))
 done
+info "$(printf '%-24s %8s bytes  %8d gzip' "first load" "" "$first")"
+lazy=("$DIST/$pages"/*.wasm.gz)
+info "$(printf '%-24s %8s        %8d gzip in %d files' "pages loaded on demand" "" "$(cat "${lazy[@]}" | wc -c)" "${#lazy[@]}")"

@@ -147,6 +147,10 @@ if [ -n "${SIGHTLINE_TEST_CMD:-}" ]; then
     section "Tests: $SIGHTLINE_TEST_CMD"
     bash -c "$SIGHTLINE_TEST_CMD" || rc=$?
 else
+    # Formatting (rustfmt.toml) first: a few seconds, and it names the files.
+    section "Format: cargo fmt --all -- --check"
+    cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+    cargo fmt --all -- --check -l || { rc=1; info "run \`cargo fmt --all\` to format these files"; }
     # The dashboard crate (web/) is tested by scripts/test-web.sh, for the
     # target it ships on; a host build of Leptos here would only cost minutes.
     section "Tests: cargo test --workspace --exclude sightline-web --locked $*"

@@ -151,7 +151,18 @@ pub struct AlertFiring {
     pub suppressed: bool,
     /// Alerts held back since the previous one that was sent.
     pub held_back: i32,
+    /// A test notification ("Send test"), not a real alert.
+    #[serde(default)]
+    pub test: bool,
     /// RFC 3339.
     pub fired_at: String,
     pub deliveries: Vec<AlertDelivery>,
+}
+
+/// `POST /api/v1/alert-rules/{id}/test`: the test notification was queued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlertTestQueued {
+    /// Its entry in the delivery log (`GET /api/v1/projects/{id}/alerts`).
+    pub firing_id: i64,
 }

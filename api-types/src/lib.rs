@@ -11,8 +11,8 @@ pub mod error;
 pub mod issues;
 pub mod performance;
 pub mod projects;
-pub mod teams;
 pub mod sourcemaps;
+pub mod teams;
 
 pub use accounts::*;
 pub use alerts::*;
@@ -20,5 +20,5 @@ pub use error::*;
 pub use issues::*;
 pub use performance::*;
 pub use projects::*;
-pub use teams::*;
 pub use sourcemaps::*;
+pub use teams::*;

@@ -21,9 +21,7 @@ pub fn router(state: AppState) -> Router {
         .layer(ingest_cors());
 
     // Operators and orchestrators.
-    let ops = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+    let ops = Router::new().route("/healthz", get(health::healthz)).route("/readyz", get(health::readyz));
 
     // The dashboard and API clients.
     let api = crate::api::router();

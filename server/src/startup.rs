@@ -91,12 +91,14 @@ impl Application {
         let tracker_task = tokio::spawn(tracker.run(pg.clone(), config.issue_flush, tracker_stop_rx));
         let refresher = tokio::spawn(keys.clone().run_refresher(pg.clone(), config.key_refresh));
         let retention = tokio::spawn(Retention::default().run(pg.clone(), ch.clone(), config.retention_sweep));
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let mailer = Mailer::new(&config.mail).context("cannot set up mail")?.with_timeout(config.alerts.resend_timeout);
+        let listener =
+            TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+        let mailer =
+            Mailer::new(&config.mail).context("cannot set up mail")?.with_timeout(config.alerts.resend_timeout);
         if !mailer.is_enabled() {
-            tracing::warn!("no mail path configured (SIGHTLINE_RESEND_API_KEY or SIGHTLINE_SMTP_URL): e-mails are only logged");
+            tracing::warn!(
+                "no mail path configured (SIGHTLINE_RESEND_API_KEY or SIGHTLINE_SMTP_URL): e-mails are only logged"
+            );
         }
         // Alerts: both tasks keep their state in Postgres, so aborting them at
         // shutdown loses nothing (an interrupted delivery is retried).
@@ -104,7 +106,12 @@ impl Application {
             .context("cannot set up webhook delivery")?;
         let alert_tasks = vec![
             tokio::spawn(outbox.run(config.alerts.poll_interval)),
-            tokio::spawn(evaluator::run(pg.clone(), ch.clone(), config.public_url.clone(), config.alerts.eval_interval)),
+            tokio::spawn(evaluator::run(
+                pg.clone(),
+                ch.clone(),
+                config.public_url.clone(),
+                config.alerts.eval_interval,
+            )),
         ];
         let cost = config.bcrypt_cost;
         let dummy_hash = tokio::task::spawn_blocking(move || password::dummy_hash(cost)).await?;

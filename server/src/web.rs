@@ -34,7 +34,8 @@ pub async fn serve(method: Method, uri: Uri, headers: HeaderMap) -> Response {
         return ApiError::NotFound.into_response();
     }
     if method != Method::GET && method != Method::HEAD {
-        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")], "method not allowed\n").into_response();
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")], "method not allowed\n")
+            .into_response();
     }
     let name = path.trim_start_matches('/');
     if !name.is_empty() && name != "index.html" && Assets::get(name).is_some() {

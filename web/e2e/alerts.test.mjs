@@ -69,6 +69,16 @@ describe('alerts page', () => {
       const log = await page.locator('section.card', { hasText: 'Delivery log' }).innerText();
       return /New issue: TypeError: coupon is undefined/.test(log) && /delivered via webhook, 1 attempt/.test(log);
     });
+    // "Send test" goes through the same outbox; the log follows it without
+    // a click on Refresh.
+    await row.getByRole('button', { name: 'Send test' }).click();
+    await waitFor('the test notification', async () => received.length === 2);
+    const test = JSON.parse(received[1].body);
+    assert.equal(test.alert.test, true);
+    assert.match(test.text, /^\[Storefront\] Test notification: New issues to Slack/);
+    const testRow = page.locator('table.delivery-log tr', { hasText: 'Test notification: New issues to Slack' });
+    await testRow.filter({ hasText: 'delivered via webhook' }).waitFor({ timeout: 15_000 });
+    assert.match(await testRow.innerText(), /^[\s\S]*test[\s\S]*Test notification/);
     await screenshot(page, '30-alerts');
 
     await row.getByRole('button', { name: 'Edit' }).click();

@@ -88,13 +88,15 @@ describe('dashboard', () => {
     // The empty list checks for the first event by itself: no reload.
     await page.getByRole('link', { name: 'TypeError: cart is undefined' }).waitFor({ timeout: 20_000 });
     for (const e of events.slice(1)) assert.equal(await sendEnvelope(dsn, 'event', e), 200);
-    await reloadUntil('TypeError: price is NaN');
+    // A list on screen reloads itself (every 10 s): no reload here either.
+    const reloads = [];
+    const onNavigated = (f) => f === page.mainFrame() && reloads.push(f.url());
+    page.on('framenavigated', onNavigated);
+    await page.getByRole('link', { name: 'TypeError: price is NaN' }).waitFor({ timeout: 25_000 });
     const row = page.locator('tr.issue-row', { hasText: 'cart is undefined' });
-    await waitFor('both events counted', async () => {
-      if ((await row.locator('.events').innerText()) === '2') return true;
-      await page.reload();
-      return false;
-    });
+    await waitFor('both events counted', async () => (await row.locator('.events').innerText()) === '2', 25_000);
+    page.off('framenavigated', onNavigated);
+    assert.deepEqual(reloads, [], 'the new issue and the new count arrived without a page load');
     assert.equal(await row.locator('.users').innerText(), '2');
     assert.equal(await row.locator('.when').innerText(), 'just now');
     assert.equal(await row.locator('svg.sparkline rect').count(), 14, 'a 14-day sparkline for the 14-day period');
@@ -173,6 +175,9 @@ describe('dashboard', () => {
     assert.equal(await sendEnvelope(dsn, 'transaction', products), 200);
     assert.equal(await sendEnvelope(dsn, 'transaction', checkout), 200);
     await page.getByRole('link', { name: 'Performance' }).click();
+    // The page is loaded on demand: the URL changes once its code is in
+    // (a reload before that would abort the fetch and stay on the list).
+    await page.waitForURL(/\/performance$/);
     const card = (name) => page.locator(`.vital[data-vital="${name}"]`);
     // Both page loads in every figure (a load between two of the page's
     // queries would show in some and not in others).

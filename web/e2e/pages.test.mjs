@@ -225,6 +225,42 @@ describe('dashboard pages', () => {
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
   });
 
+  it('loads a page on demand, and offers a reload when its code cannot be fetched', async () => {
+    // The first load does not carry the account page: its code is fetched
+    // from this build's pages-<hash>/ folder when the page opens.
+    const chunk = /\/pages-[0-9a-f]{12}\/[^/]+\.wasm$/;
+    const fetched = [];
+    const onRequest = (r) => chunk.test(r.url()) && fetched.push(r.url());
+    page.on('request', onRequest);
+    await page.goto(`${projectUrl}/issues`);
+    await page.getByRole('heading', { name: 'Billing' }).waitFor();
+    assert.deepEqual(fetched, [], 'the issue list needs no page chunk');
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('heading', { name: 'Account' }).waitFor();
+    assert.ok(fetched.some((u) => /split_AccountRoute\.wasm$/.test(u)), `the account page's code was fetched: ${fetched}`);
+    page.off('request', onRequest);
+    // A tab opened before a redeploy asks for files that are gone; so does a
+    // dropped connection. The page says so instead of going blank.
+    await page.route(chunk, (r) => r.abort());
+    await page.goto(`${projectUrl}/alerts`);
+    await page.getByText('This page could not be loaded.').waitFor();
+    await screenshot(page, '16-page-load-failed');
+    // The app survives it, and a failed load is tried again next time.
+    await page.getByRole('link', { name: 'Projects' }).click();
+    await page.getByRole('link', { name: 'Billing' }).click();
+    await page.getByRole('heading', { name: 'Billing' }).waitFor();
+    await page.unroute(chunk);
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('heading', { name: 'Alert rules', exact: true }).waitFor();
+    // The Reload button reloads.
+    await page.route(chunk, (r) => r.abort());
+    await page.goto(`${projectUrl}/settings`);
+    await page.getByText('This page could not be loaded.').waitFor();
+    await page.unroute(chunk);
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await page.getByRole('heading', { name: 'Client keys (DSN)' }).waitFor();
+  });
+
   it('answers JSON 404 under /api/ and index.html for dashboard routes', async () => {
     for (const path of ['/api/v1/nope', '/api/nope', '/api']) {
       const res = await fetch(`${sl.origin}${path}`);

@@ -19,7 +19,11 @@ pub struct ApiError {
 impl ApiError {
     fn network(e: JsValue) -> Self {
         let detail = e.as_string().or_else(|| js_sys::JSON::stringify(&e).ok().and_then(|s| s.as_string()));
-        ApiError { status: 0, code: "network".into(), message: format!("cannot reach the server ({})", detail.unwrap_or_default()) }
+        ApiError {
+            status: 0,
+            code: "network".into(),
+            message: format!("cannot reach the server ({})", detail.unwrap_or_default()),
+        }
     }
 
     /// Returns true when the caller must log in.
@@ -61,7 +65,11 @@ async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String
         });
     }
     let text = if text.trim().is_empty() { "null" } else { text.as_str() };
-    serde_json::from_str(text).map_err(|e| ApiError { status, code: "decode".into(), message: format!("unexpected answer: {e}") })
+    serde_json::from_str(text).map_err(|e| ApiError {
+        status,
+        code: "decode".into(),
+        message: format!("unexpected answer: {e}"),
+    })
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
@@ -69,7 +77,11 @@ async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
 }
 
 async fn send<T: DeserializeOwned, B: Serialize>(method: &str, path: &str, body: &B) -> ApiResult<T> {
-    let json = serde_json::to_string(body).map_err(|e| ApiError { status: 0, code: "encode".into(), message: e.to_string() })?;
+    let json = serde_json::to_string(body).map_err(|e| ApiError {
+        status: 0,
+        code: "encode".into(),
+        message: e.to_string(),
+    })?;
     call(method, path, Some(json)).await
 }
 
@@ -293,6 +305,11 @@ pub async fn replace_alert_rule(id: i64, rule: AlertRuleInput) -> ApiResult<Aler
 /// Deletes an alert rule with its alert log.
 pub async fn delete_alert_rule(id: i64) -> ApiResult<serde_json::Value> {
     call("DELETE", &format!("/api/v1/alert-rules/{id}"), None).await
+}
+
+/// Queues a test notification on an alert rule's channels.
+pub async fn test_alert_rule(id: i64) -> ApiResult<AlertTestQueued> {
+    call("POST", &format!("/api/v1/alert-rules/{id}/test"), None).await
 }
 
 /// Loads the latest alerts of a project with their delivery log.

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod components;
 pub mod format;
+pub mod lazy;
 pub mod pages;
 pub mod session;
 
@@ -39,17 +40,17 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset-password") view=auth::Reset/>
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=projects::Home/>
-                    <Route path=path!("/invites/accept") view=auth::AcceptInvite/>
+                    <Route path=path!("/invites/accept") view=lazy::AcceptInviteRoute/>
                     <Route path=path!("/teams/new") view=projects::NewTeam/>
                     <Route path=path!("/teams/:team/projects") view=projects::ProjectList/>
-                    <Route path=path!("/teams/:team/members") view=team::Members/>
-                    <Route path=path!("/projects/:project/setup") view=setup::Setup/>
+                    <Route path=path!("/teams/:team/members") view=lazy::MembersRoute/>
+                    <Route path=path!("/projects/:project/setup") view=lazy::SetupRoute/>
                     <Route path=path!("/projects/:project/issues") view=issues::IssueList/>
-                    <Route path=path!("/projects/:project/performance") view=performance::Performance/>
-                    <Route path=path!("/projects/:project/settings") view=settings::Settings/>
-                    <Route path=path!("/projects/:project/alerts") view=alerts::Alerts/>
-                    <Route path=path!("/issues/:issue") view=issue::IssuePage/>
-                    <Route path=path!("/account") view=account::Account/>
+                    <Route path=path!("/projects/:project/performance") view=lazy::PerformanceRoute/>
+                    <Route path=path!("/projects/:project/settings") view=lazy::SettingsRoute/>
+                    <Route path=path!("/projects/:project/alerts") view=lazy::AlertsRoute/>
+                    <Route path=path!("/issues/:issue") view=lazy::IssueRoute/>
+                    <Route path=path!("/account") view=lazy::AccountRoute/>
                 </ParentRoute>
             </Routes>
         </Router>

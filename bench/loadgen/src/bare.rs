@@ -22,9 +22,7 @@ use tokio::net::TcpListener;
 pub async fn serve(listen: SocketAddr) -> io::Result<()> {
     let listener = TcpListener::bind(listen).await?;
     println!("listening on {}", listener.local_addr()?);
-    axum::serve(listener, router())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(listener, router()).with_graceful_shutdown(shutdown_signal()).await
 }
 
 /// Builds the router with the single envelope route.
@@ -36,10 +34,7 @@ async fn envelope(body: Bytes) -> impl IntoResponse {
     // The body is read in full before we get here; its length is all we touch.
     let _ = body.len();
     let id = uuid::Uuid::new_v4().simple();
-    (
-        [(CONTENT_TYPE, "application/json")],
-        format!("{{\"id\":\"{id}\"}}"),
-    )
+    ([(CONTENT_TYPE, "application/json")], format!("{{\"id\":\"{id}\"}}"))
 }
 
 async fn shutdown_signal() {

@@ -64,30 +64,14 @@ impl Plan {
     /// Validates the arguments, reads the body file and parses URL and headers.
     pub fn from_args(args: &LoadArgs) -> Result<Self, UsageError> {
         let usage = |msg: String| UsageError(msg);
-        let raw = std::fs::read(&args.body).map_err(|e| {
-            usage(format!(
-                "cannot read body file {}: {e}",
-                args.body.display()
-            ))
-        })?;
-        let uri: Uri = args
-            .url
-            .parse()
-            .map_err(|e| usage(format!("invalid --url {:?}: {e}", args.url)))?;
+        let raw = std::fs::read(&args.body)
+            .map_err(|e| usage(format!("cannot read body file {}: {e}", args.body.display())))?;
+        let uri: Uri = args.url.parse().map_err(|e| usage(format!("invalid --url {:?}: {e}", args.url)))?;
         if uri.scheme_str() != Some("http") {
-            return Err(usage(format!(
-                "--url must be a plain http:// URL, got {:?}",
-                args.url
-            )));
+            return Err(usage(format!("--url must be a plain http:// URL, got {:?}", args.url)));
         }
-        let authority = uri
-            .authority()
-            .ok_or_else(|| usage(format!("--url {:?} has no host", args.url)))?;
-        let addr = format!(
-            "{}:{}",
-            authority.host(),
-            authority.port_u16().unwrap_or(80)
-        );
+        let authority = uri.authority().ok_or_else(|| usage(format!("--url {:?} has no host", args.url)))?;
+        let addr = format!("{}:{}", authority.host(), authority.port_u16().unwrap_or(80));
         let path: Uri = uri
             .path_and_query()
             .map_or("/", |pq| pq.as_str())
@@ -96,27 +80,20 @@ impl Plan {
 
         let mut headers = HeaderMap::new();
         for h in &args.headers {
-            let (name, value) = h
-                .split_once(':')
-                .ok_or_else(|| usage(format!("--header {h:?} is not of the form 'Name: value'")))?;
+            let (name, value) =
+                h.split_once(':').ok_or_else(|| usage(format!("--header {h:?} is not of the form 'Name: value'")))?;
             let name = HeaderName::from_bytes(name.trim().as_bytes())
                 .map_err(|e| usage(format!("--header {h:?}: bad name: {e}")))?;
-            let value = HeaderValue::from_str(value.trim())
-                .map_err(|e| usage(format!("--header {h:?}: bad value: {e}")))?;
+            let value =
+                HeaderValue::from_str(value.trim()).map_err(|e| usage(format!("--header {h:?}: bad value: {e}")))?;
             headers.append(name, value);
         }
         let host = HeaderValue::from_str(authority.as_str())
             .map_err(|e| usage(format!("--url host is not a valid Host header: {e}")))?;
         let defaults = [
             (HOST, host),
-            (
-                CONTENT_TYPE,
-                HeaderValue::from_static(ENVELOPE_CONTENT_TYPE),
-            ),
-            (
-                USER_AGENT,
-                HeaderValue::from_static(concat!("sightline-loadgen/", env!("CARGO_PKG_VERSION"))),
-            ),
+            (CONTENT_TYPE, HeaderValue::from_static(ENVELOPE_CONTENT_TYPE)),
+            (USER_AGENT, HeaderValue::from_static(concat!("sightline-loadgen/", env!("CARGO_PKG_VERSION")))),
         ];
         for (name, value) in defaults {
             if !headers.contains_key(&name) {
@@ -143,9 +120,8 @@ pub async fn run(plan: Plan) -> Summary {
     let plan = Arc::new(plan);
     let start = Instant::now();
     let end = start + plan.duration;
-    let tasks: Vec<_> = (0..plan.connections)
-        .map(|i| tokio::spawn(connection_task(Arc::clone(&plan), i, start, end)))
-        .collect();
+    let tasks: Vec<_> =
+        (0..plan.connections).map(|i| tokio::spawn(connection_task(Arc::clone(&plan), i, start, end))).collect();
     let mut stats = Stats::new();
     for task in tasks {
         match task.await {
@@ -165,10 +141,7 @@ pub async fn run(plan: Plan) -> Summary {
 /// Drives one connection for the whole run, closed or open loop.
 async fn connection_task(plan: Arc<Plan>, index: u32, start: Instant, end: Instant) -> Stats {
     let mut stats = Stats::new();
-    let mut client = Client {
-        plan: &plan,
-        sender: None,
-    };
+    let mut client = Client { plan: &plan, sender: None };
     match plan.rate {
         None => {
             while Instant::now() < end {
@@ -239,15 +212,9 @@ impl Client<'_> {
     /// Sends one request and reads the whole response, returning its status.
     async fn exchange(&mut self, req: Request<Full<Bytes>>) -> Result<u16, String> {
         let sender = self.ready_sender().await?;
-        let resp = sender
-            .send_request(req)
-            .await
-            .map_err(|e| format!("request: {e}"))?;
+        let resp = sender.send_request(req).await.map_err(|e| format!("request: {e}"))?;
         let status = resp.status().as_u16();
-        resp.into_body()
-            .collect()
-            .await
-            .map_err(|e| format!("response body: {e}"))?;
+        resp.into_body().collect().await.map_err(|e| format!("response body: {e}"))?;
         Ok(status)
     }
 
@@ -260,23 +227,15 @@ impl Client<'_> {
                 return Ok(self.sender.insert(sender));
             }
         }
-        let stream = TcpStream::connect(&self.plan.addr)
-            .await
-            .map_err(|e| format!("connect {}: {e}", self.plan.addr))?;
-        stream
-            .set_nodelay(true)
-            .map_err(|e| format!("set TCP_NODELAY: {e}"))?;
-        let (mut sender, conn) = http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| format!("handshake: {e}"))?;
+        let stream =
+            TcpStream::connect(&self.plan.addr).await.map_err(|e| format!("connect {}: {e}", self.plan.addr))?;
+        stream.set_nodelay(true).map_err(|e| format!("set TCP_NODELAY: {e}"))?;
+        let (mut sender, conn) = http1::handshake(TokioIo::new(stream)).await.map_err(|e| format!("handshake: {e}"))?;
         tokio::spawn(async move {
             // Errors surface through the sender; nothing to add here.
             let _ = conn.await;
         });
-        sender
-            .ready()
-            .await
-            .map_err(|e| format!("connection: {e}"))?;
+        sender.ready().await.map_err(|e| format!("connection: {e}"))?;
         Ok(self.sender.insert(sender))
     }
 }

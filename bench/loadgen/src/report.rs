@@ -38,17 +38,8 @@ pub struct Stats {
 impl Stats {
     /// Creates empty counters and an empty latency histogram.
     pub fn new() -> Self {
-        let latency_us =
-            Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("histogram bounds are valid");
-        Self {
-            sent: 0,
-            ok: 0,
-            non_2xx: BTreeMap::new(),
-            errors: 0,
-            first_error: None,
-            unsent: 0,
-            latency_us,
-        }
+        let latency_us = Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("histogram bounds are valid");
+        Self { sent: 0, ok: 0, non_2xx: BTreeMap::new(), errors: 0, first_error: None, unsent: 0, latency_us }
     }
 
     /// Records one response with its status and its latency.
@@ -60,8 +51,7 @@ impl Stats {
             *self.non_2xx.entry(status).or_default() += 1;
         }
         let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-        self.latency_us
-            .saturating_record(us.clamp(1, MAX_LATENCY_US));
+        self.latency_us.saturating_record(us.clamp(1, MAX_LATENCY_US));
     }
 
     /// Records one request that got no response.
@@ -85,9 +75,7 @@ impl Stats {
             self.first_error = other.first_error;
         }
         self.unsent += other.unsent;
-        self.latency_us
-            .add(&other.latency_us)
-            .expect("histograms share bounds");
+        self.latency_us.add(&other.latency_us).expect("histograms share bounds");
     }
 }
 
@@ -139,12 +127,8 @@ impl Summary {
 
     /// Renders the summary as one line of JSON.
     pub fn to_json(&self) -> String {
-        let non_2xx: serde_json::Map<String, serde_json::Value> = self
-            .stats
-            .non_2xx
-            .iter()
-            .map(|(status, n)| (status.to_string(), json!(n)))
-            .collect();
+        let non_2xx: serde_json::Map<String, serde_json::Value> =
+            self.stats.non_2xx.iter().map(|(status, n)| (status.to_string(), json!(n))).collect();
         json!({
             "url": self.url,
             "mode": if self.target_rate.is_some() { "open" } else { "closed" },
@@ -175,16 +159,8 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.stats;
         match self.target_rate {
-            Some(r) => writeln!(
-                f,
-                "open loop at {r:.0} req/s, {} connections, {}",
-                self.connections, self.url
-            )?,
-            None => writeln!(
-                f,
-                "closed loop, {} connections, {}",
-                self.connections, self.url
-            )?,
+            Some(r) => writeln!(f, "open loop at {r:.0} req/s, {} connections, {}", self.connections, self.url)?,
+            None => writeln!(f, "closed loop, {} connections, {}", self.connections, self.url)?,
         }
         writeln!(f, "  elapsed     {:.2} s", self.elapsed.as_secs_f64())?;
         writeln!(f, "  sent        {}", s.sent)?;
@@ -192,8 +168,7 @@ impl fmt::Display for Summary {
         if s.non_2xx.is_empty() {
             writeln!(f, "  non-2xx     0")?;
         } else {
-            let by_status: Vec<String> =
-                s.non_2xx.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            let by_status: Vec<String> = s.non_2xx.iter().map(|(k, v)| format!("{k}: {v}")).collect();
             writeln!(f, "  non-2xx     {}", by_status.join(", "))?;
         }
         match &s.first_error {
@@ -201,11 +176,7 @@ impl fmt::Display for Summary {
             None => writeln!(f, "  errors      {}", s.errors)?,
         }
         if self.target_rate.is_some() {
-            writeln!(
-                f,
-                "  unsent      {} (scheduled but never sent: fell behind)",
-                s.unsent
-            )?;
+            writeln!(f, "  unsent      {} (scheduled but never sent: fell behind)", s.unsent)?;
         }
         writeln!(f, "  rate        {:.1} 2xx/s", self.rate())?;
         writeln!(

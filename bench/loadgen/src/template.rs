@@ -10,11 +10,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-const PLACEHOLDERS: [(&[u8], Part); 3] = [
-    (b"{uuid}", Part::Uuid),
-    (b"{timestamp}", Part::Timestamp),
-    (b"{sent_at}", Part::SentAt),
-];
+const PLACEHOLDERS: [(&[u8], Part); 3] =
+    [(b"{uuid}", Part::Uuid), (b"{timestamp}", Part::Timestamp), (b"{sent_at}", Part::SentAt)];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Part {
@@ -43,14 +40,10 @@ impl Template {
         let mut literal_start = 0;
         let mut i = 0;
         while i < raw.len() {
-            let hit = PLACEHOLDERS
-                .iter()
-                .find(|(pat, _)| raw[i..].starts_with(pat));
+            let hit = PLACEHOLDERS.iter().find(|(pat, _)| raw[i..].starts_with(pat));
             if let Some((pat, part)) = hit {
                 if literal_start < i {
-                    segments.push(Segment::Literal(Bytes::copy_from_slice(
-                        &raw[literal_start..i],
-                    )));
+                    segments.push(Segment::Literal(Bytes::copy_from_slice(&raw[literal_start..i])));
                 }
                 segments.push(Segment::Fill(*part));
                 i += pat.len();
@@ -60,9 +53,7 @@ impl Template {
             }
         }
         if literal_start < raw.len() {
-            segments.push(Segment::Literal(Bytes::copy_from_slice(
-                &raw[literal_start..],
-            )));
+            segments.push(Segment::Literal(Bytes::copy_from_slice(&raw[literal_start..])));
         }
         let literal_len = segments
             .iter()
@@ -71,17 +62,12 @@ impl Template {
                 Segment::Fill(_) => 0,
             })
             .sum();
-        Self {
-            segments,
-            literal_len,
-        }
+        Self { segments, literal_len }
     }
 
     /// Reports whether the body has no placeholder and can be sent as one shared buffer.
     pub fn is_static(&self) -> bool {
-        self.segments
-            .iter()
-            .all(|s| matches!(s, Segment::Literal(_)))
+        self.segments.iter().all(|s| matches!(s, Segment::Literal(_)))
     }
 
     /// Renders one request body with a fresh event id and the current time.
@@ -93,20 +79,18 @@ impl Template {
             };
         }
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         let mut out = Vec::with_capacity(self.literal_len + 64 * self.segments.len());
         for segment in &self.segments {
             match segment {
                 Segment::Literal(b) => out.extend_from_slice(b),
                 Segment::Fill(Part::Uuid) => out.extend_from_slice(id.as_bytes()),
-                Segment::Fill(Part::Timestamp) => out.extend_from_slice(
-                    format!("{}.{:03}", now.as_secs(), now.subsec_millis()).as_bytes(),
-                ),
-                Segment::Fill(Part::SentAt) => out.extend_from_slice(
-                    rfc3339_millis(now.as_secs(), now.subsec_millis()).as_bytes(),
-                ),
+                Segment::Fill(Part::Timestamp) => {
+                    out.extend_from_slice(format!("{}.{:03}", now.as_secs(), now.subsec_millis()).as_bytes())
+                }
+                Segment::Fill(Part::SentAt) => {
+                    out.extend_from_slice(rfc3339_millis(now.as_secs(), now.subsec_millis()).as_bytes())
+                }
             }
         }
         Bytes::from(out)
@@ -118,12 +102,7 @@ fn rfc3339_millis(secs: u64, millis: u32) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day).
@@ -163,9 +142,7 @@ mod tests {
         assert_eq!(s.len(), 3 + 64);
         let (x, y) = (&s[1..33], &s[34..66]);
         assert_eq!(x, y);
-        assert!(x
-            .bytes()
-            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(x.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
     }
 
     #[test]
@@ -182,10 +159,7 @@ mod tests {
     fn rfc3339_matches_known_instants() {
         assert_eq!(rfc3339_millis(0, 0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339_millis(951_782_400, 5), "2000-02-29T00:00:00.005Z");
-        assert_eq!(
-            rfc3339_millis(1_714_564_800, 123),
-            "2024-05-01T12:00:00.123Z"
-        );
+        assert_eq!(rfc3339_millis(1_714_564_800, 123), "2024-05-01T12:00:00.123Z");
     }
 
     #[test]
@@ -203,10 +177,7 @@ mod tests {
         assert!(event["timestamp"].as_f64().unwrap() > 1.7e9);
         let exception = &event["exception"]["values"][0];
         assert_eq!(exception["type"], "TypeError");
-        assert_eq!(
-            exception["stacktrace"]["frames"].as_array().unwrap().len(),
-            8
-        );
+        assert_eq!(exception["stacktrace"]["frames"].as_array().unwrap().len(), 8);
         assert_eq!(event["breadcrumbs"]["values"].as_array().unwrap().len(), 10);
     }
 }

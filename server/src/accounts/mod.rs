@@ -18,7 +18,11 @@ impl Email {
             })
             && s.matches('@').count() == 1
             && !s.chars().any(char::is_whitespace);
-        if valid { Ok(Email(s.to_string())) } else { Err(format!("{raw:?} is not a valid e-mail address")) }
+        if valid {
+            Ok(Email(s.to_string()))
+        } else {
+            Err(format!("{raw:?} is not a valid e-mail address"))
+        }
     }
 
     /// Returns the address as text.

@@ -105,6 +105,47 @@ pub async fn record(tx: &mut PgConnection, alert: &Alert) -> Result<Recorded, sq
         .await?
     };
     let held_back = held_back.min(i32::MAX as i64) as i32;
+    let firing_id = insert(tx, alert, suppressed, held_back).await?;
+    if suppressed {
+        tracing::info!(rule = rule.id, subject = %alert.subject, "alert held back by the rule's throttle");
+        return Ok(Recorded::Suppressed { firing_id });
+    }
+    tracing::info!(rule = rule.id, firing = firing_id, summary = %alert.summary, "alert fired");
+    Ok(Recorded::Sent { firing_id })
+}
+
+/// What the throttle counts test notifications per; they are never held back.
+pub const TEST_SUBJECT: &str = "test";
+
+/// Builds the test notification of `rule`, asked for by `by` (an e-mail
+/// address): the same message path as a real alert, without an issue.
+pub fn test_alert(rule: Rule, by: &str, link: String) -> Alert {
+    Alert {
+        summary: format!("Test notification: {}", rule.name),
+        subject: TEST_SUBJECT.into(),
+        dedup_key: format!("test:{}", uuid::Uuid::new_v4().simple()),
+        issue: None,
+        value: None,
+        facts: vec![
+            ("Sent by".into(), by.into()),
+            ("Why".into(), "Someone pressed \"Send test\" on this rule; nothing happened in the project.".into()),
+        ],
+        link,
+        rule,
+    }
+}
+
+/// Records a test notification and queues it on the rule's channels, past
+/// the throttle (a test must go out).
+pub async fn record_test(tx: &mut PgConnection, alert: &Alert) -> Result<i64, sqlx::Error> {
+    let firing_id = insert(tx, alert, false, 0).await?;
+    tracing::info!(rule = alert.rule.id, firing = firing_id, "test notification queued");
+    Ok(firing_id)
+}
+
+/// Inserts the firing and, unless `suppressed`, its outbox rows.
+async fn insert(tx: &mut PgConnection, alert: &Alert, suppressed: bool, held_back: i32) -> Result<i64, sqlx::Error> {
+    let rule = &alert.rule;
     let firing_id: i64 = sqlx::query_scalar(
         "INSERT INTO alert_firings (rule_id, project_id, issue_id, subject, dedup_key, summary, value, suppressed, held_back, fired_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp()) RETURNING id",
@@ -121,8 +162,7 @@ pub async fn record(tx: &mut PgConnection, alert: &Alert) -> Result<Recorded, sq
     .fetch_one(&mut *tx)
     .await?;
     if suppressed {
-        tracing::info!(rule = rule.id, subject = %alert.subject, "alert held back by the rule's throttle");
-        return Ok(Recorded::Suppressed { firing_id });
+        return Ok(firing_id);
     }
     if !rule.email_to.is_empty() {
         let payload = render::email(alert, held_back);
@@ -132,8 +172,7 @@ pub async fn record(tx: &mut PgConnection, alert: &Alert) -> Result<Recorded, sq
         let payload = render::webhook(alert, firing_id, held_back);
         queue(tx, firing_id, "webhook", url, &payload).await?;
     }
-    tracing::info!(rule = rule.id, firing = firing_id, summary = %alert.summary, "alert fired");
-    Ok(Recorded::Sent { firing_id })
+    Ok(firing_id)
 }
 
 async fn queue(

@@ -54,6 +54,7 @@ pub fn webhook(alert: &Alert, firing_id: i64, held_back: i32) -> Value {
         "alert": {
             "id": firing_id,
             "kind": rule.kind,
+            "test": alert.subject == super::TEST_SUBJECT,
             "summary": alert.summary,
             "value": alert.value,
             "held_back": held_back,

@@ -56,8 +56,10 @@ pub async fn register(
     .bind(&name)
     .fetch_optional(&mut *tx)
     .await?;
-    let user_id = user_id.ok_or_else(|| ApiError::Conflict("an account with this e-mail already exists; log in instead".into()))?;
-    let team_name = if name.is_empty() { email.as_str().split('@').next().unwrap_or("my").to_string() } else { name.clone() };
+    let user_id = user_id
+        .ok_or_else(|| ApiError::Conflict("an account with this e-mail already exists; log in instead".into()))?;
+    let team_name =
+        if name.is_empty() { email.as_str().split('@').next().unwrap_or("my").to_string() } else { name.clone() };
     projects::create_team(&mut tx, &format!("{team_name}'s team"), user_id).await?;
     tx.commit().await?;
     let jar = start_session(&state, jar, user_id, &headers, peer).await?;
@@ -85,10 +87,11 @@ pub async fn login(
         .login_throttle
         .check(&body.email, peer.ip())
         .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)")
-        .bind(body.email.trim())
-        .fetch_optional(&state.pg)
-        .await?;
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)")
+            .bind(body.email.trim())
+            .fetch_optional(&state.pg)
+            .await?;
     let (user_id, hash) = match row {
         Some(row) => (Some(row.0), row.1),
         None => (None, state.dummy_hash.clone()),
@@ -110,7 +113,11 @@ pub async fn login(
     responses(
         (status = 204, description = "Logged out; the cookie is cleared"),
     ))]
-pub async fn logout(State(state): State<AppState>, caller: Caller, jar: CookieJar) -> ApiResult<(CookieJar, StatusCode)> {
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    jar: CookieJar,
+) -> ApiResult<(CookieJar, StatusCode)> {
     if let Credential::Session(token) = &caller.credential {
         session::delete(&state.pg, token).await?;
     }
@@ -150,7 +157,11 @@ pub async fn change_password(
     }
     let pw = password::NewPassword::parse(&body.new_password).map_err(ApiError::Validation)?;
     let hash = password::hash(pw, state.config.bcrypt_cost).await?;
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(caller.user_id).execute(&state.pg).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(caller.user_id)
+        .execute(&state.pg)
+        .await?;
     session::delete_others(&state.pg, caller.user_id, Some(token)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -176,10 +187,8 @@ async fn start_session(
 
 /// Loads the user and their teams.
 pub async fn me(state: &AppState, user_id: i64) -> ApiResult<Me> {
-    let (id, email, name): (i64, String, String) = sqlx::query_as("SELECT id, email, name FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&state.pg)
-        .await?;
+    let (id, email, name): (i64, String, String) =
+        sqlx::query_as("SELECT id, email, name FROM users WHERE id = $1").bind(user_id).fetch_one(&state.pg).await?;
     let teams = super::teams::teams_of(&state.pg, user_id).await?;
     Ok(Me { user: User { id, email, name }, teams, mail_enabled: state.config.mail.is_enabled() })
 }

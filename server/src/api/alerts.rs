@@ -11,8 +11,10 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sightline_api_types::{
+    AlertDelivery, AlertFiring, AlertKind, AlertRule, AlertRuleInput, AlertTestQueued, ErrorBody,
+};
 use sqlx::Row as _;
-use sightline_api_types::{AlertDelivery, AlertFiring, AlertKind, AlertRule, AlertRuleInput, ErrorBody};
 
 use super::{
     access::project_role,
@@ -21,6 +23,8 @@ use super::{
 };
 use crate::{
     alerts::{
+        self,
+        issue_rules::dashboard_link,
         rule::{RuleSpec, RULE_SELECT},
         Rule,
     },
@@ -190,6 +194,33 @@ pub async fn replace_rule(
     Ok(Json(to_rule(load(&state, rule_id).await?)))
 }
 
+/// `POST /api/v1/alert-rules/{rule_id}/test`: queues a test notification on
+/// the rule's channels, through the same outbox as real alerts.
+#[utoipa::path(post, path = "/api/v1/alert-rules/{rule_id}/test", tag = "alerts", operation_id = "alert_rules_test",
+    params(("rule_id" = i64, Path, description = "An alert rule id")),
+    responses(
+        (status = 202, description = "Queued; the delivery log shows how it went", body = AlertTestQueued),
+        (status = 403, description = "An API token without the write scope", body = ErrorBody),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
+    ))]
+pub async fn test_rule(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(rule_id): Path<i64>,
+) -> ApiResult<(StatusCode, Json<AlertTestQueued>)> {
+    caller.require_write()?;
+    let project_id = rule_project(&state, &caller, rule_id).await?;
+    let rule = load(&state, rule_id).await?;
+    let by: String =
+        sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(caller.user_id).fetch_one(&state.pg).await?;
+    let link = dashboard_link(&state.config.public_url, &format!("projects/{project_id}/alerts"));
+    let alert = alerts::test_alert(rule, &by, link);
+    let mut tx = state.pg.begin().await?;
+    let firing_id = alerts::record_test(&mut tx, &alert).await?;
+    tx.commit().await?;
+    Ok((StatusCode::ACCEPTED, Json(AlertTestQueued { firing_id })))
+}
+
 /// `DELETE /api/v1/alert-rules/{rule_id}`: with its alerts and their delivery log.
 #[utoipa::path(delete, path = "/api/v1/alert-rules/{rule_id}", tag = "alerts", operation_id = "alert_rules_delete",
     params(("rule_id" = i64, Path, description = "An alert rule id")),
@@ -209,7 +240,7 @@ pub async fn delete_rule(
     Ok(StatusCode::NO_CONTENT)
 }
 
-type FiringRow = (i64, i64, String, String, Option<i64>, String, Option<f64>, bool, i32, DateTime<Utc>);
+type FiringRow = (i64, i64, String, String, Option<i64>, String, Option<f64>, bool, i32, DateTime<Utc>, bool);
 type DeliveryRow =
     (i64, i64, String, String, String, Option<String>, i32, Option<String>, DateTime<Utc>, Option<DateTime<Utc>>);
 
@@ -227,12 +258,14 @@ pub async fn list_alerts(
 ) -> ApiResult<Json<Vec<AlertFiring>>> {
     project_role(&state.pg, caller.user_id, project_id).await?;
     let firings: Vec<FiringRow> = sqlx::query_as(
-        "SELECT f.id, f.rule_id, r.name, r.kind, f.issue_id, f.summary, f.value, f.suppressed, f.held_back, f.fired_at \
+        "SELECT f.id, f.rule_id, r.name, r.kind, f.issue_id, f.summary, f.value, f.suppressed, f.held_back, f.fired_at, \
+         f.subject = $3 \
          FROM alert_firings f JOIN alert_rules r ON r.id = f.rule_id \
          WHERE f.project_id = $1 ORDER BY f.fired_at DESC, f.id DESC LIMIT $2",
     )
     .bind(project_id)
     .bind(LOG_LIMIT)
+    .bind(alerts::TEST_SUBJECT)
     .fetch_all(&state.pg)
     .await?;
     let ids: Vec<i64> = firings.iter().map(|f| f.0).collect();
@@ -245,32 +278,35 @@ pub async fn list_alerts(
     .await?;
     let out = firings
         .into_iter()
-        .map(|(id, rule_id, rule_name, kind, issue_id, summary, value, suppressed, held_back, fired_at)| AlertFiring {
-            id,
-            rule_id,
-            rule_name,
-            kind: AlertKind::parse(&kind).unwrap_or(AlertKind::NewIssue),
-            issue_id,
-            summary,
-            value,
-            suppressed,
-            held_back,
-            fired_at: fired_at.to_rfc3339(),
-            deliveries: deliveries
-                .iter()
-                .filter(|d| d.1 == id)
-                .map(|d| AlertDelivery {
-                    id: d.0,
-                    channel: d.2.clone(),
-                    target: d.3.clone(),
-                    status: d.4.clone(),
-                    path: d.5.clone(),
-                    attempts: d.6,
-                    last_error: d.7.clone(),
-                    next_attempt_at: d.8.to_rfc3339(),
-                    delivered_at: d.9.map(|t| t.to_rfc3339()),
-                })
-                .collect(),
+        .map(|(id, rule_id, rule_name, kind, issue_id, summary, value, suppressed, held_back, fired_at, test)| {
+            AlertFiring {
+                id,
+                rule_id,
+                rule_name,
+                kind: AlertKind::parse(&kind).unwrap_or(AlertKind::NewIssue),
+                issue_id,
+                summary,
+                value,
+                suppressed,
+                held_back,
+                test,
+                fired_at: fired_at.to_rfc3339(),
+                deliveries: deliveries
+                    .iter()
+                    .filter(|d| d.1 == id)
+                    .map(|d| AlertDelivery {
+                        id: d.0,
+                        channel: d.2.clone(),
+                        target: d.3.clone(),
+                        status: d.4.clone(),
+                        path: d.5.clone(),
+                        attempts: d.6,
+                        last_error: d.7.clone(),
+                        next_attempt_at: d.8.to_rfc3339(),
+                        delivered_at: d.9.map(|t| t.to_rfc3339()),
+                    })
+                    .collect(),
+            }
         })
         .collect();
     Ok(Json(out))

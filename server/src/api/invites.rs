@@ -42,7 +42,11 @@ fn to_invite(r: InviteRow, accept_url: Option<String>) -> Option<Invite> {
         (status = 403, description = "The caller is not an admin", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
     ))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Invite>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(team_id): Path<i64>,
+) -> ApiResult<Json<Vec<Invite>>> {
     require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
     let rows: Vec<InviteRow> = sqlx::query_as(
         "SELECT id, email, role, created_at, expires_at FROM invites \
@@ -91,7 +95,8 @@ pub async fn create(
     .await?;
     let mut link = state.config.public_url.join("invites/accept").map_err(anyhow::Error::from)?;
     link.query_pairs_mut().append_pair("token", &token);
-    let team: String = sqlx::query_scalar("SELECT name FROM teams WHERE id = $1").bind(team_id).fetch_one(&state.pg).await?;
+    let team: String =
+        sqlx::query_scalar("SELECT name FROM teams WHERE id = $1").bind(team_id).fetch_one(&state.pg).await?;
     let message = Message {
         to: vec![email.as_str().to_string()],
         subject: format!("You're invited to {team} on Sightline"),
@@ -158,7 +163,8 @@ pub async fn accept(
     .bind(secret::hash(input.token.trim()))
     .fetch_optional(&mut *tx)
     .await?;
-    let (team_id, role) = found.ok_or_else(|| ApiError::Validation("this invitation is invalid, used or expired".into()))?;
+    let (team_id, role) =
+        found.ok_or_else(|| ApiError::Validation("this invitation is invalid, used or expired".into()))?;
     // Already a member: keep the higher of the two roles.
     sqlx::query(
         "INSERT INTO memberships (team_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO UPDATE \
@@ -170,6 +176,7 @@ pub async fn accept(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    let team = teams_of(&state.pg, caller.user_id).await?.into_iter().find(|t| t.id == team_id).ok_or(ApiError::NotFound)?;
+    let team =
+        teams_of(&state.pg, caller.user_id).await?.into_iter().find(|t| t.id == team_id).ok_or(ApiError::NotFound)?;
     Ok(Json(team))
 }

@@ -1,7 +1,7 @@
 //! Issues: the filtered, sorted, paginated list with counts and sparklines
 //! (state from Postgres, numbers from ClickHouse), the detail with the
-//! latest event, an issue's events, tag breakdowns, and status changes —
-//! one issue or many at once.
+//! latest event, tag breakdowns, and status changes — one issue or many at
+//! once. An issue's events are in [`super::events`].
 
 use std::collections::HashMap;
 
@@ -13,20 +13,19 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sightline_api_types::{
-    EventDetail, EventPage, EventSummary, IssueDetail, IssuePage, IssueStatus, IssueSummary, IssueUpdate, Role,
-    TagBreakdown, TagValue,
+    IssueDetail, IssuePage, IssueStatus, IssueSummary, IssueUpdate, Role, TagBreakdown, TagValue,
 };
 
 use super::{
     access::{project_role, require},
     caller::Caller,
     error::{ApiError, ApiResult},
+    events,
     period::Period,
 };
 use crate::{
     issues::stats::{self, Buckets, Filter, Grain},
     startup::AppState,
-    store::rows::EventRow,
 };
 
 /// Query string of the issue list.
@@ -51,7 +50,8 @@ pub struct ListQuery {
     pub per_page: Option<u32>,
 }
 
-type IssueRow = (i64, i64, String, String, String, String, String, DateTime<Utc>, DateTime<Utc>, i64, Option<DateTime<Utc>>);
+pub(super) type IssueRow =
+    (i64, i64, String, String, String, String, String, DateTime<Utc>, DateTime<Utc>, i64, Option<DateTime<Utc>>);
 const ISSUE_COLUMNS: &str =
     "id, project_id, fingerprint, title, culprit, level, status, first_seen, last_seen, times_seen, regressed_at";
 
@@ -183,12 +183,13 @@ fn now_secs() -> u32 {
 }
 
 /// Loads an issue the caller may see; returns it with the caller's role.
-async fn load_issue(state: &AppState, caller: &Caller, issue_id: i64) -> ApiResult<(IssueRow, Role)> {
-    let row: IssueRow = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {ISSUE_COLUMNS} FROM issues WHERE id = $1")))
-        .bind(issue_id)
-        .fetch_optional(&state.pg)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+pub(super) async fn load_issue(state: &AppState, caller: &Caller, issue_id: i64) -> ApiResult<(IssueRow, Role)> {
+    let row: IssueRow =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {ISSUE_COLUMNS} FROM issues WHERE id = $1")))
+            .bind(issue_id)
+            .fetch_optional(&state.pg)
+            .await?
+            .ok_or(ApiError::NotFound)?;
     let (_, role) = project_role(&state.pg, caller.user_id, row.1).await?;
     Ok((row, role))
 }
@@ -200,7 +201,11 @@ async fn load_issue(state: &AppState, caller: &Caller, issue_id: i64) -> ApiResu
         (status = 200, description = "The issue and its latest event", body = IssueDetail),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
     ))]
-pub async fn show(State(state): State<AppState>, caller: Caller, Path(issue_id): Path<i64>) -> ApiResult<Json<IssueDetail>> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(issue_id): Path<i64>,
+) -> ApiResult<Json<IssueDetail>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let project = row.1 as u64;
     let totals = stats::totals(&state.ch, project, &row.2).await.map_err(anyhow::Error::from)?;
@@ -209,69 +214,10 @@ pub async fn show(State(state): State<AppState>, caller: Caller, Path(issue_id):
         .map_err(anyhow::Error::from)?;
     let (latest, _) = stats::events(&state.ch, project, &row.2, 0, 1).await.map_err(anyhow::Error::from)?;
     let latest_event = match latest.into_iter().next() {
-        Some(e) => Some(detail_with_navigation(&state, e).await?),
+        Some(e) => Some(events::detail_with_navigation(&state, e).await?),
         None => None,
     };
     Ok(Json(IssueDetail { issue: summary(&row, totals, series.remove(&row.2).unwrap_or_default()), latest_event }))
-}
-
-/// Query string of paginated lists.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// 1-based, default 1.
-    pub page: Option<u32>,
-    /// 1 to 100, default 25.
-    pub per_page: Option<u32>,
-}
-
-/// `GET /api/v1/issues/{issue_id}/events`: newest first.
-#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/events", tag = "issues", operation_id = "issues_events",
-    params(("issue_id" = i64, Path, description = "An issue id"), PageQuery),
-    responses(
-        (status = 200, description = "A page of events, newest first", body = EventPage),
-        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
-    ))]
-pub async fn events(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(issue_id): Path<i64>,
-    Query(q): Query<PageQuery>,
-) -> ApiResult<Json<EventPage>> {
-    let (row, _) = load_issue(&state, &caller, issue_id).await?;
-    let per_page = q.per_page.unwrap_or(25).clamp(1, 100);
-    let page = q.page.unwrap_or(1).max(1);
-    let offset = u64::from(page - 1) * u64::from(per_page);
-    let (rows, total) =
-        stats::events(&state.ch, row.1 as u64, &row.2, offset, per_page.into()).await.map_err(anyhow::Error::from)?;
-    Ok(Json(EventPage { events: rows.iter().map(event_summary).collect(), total, page, per_page }))
-}
-
-/// `GET /api/v1/issues/{issue_id}/events/{event_id}`.
-#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/events/{event_id}", tag = "issues", operation_id = "issues_event",
-    params(("issue_id" = i64, Path, description = "An issue id"), ("event_id" = String, Path, description = "An event id (32 hex digits, with or without dashes)")),
-    responses(
-        (status = 200, description = "The whole event", body = EventDetail),
-        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
-    ))]
-pub async fn event(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((issue_id, event_id)): Path<(i64, String)>,
-) -> ApiResult<Json<EventDetail>> {
-    let (row, _) = load_issue(&state, &caller, issue_id).await?;
-    let id = uuid::Uuid::try_parse(&event_id).map_err(|_| ApiError::NotFound)?;
-    let found = stats::event(&state.ch, row.1 as u64, &row.2, id).await.map_err(anyhow::Error::from)?;
-    let found = found.ok_or(ApiError::NotFound)?;
-    Ok(Json(detail_with_navigation(&state, found).await?))
-}
-
-/// Builds an event's detail with its place among the issue's events.
-async fn detail_with_navigation(state: &AppState, e: EventRow) -> ApiResult<EventDetail> {
-    let nav = crate::issues::navigation::navigation(&state.ch, e.project_id, &e.fingerprint, e.timestamp, e.event_id)
-        .await
-        .map_err(anyhow::Error::from)?;
-    Ok(EventDetail { navigation: nav, ..detail(e) })
 }
 
 /// `GET /api/v1/issues/{issue_id}/tags`: top values per tag key.
@@ -281,7 +227,11 @@ async fn detail_with_navigation(state: &AppState, e: EventRow) -> ApiResult<Even
         (status = 200, description = "Top values per tag key", body = Vec<TagBreakdown>),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
     ))]
-pub async fn tags(State(state): State<AppState>, caller: Caller, Path(issue_id): Path<i64>) -> ApiResult<Json<Vec<TagBreakdown>>> {
+pub async fn tags(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(issue_id): Path<i64>,
+) -> ApiResult<Json<Vec<TagBreakdown>>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let keys = stats::tags(&state.ch, row.1 as u64, &row.2, 10).await.map_err(anyhow::Error::from)?;
     Ok(Json(
@@ -351,44 +301,4 @@ async fn set_status(state: &AppState, project_id: i64, ids: &[i64], status: Issu
     .execute(&state.pg)
     .await?;
     Ok(done.rows_affected())
-}
-
-fn rfc3339(secs: u32) -> String {
-    DateTime::from_timestamp(secs.into(), 0).unwrap_or_default().to_rfc3339()
-}
-
-fn event_summary(e: &EventRow) -> EventSummary {
-    let user = [&e.user_id, &e.user_email, &e.user_ip].into_iter().find(|s| !s.is_empty()).cloned().unwrap_or_default();
-    EventSummary {
-        event_id: e.event_id.simple().to_string(),
-        timestamp: rfc3339(e.timestamp),
-        title: e.title.clone(),
-        level: e.level.clone(),
-        release: e.release.clone(),
-        environment: e.environment.clone(),
-        url: e.url.clone(),
-        browser: e.browser.clone(),
-        os: e.os.clone(),
-        user,
-    }
-}
-
-fn detail(e: EventRow) -> EventDetail {
-    let json = |s: &str| serde_json::from_str(s).unwrap_or(serde_json::Value::Null);
-    EventDetail {
-        summary: event_summary(&e),
-        frames: json(&e.frames),
-        breadcrumbs: json(&e.breadcrumbs),
-        contexts: json(&e.contexts),
-        tags: e.tags_key.iter().cloned().zip(e.tags_value.iter().cloned()).collect(),
-        sdk: if e.sdk_version.is_empty() { e.sdk_name } else { format!("{} {}", e.sdk_name, e.sdk_version) },
-        exception_type: e.exception_type,
-        exception_value: e.exception_value,
-        message: e.message,
-        culprit: e.culprit,
-        platform: e.platform,
-        browser_version: e.browser_version,
-        os_version: e.os_version,
-        navigation: Default::default(),
-    }
 }

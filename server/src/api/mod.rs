@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod caller;
 pub mod error;
+pub mod events;
 pub mod invites;
 pub mod issues;
 pub mod openapi;
@@ -91,6 +92,7 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/projects/{project_id}/alert-rules", Access::Caller),
     (Method::PUT, "/api/v1/alert-rules/{rule_id}", Access::Caller),
     (Method::DELETE, "/api/v1/alert-rules/{rule_id}", Access::Caller),
+    (Method::POST, "/api/v1/alert-rules/{rule_id}/test", Access::Caller),
     (Method::GET, "/api/v1/projects/{project_id}/alerts", Access::Caller),
     (Method::GET, "/api/v1/openapi.json", Access::Public),
 ];
@@ -131,8 +133,8 @@ pub fn router() -> Router<AppState> {
         .add(Method::PATCH, "/api/v1/projects/{project_id}/issues", issues::bulk_update)
         .add(Method::GET, "/api/v1/issues/{issue_id}", issues::show)
         .add(Method::PATCH, "/api/v1/issues/{issue_id}", issues::update)
-        .add(Method::GET, "/api/v1/issues/{issue_id}/events", issues::events)
-        .add(Method::GET, "/api/v1/issues/{issue_id}/events/{event_id}", issues::event)
+        .add(Method::GET, "/api/v1/issues/{issue_id}/events", events::list)
+        .add(Method::GET, "/api/v1/issues/{issue_id}/events/{event_id}", events::show)
         .add(Method::GET, "/api/v1/issues/{issue_id}/tags", issues::tags)
         .add(Method::GET, "/api/v1/projects/{project_id}/performance", performance::show)
         .add(Method::GET, "/api/v1/tokens", tokens::list)
@@ -145,11 +147,16 @@ pub fn router() -> Router<AppState> {
             sourcemaps::upload.layer(DefaultBodyLimit::disable()),
         )
         .add(Method::GET, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", sourcemaps::list)
-        .add(Method::DELETE, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}", sourcemaps::delete)
+        .add(
+            Method::DELETE,
+            "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}",
+            sourcemaps::delete,
+        )
         .add(Method::GET, "/api/v1/projects/{project_id}/alert-rules", alerts::list_rules)
         .add(Method::POST, "/api/v1/projects/{project_id}/alert-rules", alerts::create_rule)
         .add(Method::PUT, "/api/v1/alert-rules/{rule_id}", alerts::replace_rule)
         .add(Method::DELETE, "/api/v1/alert-rules/{rule_id}", alerts::delete_rule)
+        .add(Method::POST, "/api/v1/alert-rules/{rule_id}/test", alerts::test_rule)
         .add(Method::GET, "/api/v1/projects/{project_id}/alerts", alerts::list_alerts)
         .add(Method::GET, "/api/v1/openapi.json", openapi::document);
     let registered: Vec<(Method, &str)> = table.seen.clone();

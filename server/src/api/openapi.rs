@@ -17,14 +17,16 @@ use sightline_api_types::{ErrorBody, ErrorDetail};
 use utoipa::{
     openapi::{
         path::{Operation, ParameterIn},
-        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
         schema::{ObjectBuilder, Type},
+        security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
         Content, Ref, RefOr, Response, Schema,
     },
     Modify, OpenApi,
 };
 
-use super::{accounts, alerts, invites, issues, performance, projects, reset, sourcemaps, teams, tokens, Access, ROUTES};
+use super::{
+    accounts, alerts, events, invites, issues, performance, projects, reset, sourcemaps, teams, tokens, Access, ROUTES,
+};
 use crate::auth::session;
 
 /// The document: every API route and the schemas they use.
@@ -39,12 +41,13 @@ use crate::auth::session;
         invites::list, invites::create, invites::delete, invites::accept,
         projects::list, projects::create, projects::show, projects::update, projects::delete, projects::keys,
         projects::create_key, projects::update_key, projects::rotate_key, projects::delete_key,
-        issues::list, issues::bulk_update, issues::show, issues::update, issues::events, issues::event,
+        issues::list, issues::bulk_update, issues::show, issues::update, events::list, events::show,
         issues::tags,
         performance::show,
         tokens::list, tokens::create, tokens::delete,
         sourcemaps::upload, sourcemaps::list, sourcemaps::delete,
-        alerts::list_rules, alerts::create_rule, alerts::replace_rule, alerts::delete_rule, alerts::list_alerts,
+        alerts::list_rules, alerts::create_rule, alerts::replace_rule, alerts::delete_rule, alerts::test_rule,
+        alerts::list_alerts,
         document,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
@@ -100,7 +103,8 @@ impl Modify for Shared {
                 let Some(operation) = operation else { continue };
                 let caller = ROUTES.iter().any(|(m, p, access)| *m == method && p == path && *access == Access::Caller);
                 if caller {
-                    let either = ["session", "bearer"].map(|scheme| SecurityRequirement::new(scheme, Vec::<String>::new()));
+                    let either =
+                        ["session", "bearer"].map(|scheme| SecurityRequirement::new(scheme, Vec::<String>::new()));
                     operation.security = Some(either.into());
                 }
                 add_shared_answers(operation);
@@ -111,7 +115,10 @@ impl Modify for Shared {
 
 fn add_shared_answers(op: &mut Operation) {
     let has = |op: &Operation, place: ParameterIn| {
-        op.parameters.iter().flatten().any(|p| std::mem::discriminant(&p.parameter_in) == std::mem::discriminant(&place))
+        op.parameters
+            .iter()
+            .flatten()
+            .any(|p| std::mem::discriminant(&p.parameter_in) == std::mem::discriminant(&place))
     };
     let parsed = [
         (has(op, ParameterIn::Path), "a path parameter"),
@@ -127,7 +134,9 @@ fn add_shared_answers(op: &mut Operation) {
         answers.entry("400".into()).or_insert_with(|| plain_text(&why));
     }
     if op.request_body.is_some() {
-        answers.entry("415".into()).or_insert_with(|| plain_text("The body is not sent as `Content-Type: application/json`"));
+        answers
+            .entry("415".into())
+            .or_insert_with(|| plain_text("The body is not sent as `Content-Type: application/json`"));
         let mismatch = "; or, as plain text, the JSON does not match the body's schema";
         match answers.get_mut("422") {
             Some(RefOr::T(r)) => {
@@ -140,7 +149,9 @@ fn add_shared_answers(op: &mut Operation) {
         }
     }
     if op.security.is_some() {
-        answers.entry("401".into()).or_insert_with(|| error("No valid session cookie or API token (`unauthenticated`)"));
+        answers
+            .entry("401".into())
+            .or_insert_with(|| error("No valid session cookie or API token (`unauthenticated`)"));
         let why = "the API token lacks the scope (`read` for GET, `write` otherwise), \
                    or a cookie-authenticated write came from another origin";
         match answers.get_mut("403") {
@@ -151,7 +162,9 @@ fn add_shared_answers(op: &mut Operation) {
         }
     }
     if fallible {
-        answers.entry("500".into()).or_insert_with(|| error("An unexpected failure, logged by the server (`internal`)"));
+        answers
+            .entry("500".into())
+            .or_insert_with(|| error("An unexpected failure, logged by the server (`internal`)"));
     }
 }
 

@@ -21,11 +21,12 @@ type ProjectRow = (i64, i64, String, String, String, i32, Vec<String>);
 const PROJECT_COLUMNS: &str = "id, team_id, name, slug, platform, retention_days, allowed_origins";
 
 async fn load(state: &AppState, project_id: i64) -> ApiResult<Project> {
-    let row: ProjectRow = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1")))
-        .bind(project_id)
-        .fetch_optional(&state.pg)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let row: ProjectRow =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1")))
+            .bind(project_id)
+            .fetch_optional(&state.pg)
+            .await?
+            .ok_or(ApiError::NotFound)?;
     let keys = keys_of(state, project_id).await?;
     Ok(to_project(row, keys))
 }
@@ -62,13 +63,18 @@ async fn keys_of(state: &AppState, project_id: i64) -> ApiResult<Vec<ProjectKey>
         (status = 200, description = "The team's projects", body = Vec<Project>),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
     ))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Project>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(team_id): Path<i64>,
+) -> ApiResult<Json<Vec<Project>>> {
     team_role(&state.pg, caller.user_id, team_id).await?;
-    let rows: Vec<ProjectRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE team_id = $1 ORDER BY name, id")))
-            .bind(team_id)
-            .fetch_all(&state.pg)
-            .await?;
+    let rows: Vec<ProjectRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {PROJECT_COLUMNS} FROM projects WHERE team_id = $1 ORDER BY name, id"
+    )))
+    .bind(team_id)
+    .fetch_all(&state.pg)
+    .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let keys = keys_of(&state, row.0).await?;
@@ -129,7 +135,11 @@ fn project_name(raw: &str) -> ApiResult<String> {
         (status = 200, description = "The project", body = Project),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
     ))]
-pub async fn show(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<Json<Project>> {
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+) -> ApiResult<Json<Project>> {
     project_role(&state.pg, caller.user_id, project_id).await?;
     let mut project = load(&state, project_id).await?;
     project.environments = environments_seen(&state, project_id).await?;
@@ -145,14 +155,8 @@ async fn environments_seen(state: &AppState, project_id: i64) -> ApiResult<Vec<S
             "SELECT DISTINCT environment FROM {table} \
              WHERE project_id = ? AND timestamp >= toDateTime(?) AND environment != ''"
         );
-        let found: Vec<String> = state
-            .ch
-            .query(&sql)
-            .bind(project_id as u64)
-            .bind(since)
-            .fetch_all()
-            .await
-            .map_err(anyhow::Error::from)?;
+        let found: Vec<String> =
+            state.ch.query(&sql).bind(project_id as u64).bind(since).fetch_all().await.map_err(anyhow::Error::from)?;
         seen.extend(found);
     }
     seen.sort();
@@ -183,8 +187,12 @@ pub async fn update(
             return Err(ApiError::Validation("retention is 1 to 3650 days".into()));
         }
     }
-    let origins = input.allowed_origins.map(|o| o.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>());
-    if let Some(bad) = origins.iter().flatten().find(|o| *o != "*" && url::Url::parse(o).map_or(true, |u| u.host().is_none())) {
+    let origins = input
+        .allowed_origins
+        .map(|o| o.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>());
+    if let Some(bad) =
+        origins.iter().flatten().find(|o| *o != "*" && url::Url::parse(o).map_or(true, |u| u.host().is_none()))
+    {
         return Err(ApiError::Validation(format!("{bad:?} is not an origin like https://shop.example.com")));
     }
     sqlx::query(
@@ -209,7 +217,11 @@ pub async fn update(
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
     ))]
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+) -> ApiResult<StatusCode> {
     caller.require_write()?;
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
     sqlx::query("DELETE FROM projects WHERE id = $1").bind(project_id).execute(&state.pg).await?;
@@ -223,7 +235,11 @@ pub async fn delete(State(state): State<AppState>, caller: Caller, Path(project_
         (status = 200, description = "The client keys", body = Vec<ProjectKey>),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
     ))]
-pub async fn keys(State(state): State<AppState>, caller: Caller, Path(project_id): Path<i64>) -> ApiResult<Json<Vec<ProjectKey>>> {
+pub async fn keys(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project_id): Path<i64>,
+) -> ApiResult<Json<Vec<ProjectKey>>> {
     project_role(&state.pg, caller.user_id, project_id).await?;
     Ok(Json(keys_of(&state, project_id).await?))
 }
@@ -247,7 +263,10 @@ pub async fn create_key(
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
     let mut conn = state.pg.acquire().await?;
     let public_key = projects::create_key(&mut conn, project_id, None).await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM project_keys WHERE public_key = $1").bind(&public_key).fetch_one(&mut *conn).await?;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM project_keys WHERE public_key = $1")
+        .bind(&public_key)
+        .fetch_one(&mut *conn)
+        .await?;
     drop(conn);
     let key = apply_key_update(&state, project_id, id, input).await?;
     Ok((StatusCode::CREATED, Json(key)))

@@ -88,7 +88,8 @@ pub async fn rename(
     require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
     let name = team_name(&input)?;
     sqlx::query("UPDATE teams SET name = $1 WHERE id = $2").bind(&name).bind(team_id).execute(&state.pg).await?;
-    let team = teams_of(&state.pg, caller.user_id).await?.into_iter().find(|t| t.id == team_id).ok_or(ApiError::NotFound)?;
+    let team =
+        teams_of(&state.pg, caller.user_id).await?.into_iter().find(|t| t.id == team_id).ok_or(ApiError::NotFound)?;
     Ok(Json(team))
 }
 
@@ -99,7 +100,11 @@ pub async fn rename(
         (status = 200, description = "The members", body = Vec<Member>),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
     ))]
-pub async fn members(State(state): State<AppState>, caller: Caller, Path(team_id): Path<i64>) -> ApiResult<Json<Vec<Member>>> {
+pub async fn members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(team_id): Path<i64>,
+) -> ApiResult<Json<Vec<Member>>> {
     team_role(&state.pg, caller.user_id, team_id).await?;
     let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
         "SELECT u.id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id \

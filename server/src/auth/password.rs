@@ -36,9 +36,7 @@ pub async fn hash(password: NewPassword, cost: u32) -> anyhow::Result<String> {
 
 /// Checks a password against a stored hash; false for any mismatch or bad hash.
 pub async fn verify(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false)).await.unwrap_or(false)
 }
 
 /// A valid hash of a random password, verified against when an e-mail is

@@ -16,10 +16,7 @@ impl LoginThrottle {
     /// Allows `per_account` attempts per account and `per_ip` per address, per minute.
     pub fn new(per_account: u32, per_ip: u32) -> Self {
         let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).expect("non-zero"));
-        LoginThrottle {
-            per_account: RateLimiter::keyed(quota(per_account)),
-            per_ip: RateLimiter::keyed(quota(per_ip)),
-        }
+        LoginThrottle { per_account: RateLimiter::keyed(quota(per_account)), per_ip: RateLimiter::keyed(quota(per_ip)) }
     }
 
     /// Charges one attempt; `Err(wait)` when either bucket is empty.

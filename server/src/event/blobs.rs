@@ -16,14 +16,8 @@ use super::model::{Exception, Frame, RawEvent, Request};
 use super::{rawjson, PayloadError};
 
 /// Request headers whose values are secrets and never stored.
-const SENSITIVE_HEADERS: [&str; 6] = [
-    "authorization",
-    "cookie",
-    "set-cookie",
-    "proxy-authorization",
-    "x-api-key",
-    "x-sentry-auth",
-];
+const SENSITIVE_HEADERS: [&str; 6] =
+    ["authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key", "x-sentry-auth"];
 const FILTERED: &[u8] = b"\"[Filtered]\"";
 /// Limits of each stored breadcrumb.
 const BREADCRUMB: Shape = Shape { max_string: 2048, max_items: 50, max_depth: 5 };
@@ -146,7 +140,10 @@ pub fn contexts_json(event: &RawEvent) -> Result<String, PayloadError> {
     write_scrubbed_request(&mut out, &event.request)?;
     let user = &event.user;
     out.extend_from_slice(b",\"user\":");
-    write(&mut out, &UserOut { email: user.email.as_deref(), id: user.id.as_deref(), username: user.username.as_deref() });
+    write(
+        &mut out,
+        &UserOut { email: user.email.as_deref(), id: user.id.as_deref(), username: user.username.as_deref() },
+    );
     out.push(b'}');
     fit(out, limits::MAX_CONTEXTS_JSON, "{}")
 }
@@ -254,7 +251,6 @@ fn write_scrubbed_headers(out: &mut Vec<u8>, headers: &RawValue) -> Result<(), P
     }
     Ok(())
 }
-
 
 /// Appends `value` as JSON; our own types always serialise.
 fn write<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {

@@ -41,10 +41,7 @@ pub fn compute(event: &RawEvent) -> String {
 }
 
 fn is_default_marker(part: &str) -> bool {
-    let inner = part
-        .trim()
-        .strip_prefix("{{")
-        .and_then(|p| p.strip_suffix("}}"));
+    let inner = part.trim().strip_prefix("{{").and_then(|p| p.strip_suffix("}}"));
     inner.is_some_and(|inner| inner.trim() == "default")
 }
 
@@ -71,18 +68,10 @@ pub fn default_components(event: &RawEvent) -> Vec<String> {
     };
     let mut out = vec![format!("type:{}", exc.ty.as_deref().unwrap_or(""))];
     let any_in_app = exc.frames.iter().any(|f| f.in_app == Some(true));
-    let frames: Vec<String> = exc
-        .frames
-        .iter()
-        .filter(|f| !any_in_app || f.in_app == Some(true))
-        .filter_map(frame_component)
-        .collect();
+    let frames: Vec<String> =
+        exc.frames.iter().filter(|f| !any_in_app || f.in_app == Some(true)).filter_map(frame_component).collect();
     if frames.is_empty() {
-        let value = exc
-            .value
-            .as_deref()
-            .or(event.message.as_deref())
-            .unwrap_or("");
+        let value = exc.value.as_deref().or(event.message.as_deref()).unwrap_or("");
         out.push(format!("value:{}", normalize_message(value)));
     } else {
         out.extend(frames);
@@ -91,9 +80,7 @@ pub fn default_components(event: &RawEvent) -> Vec<String> {
 }
 
 fn frame_component(frame: &Frame) -> Option<String> {
-    let file = frame_file(frame)
-        .map(normalize_filename)
-        .unwrap_or_default();
+    let file = frame_file(frame).map(normalize_filename).unwrap_or_default();
     let function = frame.function.as_deref().unwrap_or("");
     if file.is_empty() && function.is_empty() {
         return None;
@@ -103,15 +90,10 @@ fn frame_component(frame: &Frame) -> Option<String> {
 
 /// Returns the best file-like name of a frame: filename, abs_path or module.
 pub fn frame_file<'a>(frame: &'a Frame) -> Option<&'a str> {
-    frame
-        .filename
-        .as_deref()
-        .or(frame.abs_path.as_deref())
-        .or(frame.module.as_deref())
+    frame.filename.as_deref().or(frame.abs_path.as_deref()).or(frame.module.as_deref())
 }
 
-static TRAILING_POSITION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(:\d+)+$").expect("valid regex"));
+static TRAILING_POSITION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(:\d+)+$").expect("valid regex"));
 
 /// Removes scheme, host, query string, fragment and trailing `:line:col` from a
 /// file name or URL, keeping the path.
@@ -180,15 +162,9 @@ macro_rules! pattern {
 
 pattern!(URL, r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\x22<>()]+");
 pattern!(EMAIL, r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b");
-pattern!(
-    UUID,
-    r"\b[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\b"
-);
+pattern!(UUID, r"\b[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\b");
 pattern!(IPV4, r"\b(?:\d{1,3}\.){3}\d{1,3}\b");
-pattern!(
-    IPV6,
-    r"\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b|[0-9a-fA-F:]*::[0-9a-fA-F:]*"
-);
+pattern!(IPV6, r"\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b|[0-9a-fA-F:]*::[0-9a-fA-F:]*");
 pattern!(HEX_PREFIXED, r"\b0[xX][0-9a-fA-F]+\b");
 pattern!(HEX_WORD, r"\b[0-9a-fA-F]{6,}\b");
 // No trailing `\b`: "500ms" and "12.5s" are numbers with units.
@@ -236,30 +212,15 @@ mod tests {
     #[test]
     fn normalises_messages() {
         let cases = [
-            (
-                "Request to https://api.example.com/v1/users?id=5 failed",
-                "Request to <url> failed",
-            ),
+            ("Request to https://api.example.com/v1/users?id=5 failed", "Request to <url> failed"),
             ("User 12345 not found", "User <int> not found"),
             ("took 12.5s", "took <float>s"),
-            (
-                "order 3fa85f64-5717-4562-b3fc-2c963f66afa6 missing",
-                "order <uuid> missing",
-            ),
+            ("order 3fa85f64-5717-4562-b3fc-2c963f66afa6 missing", "order <uuid> missing"),
             ("no route to 10.0.0.12", "no route to <ip>"),
-            (
-                "connect to fe80::1ff:fe23:4567:890a refused",
-                "connect to <ip> refused",
-            ),
-            (
-                "at 12:30:45 in std::io::Error",
-                "at <int>:<int>:<int> in std::io::Error",
-            ),
+            ("connect to fe80::1ff:fe23:4567:890a refused", "connect to <ip> refused"),
+            ("at 12:30:45 in std::io::Error", "at <int>:<int>:<int> in std::io::Error"),
             ("timeout after 500ms", "timeout after <int>ms"),
-            (
-                "bad pointer 0x7ffee4b8 at cafe12ab",
-                "bad pointer <hex> at <hex>",
-            ),
+            ("bad pointer 0x7ffee4b8 at cafe12ab", "bad pointer <hex> at <hex>"),
             ("mail to bob@example.org bounced", "mail to <email> bounced"),
             (
                 "Cannot read properties of undefined (reading 'map')",
@@ -275,19 +236,10 @@ mod tests {
     #[test]
     fn normalises_filenames() {
         let cases = [
-            (
-                "https://shop.example.com/static/js/main.3f2a9c1b.js?v=2#x",
-                "/static/js/main.<hash>.js",
-            ),
-            (
-                "https://cdn.example.com/assets/chunk-5FD2A1.js",
-                "/assets/chunk-<hash>.js",
-            ),
+            ("https://shop.example.com/static/js/main.3f2a9c1b.js?v=2#x", "/static/js/main.<hash>.js"),
+            ("https://cdn.example.com/assets/chunk-5FD2A1.js", "/assets/chunk-<hash>.js"),
             ("/assets/index-BxK3fL9a.js", "/assets/index-<hash>.js"),
-            (
-                "/_next/static/chunks/pages/_app-0f1e2d3c4b5a6978.js",
-                "/_next/static/chunks/pages/_app-<hash>.js",
-            ),
+            ("/_next/static/chunks/pages/_app-0f1e2d3c4b5a6978.js", "/_next/static/chunks/pages/_app-<hash>.js"),
             ("app:///main.jsbundle", "/main.jsbundle"),
             ("https://example.com/app.js:10:5", "/app.js"),
             ("jquery-3.6.0.min.js", "jquery-3.6.0.min.js"),

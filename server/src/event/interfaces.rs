@@ -7,8 +7,8 @@ use serde::de::IgnoredAny;
 use serde_json::{value::RawValue, Value};
 
 use super::lenient::{lenient_object, reparse, Entries, List, RawObject, Scalar, Text};
-use super::pairs::Pairs;
 use super::model::{Contexts, Exception, Frame, Measurements, NamedContext, Request, User};
+use super::pairs::Pairs;
 
 /// A message given as a string or as `{formatted | message, params}`.
 #[derive(Default)]
@@ -60,11 +60,21 @@ impl<'de> serde::Deserialize<'de> for Message<'de> {
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Message<'de>, A::Error> {
                 serde::de::Visitor::visit_seq(IgnoredAny, seq).map(|_| Message(None))
             }
-            fn visit_bool<E>(self, _: bool) -> Result<Message<'de>, E> { Ok(Message(None)) }
-            fn visit_i64<E>(self, _: i64) -> Result<Message<'de>, E> { Ok(Message(None)) }
-            fn visit_u64<E>(self, _: u64) -> Result<Message<'de>, E> { Ok(Message(None)) }
-            fn visit_f64<E>(self, _: f64) -> Result<Message<'de>, E> { Ok(Message(None)) }
-            fn visit_unit<E>(self) -> Result<Message<'de>, E> { Ok(Message(None)) }
+            fn visit_bool<E>(self, _: bool) -> Result<Message<'de>, E> {
+                Ok(Message(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Message<'de>, E> {
+                Ok(Message(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Message<'de>, E> {
+                Ok(Message(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Message<'de>, E> {
+                Ok(Message(None))
+            }
+            fn visit_unit<E>(self) -> Result<Message<'de>, E> {
+                Ok(Message(None))
+            }
         }
         d.deserialize_any(V)
     }
@@ -246,7 +256,6 @@ impl<'a> Contexts<'a> {
     }
 }
 
-
 #[derive(Default)]
 struct Named<'a> {
     name: Option<Text<'a>>,
@@ -326,4 +335,3 @@ impl<'de> serde::Deserialize<'de> for Measurement {
         }))
     }
 }
-

@@ -249,16 +249,28 @@ macro_rules! skip_non_objects {
 /// Visitor methods that yield the default for every scalar.
 macro_rules! skip_scalars {
     ($lt:lifetime, $ty:ty) => {
-        fn visit_bool<E>(self, _: bool) -> Result<$ty, E> { Ok(Default::default()) }
-        fn visit_i64<E>(self, _: i64) -> Result<$ty, E> { Ok(Default::default()) }
-        fn visit_u64<E>(self, _: u64) -> Result<$ty, E> { Ok(Default::default()) }
-        fn visit_f64<E>(self, _: f64) -> Result<$ty, E> { Ok(Default::default()) }
-        fn visit_str<E>(self, _: &str) -> Result<$ty, E> { Ok(Default::default()) }
-        fn visit_unit<E>(self) -> Result<$ty, E> { Ok(Default::default()) }
+        fn visit_bool<E>(self, _: bool) -> Result<$ty, E> {
+            Ok(Default::default())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<$ty, E> {
+            Ok(Default::default())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<$ty, E> {
+            Ok(Default::default())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<$ty, E> {
+            Ok(Default::default())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<$ty, E> {
+            Ok(Default::default())
+        }
+        fn visit_unit<E>(self) -> Result<$ty, E> {
+            Ok(Default::default())
+        }
     };
 }
-pub(crate) use skip_scalars;
 pub(crate) use skip_non_objects;
+pub(crate) use skip_scalars;
 
 /// A JSON object kept verbatim; `None` for any other value.
 #[derive(Debug, Clone, Copy, Default)]

@@ -58,26 +58,10 @@ pub struct Shape {
 
 /// Successively tighter shapes tried by [`shrink_to_fit`].
 const SHAPES: [Shape; 4] = [
-    Shape {
-        max_string: MAX_VALUE,
-        max_items: 500,
-        max_depth: 20,
-    },
-    Shape {
-        max_string: 1024,
-        max_items: 100,
-        max_depth: 10,
-    },
-    Shape {
-        max_string: 256,
-        max_items: 30,
-        max_depth: 6,
-    },
-    Shape {
-        max_string: 64,
-        max_items: 10,
-        max_depth: 4,
-    },
+    Shape { max_string: MAX_VALUE, max_items: 500, max_depth: 20 },
+    Shape { max_string: 1024, max_items: 100, max_depth: 10 },
+    Shape { max_string: 256, max_items: 30, max_depth: 6 },
+    Shape { max_string: 64, max_items: 10, max_depth: 4 },
 ];
 
 /// Copies `value` with long strings cut, long arrays/objects capped and deep
@@ -89,25 +73,14 @@ pub fn shrink(value: &Value, shape: Shape) -> Value {
 fn shrink_at(value: &Value, shape: Shape, depth: usize) -> Value {
     match value {
         Value::String(s) => Value::String(truncate(s, shape.max_string).to_owned()),
-        Value::Array(_) | Value::Object(_) if depth >= shape.max_depth => {
-            Value::String("[too deep]".to_owned())
+        Value::Array(_) | Value::Object(_) if depth >= shape.max_depth => Value::String("[too deep]".to_owned()),
+        Value::Array(items) => {
+            Value::Array(items.iter().take(shape.max_items).map(|v| shrink_at(v, shape, depth + 1)).collect())
         }
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .take(shape.max_items)
-                .map(|v| shrink_at(v, shape, depth + 1))
-                .collect(),
-        ),
         Value::Object(map) => Value::Object(
             map.iter()
                 .take(shape.max_items)
-                .map(|(k, v)| {
-                    (
-                        truncate(k, MAX_NAME).to_owned(),
-                        shrink_at(v, shape, depth + 1),
-                    )
-                })
+                .map(|(k, v)| (truncate(k, MAX_NAME).to_owned(), shrink_at(v, shape, depth + 1)))
                 .collect::<Map<_, _>>(),
         ),
         other => other.clone(),

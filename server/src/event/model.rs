@@ -256,16 +256,10 @@ mod tests {
             "release": 17,
             "user": {"id": 7, "email": ["wrong"]},
         }));
-        assert_eq!(
-            ev.message.as_deref(),
-            Some("user bob failed 3 times (100%)")
-        );
+        assert_eq!(ev.message.as_deref(), Some("user bob failed 3 times (100%)"));
         assert_eq!(ev.exceptions[0].value.as_deref(), Some("42"));
         assert_eq!(ev.breadcrumbs.len(), 1);
-        assert_eq!(
-            ev.tags,
-            [("a".into(), "1".into()), ("b".into(), "true".into())]
-        );
+        assert_eq!(ev.tags, [("a".into(), "1".into()), ("b".into(), "true".into())]);
         assert_eq!(ev.timestamp, Some(1_709_294_400.5));
         assert_eq!(ev.release.as_deref(), Some("17"));
         assert_eq!(ev.user.id.as_deref(), Some("7"));

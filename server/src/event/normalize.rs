@@ -35,14 +35,7 @@ pub fn normalize_event(payload: &[u8], ctx: &IngestContext) -> Result<EventRow, 
         timestamp: timestamp(event.timestamp, ctx.received_at),
         received_at: epoch_secs(ctx.received_at.timestamp()),
         level: level(event.level.as_deref()),
-        platform: name(
-            event
-                .platform
-                .as_deref()
-                .map(str::to_ascii_lowercase)
-                .as_deref(),
-        )
-        .if_empty("other"),
+        platform: name(event.platform.as_deref().map(str::to_ascii_lowercase).as_deref()).if_empty("other"),
         exception_type: name(main.and_then(|e| e.ty.as_deref())),
         exception_value: value(main.and_then(|e| e.value.as_deref())),
         message: value(event.message.as_deref()),
@@ -97,10 +90,7 @@ pub(super) fn value(s: Option<&str>) -> String {
 
 /// Picks the payload's event id, else the envelope's, else a fresh one.
 pub(super) fn event_id(event: &RawEvent, ctx: &IngestContext) -> Uuid {
-    event
-        .event_id
-        .or(ctx.envelope_event_id)
-        .unwrap_or_else(Uuid::new_v4)
+    event.event_id.or(ctx.envelope_event_id).unwrap_or_else(Uuid::new_v4)
 }
 
 /// Dates an event, replacing absent or implausible timestamps with `received_at`.
@@ -202,9 +192,7 @@ pub(super) fn culprit(event: &RawEvent, url: &str) -> String {
 
 /// Renders a frame as `function (file)`, or whichever of the two it has.
 fn frame_label(frame: &Frame) -> Option<String> {
-    let file = frame_file(frame)
-        .map(strip_location)
-        .filter(|f| !f.is_empty());
+    let file = frame_file(frame).map(strip_location).filter(|f| !f.is_empty());
     match (frame.function.as_deref(), file) {
         (Some(function), Some(file)) => Some(format!("{function} ({file})")),
         (Some(function), None) => Some(function.to_owned()),

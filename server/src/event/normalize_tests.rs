@@ -91,50 +91,23 @@ fn with(base: &str, f: impl FnOnce(&mut Value)) -> String {
 fn normalises_a_browser_error_from_chrome() {
     let row = event(BROWSER_EVENT);
     assert_eq!(row.project_id, 7);
-    assert_eq!(
-        row.event_id.simple().to_string(),
-        "d2132d31b39445f1938d7e21b6bf0ec4"
-    );
+    assert_eq!(row.event_id.simple().to_string(), "d2132d31b39445f1938d7e21b6bf0ec4");
     assert_eq!(row.timestamp, 1_709_294_455);
     assert_eq!(row.received_at, 1_709_294_460);
-    assert_eq!(
-        row.title,
-        "TypeError: Cannot read properties of undefined (reading 'map')"
-    );
+    assert_eq!(row.title, "TypeError: Cannot read properties of undefined (reading 'map')");
     assert_eq!(row.culprit, "renderList (/static/js/main.3f2a9c1b.js)");
-    assert_eq!(
-        (row.level.as_str(), row.platform.as_str()),
-        ("error", "javascript")
-    );
-    assert_eq!(
-        (row.browser.as_str(), row.browser_version.as_str()),
-        ("Chrome", "121.0.0.0")
-    );
+    assert_eq!((row.level.as_str(), row.platform.as_str()), ("error", "javascript"));
+    assert_eq!((row.browser.as_str(), row.browser_version.as_str()), ("Chrome", "121.0.0.0"));
     assert_eq!(row.os, "Linux");
     assert_eq!(row.url, "https://shop.example.com/cart?step=2");
-    assert_eq!(
-        (row.user_id.as_str(), row.user_email.as_str()),
-        ("42", "ada@example.com")
-    );
+    assert_eq!((row.user_id.as_str(), row.user_email.as_str()), ("42", "ada@example.com"));
     assert_eq!(row.user_ip, "203.0.113.9");
     let mut tags: Vec<_> = row.tags_key.iter().zip(&row.tags_value).collect();
     tags.sort();
-    assert_eq!(
-        tags,
-        [
-            (&"ab".to_owned(), &"3".to_owned()),
-            (&"locale".to_owned(), &"en-GB".to_owned())
-        ]
-    );
-    assert_eq!(
-        (row.sdk_name.as_str(), row.sdk_version.as_str()),
-        ("sentry.javascript.browser", "7.101.1")
-    );
+    assert_eq!(tags, [(&"ab".to_owned(), &"3".to_owned()), (&"locale".to_owned(), &"en-GB".to_owned())]);
+    assert_eq!((row.sdk_name.as_str(), row.sdk_version.as_str()), ("sentry.javascript.browser", "7.101.1"));
     assert_eq!(row.fingerprint.len(), 32);
-    assert!(row
-        .fingerprint
-        .bytes()
-        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    assert!(row.fingerprint.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
 
     let frames: Value = serde_json::from_str(&row.frames).unwrap();
     assert_eq!(frames.as_array().unwrap().len(), 3);
@@ -149,10 +122,7 @@ fn normalises_a_browser_error_from_chrome() {
     let contexts: Value = serde_json::from_str(&row.contexts).unwrap();
     assert_eq!(contexts["exceptions"][0]["mechanism"]["type"], "onerror");
     assert_eq!(contexts["extra"]["arguments"][0]["isTrusted"], true);
-    assert_eq!(
-        contexts["request"]["headers"]["Referer"],
-        "https://shop.example.com/"
-    );
+    assert_eq!(contexts["request"]["headers"]["Referer"], "https://shop.example.com/");
 }
 
 #[test]
@@ -163,10 +133,7 @@ fn normalises_a_python_django_error() {
     assert_eq!(row.timestamp, 1_709_294_430);
     assert_eq!(row.platform, "python");
     assert_eq!(row.transaction_name, "/checkout/");
-    assert_eq!(
-        (row.browser.as_str(), row.os.as_str()),
-        ("Firefox", "Windows 10")
-    );
+    assert_eq!((row.browser.as_str(), row.os.as_str()), ("Firefox", "Windows 10"));
     assert_eq!(row.release, "9e1f2c4");
     assert_eq!(row.user_ip, "");
     let contexts: Value = serde_json::from_str(&row.contexts).unwrap();
@@ -197,10 +164,7 @@ fn falls_back_to_context_for_missing_id_and_time() {
     c.envelope_event_id = Some(envelope_id);
     let row = normalize_event(br#"{"timestamp": "2999-01-01T00:00:00Z"}"#, &c).unwrap();
     assert_eq!(row.event_id, envelope_id);
-    assert_eq!(
-        row.timestamp, 1_709_294_460,
-        "far-future timestamps are clamped"
-    );
+    assert_eq!(row.timestamp, 1_709_294_460, "far-future timestamps are clamped");
     assert_eq!(row.title, "<unlabeled event>");
     assert_eq!(row.level, "error");
     assert_eq!(row.platform, "other");
@@ -213,28 +177,19 @@ fn groups_one_error_across_deploys_and_line_shifts() {
     let redeployed = with(BROWSER_EVENT, |v| {
         let frames = &mut v["exception"]["values"][0]["stacktrace"]["frames"];
         for f in frames.as_array_mut().unwrap() {
-            let file = f["filename"]
-                .as_str()
-                .unwrap()
-                .replace("3f2a9c1b", "77e01d9a")
-                .replace("?v=12", "?v=13");
+            let file = f["filename"].as_str().unwrap().replace("3f2a9c1b", "77e01d9a").replace("?v=12", "?v=13");
             f["filename"] = file.replace("1a2b3c4d", "9f8e7d6c").into();
             f["lineno"] = 3.into();
             f["colno"] = 17.into();
         }
         v["event_id"] = Value::Null;
     });
-    assert_eq!(
-        event(BROWSER_EVENT).fingerprint,
-        event(&redeployed).fingerprint
-    );
+    assert_eq!(event(BROWSER_EVENT).fingerprint, event(&redeployed).fingerprint);
 }
 
 #[test]
 fn separates_different_errors() {
-    let other_type = with(BROWSER_EVENT, |v| {
-        v["exception"]["values"][0]["type"] = "RangeError".into()
-    });
+    let other_type = with(BROWSER_EVENT, |v| v["exception"]["values"][0]["type"] = "RangeError".into());
     let other_function = with(BROWSER_EVENT, |v| {
         v["exception"]["values"][0]["stacktrace"]["frames"][2]["function"] = "renderGrid".into()
     });
@@ -247,10 +202,8 @@ fn separates_different_errors() {
 #[test]
 fn groups_messages_by_their_normalised_text() {
     let a = event(r#"{"message": "Order 1234 failed for bob@example.com"}"#).fingerprint;
-    let b =
-        event(r#"{"message": {"formatted": "Order 98 failed for eve@example.org"}}"#).fingerprint;
-    let c =
-        event(r#"{"logentry": {"message": "Payment %s declined", "params": ["x"]}}"#).fingerprint;
+    let b = event(r#"{"message": {"formatted": "Order 98 failed for eve@example.org"}}"#).fingerprint;
+    let c = event(r#"{"logentry": {"message": "Payment %s declined", "params": ["x"]}}"#).fingerprint;
     assert_eq!(a, b);
     assert_ne!(a, c);
 }
@@ -262,56 +215,32 @@ fn honours_sdk_fingerprints_and_expands_default() {
     assert_eq!(custom(json!(["{{ default }}"])), base);
     assert_eq!(custom(json!(["{{default}}"])), base);
     assert_ne!(custom(json!(["{{ default }}", "checkout"])), base);
-    assert_eq!(
-        custom(json!(["payment-gateway", 503])),
-        custom(json!(["payment-gateway", "503"]))
-    );
+    assert_eq!(custom(json!(["payment-gateway", 503])), custom(json!(["payment-gateway", "503"])));
     assert_ne!(custom(json!(["payment-gateway"])), base);
-    assert_eq!(
-        custom(json!([])),
-        base,
-        "an empty fingerprint means the default"
-    );
-    let python = event(&with(PYTHON_EVENT, |v| {
-        v["fingerprint"] = json!(["payment-gateway"])
-    }));
-    assert_eq!(
-        python.fingerprint,
-        custom(json!(["payment-gateway"])),
-        "custom keys ignore the error"
-    );
+    assert_eq!(custom(json!([])), base, "an empty fingerprint means the default");
+    let python = event(&with(PYTHON_EVENT, |v| v["fingerprint"] = json!(["payment-gateway"])));
+    assert_eq!(python.fingerprint, custom(json!(["payment-gateway"])), "custom keys ignore the error");
 }
 
 #[test]
 fn uses_all_frames_when_none_is_in_app() {
     let no_in_app = with(BROWSER_EVENT, |v| {
-        for f in v["exception"]["values"][0]["stacktrace"]["frames"]
-            .as_array_mut()
-            .unwrap()
-        {
+        for f in v["exception"]["values"][0]["stacktrace"]["frames"].as_array_mut().unwrap() {
             f.as_object_mut().unwrap().remove("in_app");
         }
     });
     let other_outer = with(&no_in_app, |v| {
         v["exception"]["values"][0]["stacktrace"]["frames"][0]["function"] = "Other.dispatch".into()
     });
-    assert_ne!(
-        event(&no_in_app).fingerprint,
-        event(&other_outer).fingerprint
-    );
+    assert_ne!(event(&no_in_app).fingerprint, event(&other_outer).fingerprint);
     let row = event(&no_in_app);
-    assert_eq!(
-        row.culprit, "https://shop.example.com/cart?step=2",
-        "no in-app frame: the url"
-    );
+    assert_eq!(row.culprit, "https://shop.example.com/cart?step=2", "no in-app frame: the url");
 }
 
 #[test]
 fn titles_and_truncates_long_values() {
     let long = "x".repeat(10_000);
-    let row = event(
-        &json!({"exception": [{"type": "Error", "value": long}], "message": "m"}).to_string(),
-    );
+    let row = event(&json!({"exception": [{"type": "Error", "value": long}], "message": "m"}).to_string());
     assert!(row.title.starts_with("Error: xxx") && row.title.ends_with('…'));
     assert!(row.title.chars().count() < 220);
     assert_eq!(row.exception_value.len(), 8 * 1024);
@@ -338,9 +267,7 @@ fn uses_the_last_exception_as_the_main_one() {
 
 #[test]
 fn bounds_breadcrumbs_and_contexts() {
-    let crumbs: Vec<Value> = (0..300)
-        .map(|i| json!({"message": format!("crumb {i}")}))
-        .collect();
+    let crumbs: Vec<Value> = (0..300).map(|i| json!({"message": format!("crumb {i}")})).collect();
     let huge = "y".repeat(600_000);
     let row = event(&json!({"breadcrumbs": crumbs, "extra": {"blob": huge}}).to_string());
     let kept: Value = serde_json::from_str(&row.breadcrumbs).unwrap();
@@ -349,28 +276,14 @@ fn bounds_breadcrumbs_and_contexts() {
     assert_eq!(kept[99]["message"], "crumb 299");
     assert!(row.contexts.len() <= 256 * 1024);
     let contexts: Value = serde_json::from_str(&row.contexts).unwrap();
-    assert!(contexts["extra"]["blob"]
-        .as_str()
-        .unwrap()
-        .starts_with("yyy"));
+    assert!(contexts["extra"]["blob"].as_str().unwrap().starts_with("yyy"));
 }
 
 #[test]
 fn rejects_garbage_payloads() {
-    for payload in [
-        &b"[]"[..],
-        b"\"x\"",
-        b"42",
-        b"null",
-        b"not json",
-        b"",
-        b"{\"a\":",
-    ] {
+    for payload in [&b"[]"[..], b"\"x\"", b"42", b"null", b"not json", b"", b"{\"a\":"] {
         let err = normalize_event(payload, &ctx()).unwrap_err();
-        assert!(
-            err.to_string().starts_with("invalid event payload"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("invalid event payload"), "{err}");
     }
 }
 

@@ -156,7 +156,9 @@ mod tests {
     #[test]
     fn shrunk_copies_equal_shrunk_values() {
         let shape = Shape { max_string: 4, max_items: 3, max_depth: 2 };
-        for raw in [r#"{"a":"long text","b":[1,2,3,4],"c":{"d":{"e":1}}}"#, r#"{"a":"ok"}"#, r#"{"é":"\u00e9\u00e9\u00e9"}"#] {
+        for raw in
+            [r#"{"a":"long text","b":[1,2,3,4],"c":{"d":{"e":1}}}"#, r#"{"a":"ok"}"#, r#"{"é":"\u00e9\u00e9\u00e9"}"#]
+        {
             let raw: &RawValue = serde_json::from_str(raw).unwrap();
             let mut out = Vec::new();
             copy_shrunk(&mut out, raw, shape).unwrap();

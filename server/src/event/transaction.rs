@@ -11,10 +11,7 @@ use super::normalize::{event_id, event_url, name, tags, timestamp};
 use super::{useragent, IngestContext, PayloadError, TransactionRow};
 
 /// Normalises a transaction payload into the row stored in ClickHouse.
-pub fn normalize_transaction(
-    payload: &[u8],
-    ctx: &IngestContext,
-) -> Result<TransactionRow, PayloadError> {
+pub fn normalize_transaction(payload: &[u8], ctx: &IngestContext) -> Result<TransactionRow, PayloadError> {
     let event = RawEvent::parse(payload)?;
     let client = useragent::resolve(&event, ctx.client_user_agent.as_deref());
     let url = event_url(&event);
@@ -116,18 +113,11 @@ mod tests {
     #[test]
     fn reads_a_browser_pageload_with_vitals() {
         let row = normalize_transaction(PAGELOAD.as_bytes(), &ctx()).unwrap();
-        assert_eq!(
-            row.event_id.simple().to_string(),
-            "4c4bd3e1b6a04d5c9e1a3f4f2b6c7d8e"
-        );
+        assert_eq!(row.event_id.simple().to_string(), "4c4bd3e1b6a04d5c9e1a3f4f2b6c7d8e");
         assert_eq!(row.name, "/products/:id");
         assert_eq!(row.op, "pageload");
         assert_eq!(row.timestamp, 1_709_294_401);
-        assert!(
-            (row.duration_ms - 1250.0).abs() < 0.01,
-            "{}",
-            row.duration_ms
-        );
+        assert!((row.duration_ms - 1250.0).abs() < 0.01, "{}", row.duration_ms);
         assert_eq!(row.lcp, Some(1830.5));
         assert_eq!(row.fcp, Some(912.0));
         assert_eq!(row.cls, Some(0.042));
@@ -135,30 +125,19 @@ mod tests {
         assert_eq!(row.url, "https://shop.example.com/products/42?ref=mail");
         assert_eq!(row.browser, "Safari");
         assert_eq!(row.os, "Mac OSX");
-        assert_eq!(
-            (row.release.as_str(), row.environment.as_str()),
-            ("shop@1.4.2", "production")
-        );
+        assert_eq!((row.release.as_str(), row.environment.as_str()), ("shop@1.4.2", "production"));
         assert_eq!(row.user_id, "u-1");
-        assert_eq!(
-            (row.tags_key, row.tags_value),
-            (vec!["route".into()], vec!["product".into()])
-        );
+        assert_eq!((row.tags_key, row.tags_value), (vec!["route".into()], vec!["product".into()]));
         assert_eq!(row.sdk_name, "sentry.javascript.browser");
     }
 
     #[test]
     fn defaults_missing_or_negative_durations_to_zero() {
-        let row =
-            normalize_transaction(br#"{"start_timestamp": 10, "timestamp": 5}"#, &ctx()).unwrap();
+        let row = normalize_transaction(br#"{"start_timestamp": 10, "timestamp": 5}"#, &ctx()).unwrap();
         assert_eq!(row.duration_ms, 0.0);
-        assert_eq!(
-            row.timestamp, 1_709_294_460,
-            "ancient timestamps are replaced"
-        );
+        assert_eq!(row.timestamp, 1_709_294_460, "ancient timestamps are replaced");
         assert_eq!(row.name, "<unlabeled transaction>");
-        let row =
-            normalize_transaction(br#"{"tags": [["url", "https://x.test/a?b"]]}"#, &ctx()).unwrap();
+        let row = normalize_transaction(br#"{"tags": [["url", "https://x.test/a?b"]]}"#, &ctx()).unwrap();
         assert_eq!(row.duration_ms, 0.0);
         assert_eq!(row.url, "https://x.test/a?b");
         assert_eq!(row.name, "/a");

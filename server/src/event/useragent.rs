@@ -26,12 +26,8 @@ pub fn resolve(event: &RawEvent, client_user_agent: Option<&str>) -> Client {
     let os = event.contexts.os.as_ref().map(bounded);
     let mut client = Client::default();
     if browser.is_none() || os.is_none() {
-        let header_ua = event
-            .request
-            .headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("user-agent"))
-            .map(|(_, v)| v.as_ref());
+        let header_ua =
+            event.request.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("user-agent")).map(|(_, v)| v.as_ref());
         if let Some(ua) = header_ua.or(client_user_agent) {
             client = useragent_cache::parse(ua);
         }
@@ -60,10 +56,7 @@ pub fn parse_user_agent(ua: &str) -> Client {
         }
     };
     // Crawlers and HTTP libraries are not browsers; their "version" is noise.
-    if result.category != "pc"
-        && result.category != "smartphone"
-        && result.category != "mobilephone"
-    {
+    if result.category != "pc" && result.category != "smartphone" && result.category != "mobilephone" {
         return Client::default();
     }
     Client {
@@ -76,10 +69,7 @@ pub fn parse_user_agent(ua: &str) -> Client {
 
 /// Bounds the name and version of a context such as `contexts.browser`.
 fn bounded(ctx: &NamedContext) -> (String, String) {
-    (
-        truncate(&ctx.name, MAX_NAME).to_owned(),
-        truncate(&ctx.version, MAX_NAME).to_owned(),
-    )
+    (truncate(&ctx.name, MAX_NAME).to_owned(), truncate(&ctx.version, MAX_NAME).to_owned())
 }
 
 #[cfg(test)]
@@ -101,10 +91,7 @@ mod tests {
     fn leaves_unknown_agents_empty() {
         assert_eq!(parse_user_agent("sentry.python/1.40.0"), Client::default());
         assert_eq!(parse_user_agent(""), Client::default());
-        assert_eq!(
-            parse_user_agent("Googlebot/2.1 (+http://www.google.com/bot.html)"),
-            Client::default()
-        );
+        assert_eq!(parse_user_agent("Googlebot/2.1 (+http://www.google.com/bot.html)"), Client::default());
     }
 
     #[test]
@@ -115,10 +102,7 @@ mod tests {
         )
         .unwrap();
         let c = resolve(&ev, None);
-        assert_eq!(
-            (c.browser.as_str(), c.browser_version.as_str()),
-            ("Firefox", "121.0")
-        );
+        assert_eq!((c.browser.as_str(), c.browser_version.as_str()), ("Firefox", "121.0"));
         assert_eq!(c.os, "Windows 10");
     }
 

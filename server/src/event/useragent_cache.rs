@@ -27,10 +27,7 @@ struct Cache {
     shards: [Mutex<Shard>; SHARDS],
 }
 
-static CACHE: LazyLock<Cache> = LazyLock::new(|| Cache {
-    hasher: RandomState::new(),
-    shards: Default::default(),
-});
+static CACHE: LazyLock<Cache> = LazyLock::new(|| Cache { hasher: RandomState::new(), shards: Default::default() });
 
 /// Returns [`parse_user_agent`]'s result for `ua`, from the cache when possible.
 pub fn parse(ua: &str) -> Client {
@@ -68,7 +65,8 @@ mod tests {
 
     #[test]
     fn returns_what_the_parser_returns_and_stays_bounded() {
-        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36";
+        let chrome =
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36";
         assert_eq!(parse(chrome), parse_user_agent(chrome));
         assert_eq!(parse(chrome), parse_user_agent(chrome), "from the cache");
         for i in 0..SHARDS * PER_SHARD * 2 {

@@ -51,10 +51,7 @@ pub fn decode(encoding: Option<&str>, body: Bytes, cap: usize) -> Result<Bytes, 
 
 fn inflate(reader: impl Read, cap: usize, name: &'static str) -> Result<Bytes, IngestError> {
     let mut out = Vec::new();
-    reader
-        .take(cap as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| IngestError::BadCompression(name, e.to_string()))?;
+    reader.take(cap as u64 + 1).read_to_end(&mut out).map_err(|e| IngestError::BadCompression(name, e.to_string()))?;
     if out.len() > cap {
         return Err(IngestError::DecompressedTooLarge(cap));
     }
@@ -97,7 +94,10 @@ mod tests {
 
     #[test]
     fn garbage_and_unknown_encodings_are_refused() {
-        assert!(matches!(decode(Some("gzip"), Bytes::from_static(b"not gzip"), 100), Err(IngestError::BadCompression(..))));
+        assert!(matches!(
+            decode(Some("gzip"), Bytes::from_static(b"not gzip"), 100),
+            Err(IngestError::BadCompression(..))
+        ));
         assert!(matches!(decode(Some("br"), Bytes::from_static(b"x"), 100), Err(IngestError::UnsupportedEncoding(_))));
     }
 }

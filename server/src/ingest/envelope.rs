@@ -197,12 +197,7 @@ fn parse_item_header(line: &[u8]) -> Result<ItemHeader, EnvelopeError> {
         },
         _ => return Err(EnvelopeError::InvalidItemHeader("invalid length".into())),
     };
-    Ok(ItemHeader {
-        ty,
-        length,
-        content_type: item.content_type,
-        filename: item.filename,
-    })
+    Ok(ItemHeader { ty, length, content_type: item.content_type, filename: item.filename })
 }
 
 /// Returns the line starting at `pos` (without its newline) and the position after it.
@@ -214,10 +209,7 @@ fn next_line(body: &[u8], pos: usize) -> (&[u8], usize) {
 }
 
 fn find_newline(body: &[u8], pos: usize) -> Option<usize> {
-    body[pos..]
-        .iter()
-        .position(|b| *b == b'\n')
-        .map(|i| pos + i)
+    body[pos..].iter().position(|b| *b == b'\n').map(|i| pos + i)
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -244,30 +236,20 @@ mod tests {
               {\"started\":\"2020-02-07T14:16:00Z\"}\n",
         )
         .unwrap();
-        assert_eq!(
-            env.header.event_id.as_deref(),
-            Some("9ec79c33ec9942ab8353589fcb2e04dc")
-        );
+        assert_eq!(env.header.event_id.as_deref(), Some("9ec79c33ec9942ab8353589fcb2e04dc"));
         assert!(env.header.dsn.unwrap().ends_with("@sentry.io/42"));
         let types: Vec<_> = env.items.iter().map(|i| i.ty.as_str()).collect();
         assert_eq!(types, ["attachment", "event", "session"]);
         assert_eq!(&env.items[0].payload[..], b"\xef\xbb\xbfHello\r\n");
         assert_eq!(env.items[0].filename.as_deref(), Some("hello.txt"));
         assert_eq!(env.items[0].content_type.as_deref(), Some("text/plain"));
-        assert_eq!(
-            &env.items[1].payload[..],
-            b"{\"message\":\"hello world\",\"level\":\"error\"}"
-        );
-        assert_eq!(
-            &env.items[2].payload[..],
-            b"{\"started\":\"2020-02-07T14:16:00Z\"}"
-        );
+        assert_eq!(&env.items[1].payload[..], b"{\"message\":\"hello world\",\"level\":\"error\"}");
+        assert_eq!(&env.items[2].payload[..], b"{\"started\":\"2020-02-07T14:16:00Z\"}");
     }
 
     #[test]
     fn keeps_binary_payload_with_newlines_when_length_is_given() {
-        let env = split(b"{}\n{\"type\":\"replay_recording\",\"length\":6}\n\x00\n\xff\n\n\x01\n")
-            .unwrap();
+        let env = split(b"{}\n{\"type\":\"replay_recording\",\"length\":6}\n\x00\n\xff\n\n\x01\n").unwrap();
         assert_eq!(env.items.len(), 1);
         assert_eq!(&env.items[0].payload[..], b"\x00\n\xff\n\n\x01");
     }
@@ -298,10 +280,8 @@ mod tests {
 
     #[test]
     fn tolerates_trailing_and_interleaved_blank_lines() {
-        let env = split(
-            b"{}\n{\"type\":\"event\"}\n{}\n\n\n{\"type\":\"client_report\",\"length\":2}\n{}\n\n",
-        )
-        .unwrap();
+        let env =
+            split(b"{}\n{\"type\":\"event\"}\n{}\n\n\n{\"type\":\"client_report\",\"length\":2}\n{}\n\n").unwrap();
         assert_eq!(env.items.len(), 2);
         assert_eq!(env.items[1].ty, "client_report");
     }
@@ -317,10 +297,7 @@ mod tests {
 
     #[test]
     fn ignores_unknown_and_wrong_typed_header_fields() {
-        let env = split(
-            b"{\"event_id\":12,\"sdk\":{\"name\":\"x\"},\"sent_at\":\"2024-01-01T00:00:00Z\"}\n",
-        )
-        .unwrap();
+        let env = split(b"{\"event_id\":12,\"sdk\":{\"name\":\"x\"},\"sent_at\":\"2024-01-01T00:00:00Z\"}\n").unwrap();
         assert_eq!(env.header.event_id, None);
         assert_eq!(env.header.sent_at.as_deref(), Some("2024-01-01T00:00:00Z"));
     }
@@ -328,10 +305,7 @@ mod tests {
     #[test]
     fn rejects_truncated_payload() {
         let err = split(b"{}\n{\"type\":\"event\",\"length\":100}\n{\"short\":1}\n").unwrap_err();
-        assert!(
-            matches!(err, EnvelopeError::ItemLengthExceedsEnvelope),
-            "{err}"
-        );
+        assert!(matches!(err, EnvelopeError::ItemLengthExceedsEnvelope), "{err}");
     }
 
     #[test]
@@ -343,21 +317,12 @@ mod tests {
 
     #[test]
     fn rejects_invalid_json_headers() {
-        assert!(matches!(
-            split(b"").unwrap_err(),
-            EnvelopeError::MissingHeader
-        ));
-        assert!(matches!(
-            split(b"\n{\"type\":\"event\"}\n{}").unwrap_err(),
-            EnvelopeError::MissingHeader
-        ));
+        assert!(matches!(split(b"").unwrap_err(), EnvelopeError::MissingHeader));
+        assert!(matches!(split(b"\n{\"type\":\"event\"}\n{}").unwrap_err(), EnvelopeError::MissingHeader));
         let err = split(b"{not json\n").unwrap_err();
         assert!(matches!(err, EnvelopeError::InvalidHeader(_)));
         assert!(err.to_string().starts_with("invalid envelope header: "));
-        assert!(matches!(
-            split(b"[]\n").unwrap_err(),
-            EnvelopeError::InvalidHeader(_)
-        ));
+        assert!(matches!(split(b"[]\n").unwrap_err(), EnvelopeError::InvalidHeader(_)));
         let err = split(b"{}\n{\"type\":\"event\"\n{}\n").unwrap_err();
         assert!(matches!(err, EnvelopeError::InvalidItemHeader(_)), "{err}");
         let err = split(b"{}\n[\"event\"]\n{}\n").unwrap_err();

@@ -47,7 +47,9 @@ pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestEr
                 Err(IngestError::ItemTooLarge(kind.to_string(), facts.max_event_bytes))
             }
             "event" => event::normalize_event(&item.payload, &ctx).map(Row::Event).map_err(Into::into),
-            "transaction" => event::normalize_transaction(&item.payload, &ctx).map(Row::Transaction).map_err(Into::into),
+            "transaction" => {
+                event::normalize_transaction(&item.payload, &ctx).map(Row::Transaction).map_err(Into::into)
+            }
             _ => {
                 skipped += 1;
                 continue;
@@ -76,7 +78,8 @@ pub fn store(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestError
         return Err(IngestError::ItemTooLarge("event".into(), facts.max_event_bytes));
     }
     let ctx = context(facts, None);
-    let is_transaction = serde_json::from_slice::<TypeProbe>(&body).is_ok_and(|p| p.r#type.as_deref() == Some("transaction"));
+    let is_transaction =
+        serde_json::from_slice::<TypeProbe>(&body).is_ok_and(|p| p.r#type.as_deref() == Some("transaction"));
     let row = if is_transaction {
         Row::Transaction(event::normalize_transaction(&body, &ctx)?)
     } else {

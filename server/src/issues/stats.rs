@@ -71,7 +71,11 @@ struct Count {
 }
 
 /// Counts events per fingerprint in the filter's period (from the rollup).
-pub async fn event_counts(ch: &Client, filter: &Filter, grain: Grain) -> clickhouse::error::Result<HashMap<String, u64>> {
+pub async fn event_counts(
+    ch: &Client,
+    filter: &Filter,
+    grain: Grain,
+) -> clickhouse::error::Result<HashMap<String, u64>> {
     let sql = format!(
         "SELECT fingerprint, countMerge(events) AS n FROM {} WHERE {} GROUP BY fingerprint",
         grain.table(ROLLUP),

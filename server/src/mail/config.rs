@@ -128,12 +128,8 @@ fn parse_resend_base_url(text: &str) -> Result<Url, ConfigError> {
 }
 
 fn parse_smtp_url(text: &str) -> Result<SmtpSettings, ConfigError> {
-    let error = |reason: String| ConfigError {
-        var: "SIGHTLINE_SMTP_URL",
-        flag: "smtp-url",
-        value: redact(text),
-        reason,
-    };
+    let error =
+        |reason: String| ConfigError { var: "SIGHTLINE_SMTP_URL", flag: "smtp-url", value: redact(text), reason };
     let url = Url::parse(text).map_err(|e| error(e.to_string()))?;
     let mut tls = match url.scheme() {
         "smtp" => SmtpTls::None,
@@ -169,7 +165,8 @@ fn parse_smtp_url(text: &str) -> Result<SmtpSettings, ConfigError> {
     let credentials = if url.username().is_empty() {
         None
     } else {
-        let user = percent_decode(url.username()).ok_or_else(|| error("user is not valid percent-encoded UTF-8".into()))?;
+        let user =
+            percent_decode(url.username()).ok_or_else(|| error("user is not valid percent-encoded UTF-8".into()))?;
         let password = percent_decode(url.password().unwrap_or(""))
             .ok_or_else(|| error("password is not valid percent-encoded UTF-8".into()))?;
         Some((user, password))
@@ -260,7 +257,9 @@ mod tests {
 
     #[test]
     fn smtp_url_without_host_or_with_unknown_parameter_is_rejected() {
-        for bad in ["smtp://", "smtps://mail.example.com?tls=starttls", "smtp://h?verify=no", "smtp://h/path", "nonsense"] {
+        for bad in
+            ["smtp://", "smtps://mail.example.com?tls=starttls", "smtp://h?verify=no", "smtp://h/path", "nonsense"]
+        {
             let err = MailConfig::from_raw(&raw(Some(bad), Some("a@example.com"))).unwrap_err();
             assert_eq!(err.var, "SIGHTLINE_SMTP_URL", "{bad}");
         }

@@ -186,9 +186,7 @@ fn parse_recipients(to: &[String]) -> Result<Vec<Mailbox>, MailError> {
     if to.is_empty() {
         return Err(MailError::NoRecipients);
     }
-    to.iter()
-        .map(|t| t.trim().parse::<Mailbox>().map_err(|_| MailError::InvalidRecipient(t.clone())))
-        .collect()
+    to.iter().map(|t| t.trim().parse::<Mailbox>().map_err(|_| MailError::InvalidRecipient(t.clone()))).collect()
 }
 
 #[cfg(test)]
@@ -216,7 +214,8 @@ mod tests {
     #[test]
     fn tls_transports_can_be_prepared_without_connecting() {
         for url in ["smtps://u:p@mail.example.com", "smtp+starttls://mail.example.com", "smtp://h:2525?tls=starttls"] {
-            let raw = RawConfig { smtp_url: Some(url.into()), mail_from: Some("a@example.com".into()), ..Default::default() };
+            let raw =
+                RawConfig { smtp_url: Some(url.into()), mail_from: Some("a@example.com".into()), ..Default::default() };
             let mailer = Mailer::new(&MailConfig::from_raw(&raw).unwrap()).unwrap();
             assert!(mailer.is_enabled(), "{url}");
         }

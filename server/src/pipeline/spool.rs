@@ -24,12 +24,10 @@ impl Spool {
 
     /// Writes `rows` durably (fsync) to a new spool file.
     pub fn write(&self, rows: &[Row]) -> anyhow::Result<PathBuf> {
-        std::fs::create_dir_all(&self.dir).with_context(|| format!("cannot create spool dir {}", self.dir.display()))?;
-        let name = format!(
-            "batch-{:020}-{}.jsonl",
-            chrono::Utc::now().timestamp_micros(),
-            uuid::Uuid::new_v4().simple()
-        );
+        std::fs::create_dir_all(&self.dir)
+            .with_context(|| format!("cannot create spool dir {}", self.dir.display()))?;
+        let name =
+            format!("batch-{:020}-{}.jsonl", chrono::Utc::now().timestamp_micros(), uuid::Uuid::new_v4().simple());
         let tmp = self.dir.join(format!("{name}.tmp"));
         let path = self.dir.join(name);
         let mut buf = Vec::with_capacity(rows.len() * 512);

@@ -173,7 +173,8 @@ impl Writer {
 
 /// Inserts a mixed batch: one RowBinary INSERT per table.
 pub async fn insert(client: &Client, rows: &[Row]) -> clickhouse::error::Result<()> {
-    let events: Vec<&EventRow> = rows.iter().filter_map(|r| if let Row::Event(e) = r { Some(e) } else { None }).collect();
+    let events: Vec<&EventRow> =
+        rows.iter().filter_map(|r| if let Row::Event(e) = r { Some(e) } else { None }).collect();
     let transactions: Vec<&TransactionRow> =
         rows.iter().filter_map(|r| if let Row::Transaction(t) = r { Some(t) } else { None }).collect();
     if !events.is_empty() {

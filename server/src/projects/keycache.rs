@@ -62,11 +62,7 @@ pub struct KeyCache {
 impl KeyCache {
     /// Creates an empty cache; `default_rate_limit` applies to keys without their own.
     pub fn new(default_rate_limit: Option<u32>) -> Self {
-        KeyCache {
-            inner: Arc::default(),
-            default_rate_limit,
-            loaded: watch::channel(false).0,
-        }
+        KeyCache { inner: Arc::default(), default_rate_limit, loaded: watch::channel(false).0 }
     }
 
     /// Looks up a public key.
@@ -82,11 +78,10 @@ impl KeyCache {
     /// Reloads every key from Postgres, keeping the buckets of unchanged keys.
     #[tracing::instrument(skip_all)]
     pub async fn reload(&self, pool: &PgPool) -> Result<usize, sqlx::Error> {
-        let rows: Vec<(String, i64, bool, Option<i32>)> = sqlx::query_as(
-            "SELECT public_key, project_id, is_active, rate_limit_per_minute FROM project_keys",
-        )
-        .fetch_all(pool)
-        .await?;
+        let rows: Vec<(String, i64, bool, Option<i32>)> =
+            sqlx::query_as("SELECT public_key, project_id, is_active, rate_limit_per_minute FROM project_keys")
+                .fetch_all(pool)
+                .await?;
         let old = self.inner.read().expect("key cache poisoned").clone();
         let mut map = HashMap::with_capacity(rows.len());
         for (key, project_id, active, own_limit) in rows {

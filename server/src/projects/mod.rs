@@ -35,7 +35,11 @@ pub fn slugify(name: &str) -> String {
         }
     }
     let slug = slug.trim_end_matches('-').to_string();
-    if slug.is_empty() { "project".into() } else { slug }
+    if slug.is_empty() {
+        "project".into()
+    } else {
+        slug
+    }
 }
 
 /// Finds or creates the team with `team_slug`.
@@ -57,13 +61,14 @@ pub async fn create_team(conn: &mut sqlx::PgConnection, name: &str, owner_id: i6
     let base = slugify(name);
     let mut slug = base.clone();
     let team_id = loop {
-        let id: Option<i64> =
-            sqlx::query_scalar("INSERT INTO teams (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING RETURNING id")
-                .bind(&slug)
-                .bind(name)
-                .fetch_optional(&mut *conn)
-                .await
-                .context("cannot create team")?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO teams (slug, name) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING RETURNING id",
+        )
+        .bind(&slug)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("cannot create team")?;
         if let Some(id) = id {
             break id;
         }

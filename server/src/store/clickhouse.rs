@@ -14,10 +14,8 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
 
 /// Builds a client for `database` (plain RowBinary: 18.16 lacks the typed formats).
 pub fn client(url: &Url, database: &str, user: Option<&str>, password: Option<&str>) -> Client {
-    let mut client = Client::default()
-        .with_url(url.as_str().trim_end_matches('/'))
-        .with_database(database)
-        .with_validation(false);
+    let mut client =
+        Client::default().with_url(url.as_str().trim_end_matches('/')).with_database(database).with_validation(false);
     if let Some(user) = user {
         client = client.with_user(user);
     }
@@ -65,11 +63,8 @@ pub async fn migrate(client: &Client, database: &str) -> anyhow::Result<Vec<u32>
             continue;
         }
         for statement in sql.split("\n;\n").map(str::trim).filter(|s| !s.is_empty()) {
-            let statement: String = statement
-                .lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join("\n");
+            let statement: String =
+                statement.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
             if statement.trim().is_empty() {
                 continue;
             }

@@ -218,3 +218,62 @@ async fn several_outbox_workers_deliver_each_notification_exactly_once() {
     assert_eq!((got.len(), ids.len()), (10, 10), "each alert sent once: {got:#?}");
     t.app.stop().await;
 }
+
+#[tokio::test]
+async fn a_test_notification_goes_out_on_every_channel_even_within_the_throttle() {
+    let resend = FakeResend::start(Answer::Accept).await;
+    let smtpd = Smtpd::start().await;
+    let hook = WebhookReceiver::start(0).await;
+    let t = AlertsApp::start(|raw| mail_settings(raw, &resend, &smtpd.url())).await;
+    let rule = t
+        .rule(json!({
+            "name": "pager", "kind": "new_issue", "throttle_minutes": 60,
+            "email_to": ["oncall@example.com"], "webhook_url": hook.url, "webhook_secret": "s3cret",
+        }))
+        .await;
+    for _ in 0..2 {
+        let (status, queued) = t.browser.post(&format!("/api/v1/alert-rules/{rule}/test"), json!({})).await;
+        assert_eq!(status, 202, "{queued}");
+        assert!(queued["firing_id"].as_i64().is_some(), "{queued}");
+    }
+
+    let got = hook.wait_for(2).await;
+    for request in &got {
+        let timestamp = request.headers["x-sightline-timestamp"].to_str().unwrap();
+        let signature = request.headers["x-sightline-signature"].to_str().unwrap();
+        let tag = hex::decode(signature.strip_prefix("sha256=").unwrap()).unwrap();
+        let key = hmac::Key::new(hmac::HMAC_SHA256, b"s3cret");
+        hmac::verify(&key, format!("{timestamp}.{}", request.body).as_bytes(), &tag).expect("a valid signature");
+        let payload: Value = serde_json::from_str(&request.body).unwrap();
+        assert_eq!(payload["alert"]["test"], true, "{payload}");
+        assert_eq!(payload["alert"]["summary"], "Test notification: pager");
+        assert_eq!(payload["alert"]["issue"], Value::Null);
+        let link = format!("http://sightline.test/projects/{}/alerts", t.app.project_id);
+        assert_eq!(payload["alert"]["url"], link.as_str());
+    }
+    let log = t.wait_all_delivered(2).await;
+    assert!(log.iter().all(|a| a["test"] == true && a["suppressed"] == false), "neither was held back: {log:#?}");
+    let paths: Vec<(&str, &str)> = log
+        .iter()
+        .flat_map(|a| a["deliveries"].as_array().unwrap())
+        .map(|d| (d["channel"].as_str().unwrap(), d["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(paths, [("email", "resend"), ("webhook", "webhook"), ("email", "resend"), ("webhook", "webhook")]);
+    let mails = resend.seen();
+    assert_eq!(mails.len(), 2);
+    assert_eq!(mails[0].body["subject"], "[test project] Test notification: pager");
+    assert!(mails[0].body["text"].as_str().unwrap().contains("Sent by: "), "{:?}", mails[0].body);
+
+    // A token that may only read cannot send one.
+    let (_, token) = t.browser.post("/api/v1/tokens", json!({"name": "ro", "scopes": ["read"]})).await;
+    let secret = token["secret"].as_str().unwrap().to_string();
+    let res = t
+        .app
+        .http
+        .post(format!("{}/api/v1/alert-rules/{rule}/test", t.app.address))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}

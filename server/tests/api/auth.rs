@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
-use crate::{fixtures::*, helpers::{spawn_app, TestApp}};
+use crate::{
+    fixtures::*,
+    helpers::{spawn_app, TestApp},
+};
 
 fn body() -> Vec<u8> {
     event_envelope(&js_error(&new_id(), "auth test", "f", 1))
@@ -34,7 +37,10 @@ async fn every_auth_form_is_accepted() {
     assert_eq!(r.status(), 200);
     // 4. DSN in the envelope header (tunnels, sendBeacon).
     let event = js_error(&new_id(), "dsn auth", "f", 1);
-    let env = envelope(json!({"event_id": event["event_id"], "dsn": app.dsn()}), &[("event", serde_json::to_vec(&event).unwrap())]);
+    let env = envelope(
+        json!({"event_id": event["event_id"], "dsn": app.dsn()}),
+        &[("event", serde_json::to_vec(&event).unwrap())],
+    );
     let r = app.http.post(&url).body(env).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(app.wait_for_events(4).await, 4);
@@ -94,7 +100,14 @@ async fn a_disabled_key_is_forbidden_without_a_restart() {
 #[tokio::test]
 async fn a_garbage_auth_header_is_unauthorized() {
     let app = spawn_app().await;
-    let r = app.http.post(plain_url(&app, app.project_id)).header("x-sentry-auth", "Basic abc").body(body()).send().await.unwrap();
+    let r = app
+        .http
+        .post(plain_url(&app, app.project_id))
+        .header("x-sentry-auth", "Basic abc")
+        .body(body())
+        .send()
+        .await
+        .unwrap();
     assert_refused(r, 401, "invalid authorization").await;
     app.stop().await;
 }

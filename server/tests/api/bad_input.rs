@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
-use crate::{fixtures::*, helpers::{spawn_app, spawn_app_with, TestApp}};
+use crate::{
+    fixtures::*,
+    helpers::{spawn_app, spawn_app_with, TestApp},
+};
 
 async fn expect(app: &TestApp, resp: reqwest::Response, status: u16, reason_part: &str) {
     assert_eq!(resp.status(), status, "{:?}", resp.headers().get("x-sentry-error"));
@@ -20,7 +23,11 @@ async fn framing_errors_are_bad_requests() {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("malformed header", b"{this is not json\n{\"type\":\"event\"}\n{}\n".to_vec(), "envelope"),
         ("truncated item", b"{}\n{\"type\":\"event\",\"length\":500}\n{\"short\":1}\n".to_vec(), "envelope"),
-        ("wrong length", b"{}\n{\"type\":\"event\",\"length\":3}\n{\"message\":\"longer than three\"}\n".to_vec(), "envelope"),
+        (
+            "wrong length",
+            b"{}\n{\"type\":\"event\",\"length\":3}\n{\"message\":\"longer than three\"}\n".to_vec(),
+            "envelope",
+        ),
         ("item header without type", b"{}\n{\"length\":2}\n{}\n".to_vec(), "envelope"),
         ("empty body", Vec::new(), "envelope"),
     ];
@@ -90,7 +97,8 @@ async fn a_decompression_bomb_is_refused() {
 #[tokio::test]
 async fn corrupt_gzip_and_unknown_encodings_are_refused() {
     let app = spawn_app().await;
-    let resp = app.http.post(app.envelope_url()).header("content-encoding", "gzip").body("plain text").send().await.unwrap();
+    let resp =
+        app.http.post(app.envelope_url()).header("content-encoding", "gzip").body("plain text").send().await.unwrap();
     expect(&app, resp, 400, "gzip").await;
     let resp = app.http.post(app.envelope_url()).header("content-encoding", "compress").body("x").send().await.unwrap();
     expect(&app, resp, 415, "unsupported content encoding").await;

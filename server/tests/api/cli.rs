@@ -34,7 +34,11 @@ impl Env {
 
     async fn run(&self, args: &[&str]) -> (i32, String, String) {
         let out = self.command(args).output().await.unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
     }
 
     async fn pg(&self) -> sqlx::PgPool {
@@ -53,14 +57,21 @@ async fn migrate_twice_succeeds_and_records_each_schema_version_once() {
     let pg_versions: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(&pg).await.unwrap();
     let embedded = sqlx::migrate!("./migrations").iter().count() as i64;
     assert_eq!(pg_versions, embedded, "each Postgres migration applied once");
-    let ch = sightline::store::clickhouse::client(&clickhouse_url().parse().unwrap(), &env.clickhouse_database, None, None);
-    let versions: Vec<u32> = ch.query("SELECT version FROM schema_migrations ORDER BY version").fetch_all().await.unwrap();
+    let ch =
+        sightline::store::clickhouse::client(&clickhouse_url().parse().unwrap(), &env.clickhouse_database, None, None);
+    let versions: Vec<u32> =
+        ch.query("SELECT version FROM schema_migrations ORDER BY version").fetch_all().await.unwrap();
     assert_eq!(versions, vec![1, 2]);
-    let tables: Vec<String> = ch.query("SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name").fetch_all().await.unwrap();
+    let tables: Vec<String> = ch
+        .query("SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name")
+        .fetch_all()
+        .await
+        .unwrap();
     let rollups = ["issue_daily", "issue_daily_mv", "issue_hourly", "issue_hourly_mv"];
     let vitals = ["vitals_daily", "vitals_daily_mv", "vitals_hourly", "vitals_hourly_mv", "vitals_site_daily"];
     let site = ["vitals_site_daily_mv", "vitals_site_hourly", "vitals_site_hourly_mv"];
-    let expected: Vec<&str> = [&["events"][..], &rollups, &["schema_migrations", "transactions"], &vitals, &site].concat();
+    let expected: Vec<&str> =
+        [&["events"][..], &rollups, &["schema_migrations", "transactions"], &vitals, &site].concat();
     assert_eq!(tables, expected);
 }
 
@@ -76,12 +87,13 @@ async fn project_create_prints_the_dsn_last_and_is_idempotent() {
     let (_, second, _) = env.run(&["project", "create", "Web Shop"]).await;
     assert_eq!(second.lines().last().unwrap(), dsn, "re-running reuses the project and key");
     let pg = env.pg().await;
-    let (projects, keys): (i64, i64) =
-        sqlx::query_as("SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM project_keys WHERE public_key = $1)")
-            .bind(parsed.public_key())
-            .fetch_one(&pg)
-            .await
-            .unwrap();
+    let (projects, keys): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM projects), (SELECT count(*) FROM project_keys WHERE public_key = $1)",
+    )
+    .bind(parsed.public_key())
+    .fetch_one(&pg)
+    .await
+    .unwrap();
     assert_eq!((projects, keys), (1, 1));
 }
 

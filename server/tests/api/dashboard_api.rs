@@ -79,7 +79,8 @@ async fn sign_up_logs_in_with_a_protected_session_cookie() {
     let (status, me) = b.get("/api/v1/auth/me").await;
     assert_eq!(status, 200);
     assert_eq!(me["user"]["email"], "bob@example.com");
-    let (status, body) = b.post("/api/v1/auth/register", json!({"email": "BOB@example.com", "password": "another one"})).await;
+    let (status, body) =
+        b.post("/api/v1/auth/register", json!({"email": "BOB@example.com", "password": "another one"})).await;
     assert_eq!(status, 409, "{body}");
     app.stop().await;
 }
@@ -89,12 +90,15 @@ async fn log_in_errors_do_not_reveal_whether_an_account_exists() {
     let app = spawn_app().await;
     Browser::register(&app, "ada@example.com").await;
     let b = Browser::new(&app);
-    let (s1, wrong_pw) = b.post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "not it at all"})).await;
-    let (s2, no_user) = b.post("/api/v1/auth/login", json!({"email": "nobody@example.com", "password": "not it at all"})).await;
+    let (s1, wrong_pw) =
+        b.post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "not it at all"})).await;
+    let (s2, no_user) =
+        b.post("/api/v1/auth/login", json!({"email": "nobody@example.com", "password": "not it at all"})).await;
     assert_eq!((s1, s2), (StatusCode::UNPROCESSABLE_ENTITY, StatusCode::UNPROCESSABLE_ENTITY));
     assert_eq!(wrong_pw, no_user);
     assert_eq!(wrong_pw["error"]["message"], "wrong e-mail or password");
-    let (status, _) = b.post("/api/v1/auth/login", json!({"email": "ADA@example.com", "password": "correct horse"})).await;
+    let (status, _) =
+        b.post("/api/v1/auth/login", json!({"email": "ADA@example.com", "password": "correct horse"})).await;
     assert_eq!(status, 200);
     app.stop().await;
 }
@@ -104,7 +108,8 @@ async fn log_in_rotates_the_session_and_log_out_ends_it() {
     let app = spawn_app().await;
     let (b, _) = Browser::register(&app, "ada@example.com").await;
     let first = session_cookie(&b).await;
-    let (status, _) = b.post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "correct horse"})).await;
+    let (status, _) =
+        b.post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "correct horse"})).await;
     assert_eq!(status, 200);
     let second = session_cookie(&b).await;
     assert_ne!(first, second);
@@ -186,7 +191,8 @@ async fn repeated_failed_log_ins_are_throttled() {
     }
     assert_eq!(statuses, vec![422, 422, 422, 422, 422, 429, 429]);
     // Even the right password waits: the bucket is per account.
-    let (status, _) = b.post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "correct horse"})).await;
+    let (status, _) =
+        b.post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "correct horse"})).await;
     assert_eq!(status, 429);
     app.stop().await;
 }
@@ -196,17 +202,25 @@ async fn changing_the_password_logs_out_other_sessions() {
     let app = spawn_app().await;
     let (laptop, _) = Browser::register(&app, "ada@example.com").await;
     let phone = Browser::new(&app);
-    assert_eq!(phone.post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "correct horse"})).await.0, 200);
-    let (status, body) =
-        laptop.post("/api/v1/auth/password", json!({"current_password": "wrong", "new_password": "brand new pw"})).await;
+    assert_eq!(
+        phone.post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "correct horse"})).await.0,
+        200
+    );
+    let (status, body) = laptop
+        .post("/api/v1/auth/password", json!({"current_password": "wrong", "new_password": "brand new pw"}))
+        .await;
     assert_eq!(status, 422, "{body}");
-    let (status, _) =
-        laptop.post("/api/v1/auth/password", json!({"current_password": "correct horse", "new_password": "brand new pw"})).await;
+    let (status, _) = laptop
+        .post("/api/v1/auth/password", json!({"current_password": "correct horse", "new_password": "brand new pw"}))
+        .await;
     assert_eq!(status, 204);
     assert_eq!(laptop.get("/api/v1/auth/me").await.0, 200);
     assert_eq!(phone.get("/api/v1/auth/me").await.0, 401);
     let fresh = Browser::new(&app);
-    assert_eq!(fresh.post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "brand new pw"})).await.0, 200);
+    assert_eq!(
+        fresh.post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "brand new pw"})).await.0,
+        200
+    );
     app.stop().await;
 }
 
@@ -225,7 +239,15 @@ async fn a_project_created_through_the_api_ingests_with_its_dsn() {
     let send = |public_key: String| {
         let http = app.http.clone();
         let url = format!("{}/api/{pid}/envelope/?sentry_key={public_key}", app.address);
-        async move { http.post(url).body(event_envelope(&js_error(&new_id(), "via api", "f", 1))).send().await.unwrap().status().as_u16() }
+        async move {
+            http.post(url)
+                .body(event_envelope(&js_error(&new_id(), "via api", "f", 1)))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
     };
     let old_key = dsn.public_key().to_string();
     assert_eq!(eventually(|| send(old_key.clone()), 200).await, 200, "a new key works within moments");
@@ -244,7 +266,8 @@ async fn a_project_created_through_the_api_ingests_with_its_dsn() {
     let (status, _) = b.call(reqwest::Method::PATCH, &path, Some(json!({"is_active": false}))).await;
     assert_eq!(status, 200);
     assert_eq!(eventually(|| send(new_key.clone()), 403).await, 403);
-    let (status, k) = b.call(reqwest::Method::PATCH, &path, Some(json!({"is_active": true, "rate_limit_per_minute": 1}))).await;
+    let (status, k) =
+        b.call(reqwest::Method::PATCH, &path, Some(json!({"is_active": true, "rate_limit_per_minute": 1}))).await;
     assert_eq!((status.as_u16(), k["rate_limit_per_minute"].as_i64()), (200, Some(1)));
     assert_eq!(eventually(|| send(new_key.clone()), 429).await, 429);
     app.stop().await;

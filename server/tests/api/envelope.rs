@@ -51,7 +51,8 @@ async fn a_browser_js_error_envelope_lands_in_clickhouse() {
     assert_eq!((e.browser.as_str(), e.os.as_str()), ("Chrome", "Windows 10"));
     assert_eq!(e.user_id, "u-42");
     assert_eq!(e.user_ip, "127.0.0.1", "{{{{auto}}}} becomes the client address");
-    let tags: Vec<(&str, &str)> = e.tags_key.iter().map(String::as_str).zip(e.tags_value.iter().map(String::as_str)).collect();
+    let tags: Vec<(&str, &str)> =
+        e.tags_key.iter().map(String::as_str).zip(e.tags_value.iter().map(String::as_str)).collect();
     assert!(tags.contains(&("plan", "pro")) && tags.contains(&("locale", "de-DE")), "{tags:?}");
     assert!(e.breadcrumbs.contains("button#checkout"));
     assert_eq!(e.sdk_name, "sentry.javascript.browser");
@@ -88,7 +89,10 @@ async fn a_page_load_transaction_stores_its_web_vitals() {
     assert_eq!((t.name.as_str(), t.op.as_str()), ("/products/:id", "pageload"));
     assert_eq!(t.url, "https://shop.example.com/products/17");
     assert!((t.duration_ms - 1500.0).abs() < 0.01, "{}", t.duration_ms);
-    assert_eq!((t.lcp, t.fcp, t.cls, t.inp, t.ttfb), (Some(2300.5), Some(1100.0), Some(0.08), Some(180.0), Some(320.0)));
+    assert_eq!(
+        (t.lcp, t.fcp, t.cls, t.inp, t.ttfb),
+        (Some(2300.5), Some(1100.0), Some(0.08), Some(180.0), Some(320.0))
+    );
     assert_eq!(t.browser, "Chrome");
     // Transactions are not errors: no issue is created.
     assert_eq!(app.wait_for_issues(0).await, 0);
@@ -99,14 +103,7 @@ async fn a_page_load_transaction_stores_its_web_vitals() {
 async fn a_gzip_body_is_decoded() {
     let app = spawn_app().await;
     let body = gzip(&event_envelope(&js_error(&new_id(), "zipped", "f", 1)));
-    let resp = app
-        .http
-        .post(app.envelope_url())
-        .header("content-encoding", "gzip")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let resp = app.http.post(app.envelope_url()).header("content-encoding", "gzip").body(body).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(app.wait_for_events(1).await, 1);
     app.stop().await;
@@ -144,10 +141,7 @@ async fn one_bad_item_does_not_poison_the_others() {
     let good = new_id();
     let body = envelope(
         json!({}),
-        &[
-            ("event", b"{not json".to_vec()),
-            ("event", serde_json::to_vec(&js_error(&good, "fine", "f", 1)).unwrap()),
-        ],
+        &[("event", b"{not json".to_vec()), ("event", serde_json::to_vec(&js_error(&good, "fine", "f", 1)).unwrap())],
     );
     assert_eq!(app.post_envelope(body).await.status(), 200);
     assert_eq!(app.wait_for_events(1).await, 1);
@@ -161,7 +155,10 @@ async fn the_legacy_store_endpoint_accepts_one_json_event() {
     let resp = app
         .http
         .post(format!("{}/api/{}/store/", app.address, app.project_id))
-        .header("x-sentry-auth", format!("Sentry sentry_version=7, sentry_key={}, sentry_client=raven-js/3.27.0", app.public_key))
+        .header(
+            "x-sentry-auth",
+            format!("Sentry sentry_version=7, sentry_key={}, sentry_client=raven-js/3.27.0", app.public_key),
+        )
         .json(&js_error(&id, "old sdk", "f", 1))
         .send()
         .await

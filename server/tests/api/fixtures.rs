@@ -84,7 +84,10 @@ pub fn envelope(header: Value, items: &[(&str, Vec<u8>)]) -> Vec<u8> {
 /// An envelope holding one event item.
 pub fn event_envelope(event: &Value) -> Vec<u8> {
     let id = event["event_id"].clone();
-    envelope(json!({"event_id": id, "sent_at": "2024-11-23T22:13:20Z"}), &[("event", serde_json::to_vec(event).unwrap())])
+    envelope(
+        json!({"event_id": id, "sent_at": "2024-11-23T22:13:20Z"}),
+        &[("event", serde_json::to_vec(event).unwrap())],
+    )
 }
 
 /// Gzips `data`.

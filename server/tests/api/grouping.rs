@@ -18,7 +18,8 @@ async fn two_events_of_the_same_error_make_one_issue() {
     // Same bug, reported from two builds: other line number, other bundle hash.
     let a = js_error(&new_id(), "Cannot read properties of undefined (reading 'id')", "onCheckout", 88);
     let mut b = js_error(&new_id(), "Cannot read properties of undefined (reading 'id')", "onCheckout", 91);
-    b["exception"]["values"][0]["stacktrace"]["frames"][1]["filename"] = json!("https://shop.example.com/assets/app.77aa01ff.js");
+    b["exception"]["values"][0]["stacktrace"]["frames"][1]["filename"] =
+        json!("https://shop.example.com/assets/app.77aa01ff.js");
     for e in [&a, &b] {
         assert_eq!(app.post_envelope(event_envelope(e)).await.status(), 200);
     }
@@ -33,7 +34,8 @@ async fn two_events_of_the_same_error_make_one_issue() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].1, "TypeError: Cannot read properties of undefined (reading 'id')");
     assert_eq!(found[0].2, 2);
-    let fingerprints: Vec<String> = app.rows::<FingerprintRow>("events", "").await.into_iter().map(|r| r.fingerprint).collect();
+    let fingerprints: Vec<String> =
+        app.rows::<FingerprintRow>("events", "").await.into_iter().map(|r| r.fingerprint).collect();
     assert_eq!(fingerprints, vec![found[0].0.clone(); 2]);
     app.stop().await;
 }

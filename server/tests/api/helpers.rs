@@ -14,7 +14,8 @@ use tokio::{sync::oneshot, task::JoinHandle};
 
 /// The admin URL of the test Postgres server.
 pub fn postgres_admin_url() -> String {
-    std::env::var("SIGHTLINE_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("SIGHTLINE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// The HTTP URL of the test ClickHouse server.
@@ -34,8 +35,12 @@ pub struct Databases {
 pub async fn empty_postgres_database() -> (String, String) {
     let name = format!("sightline_test_{}", uuid::Uuid::new_v4().simple());
     let admin_url = postgres_admin_url();
-    let mut admin = PgConnection::connect(&admin_url).await.expect("test Postgres must be running (see scripts/test.sh)");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.expect("create test database");
+    let mut admin =
+        PgConnection::connect(&admin_url).await.expect("test Postgres must be running (see scripts/test.sh)");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
     let mut url = url::Url::parse(&admin_url).unwrap();
     url.set_path(&name);
     (name, url.to_string())

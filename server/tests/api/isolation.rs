@@ -69,6 +69,7 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("POST", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
     ("PUT", "/api/v1/alert-rules/{rule_id}", Scope::Tenant),
     ("DELETE", "/api/v1/alert-rules/{rule_id}", Scope::Tenant),
+    ("POST", "/api/v1/alert-rules/{rule_id}/test", Scope::Tenant),
     ("GET", "/api/v1/projects/{project_id}/alerts", Scope::Tenant),
 ];
 
@@ -104,7 +105,9 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let issue = wait_for_issue(&app, project_id).await;
     let (_, token) = alice.post("/api/v1/tokens", json!({"name": "ci", "scopes": ["read"]})).await;
     let token_id = token["token"]["id"].as_i64().unwrap();
-    let (_, invite) = alice.post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "carol@example.com", "role": "member"})).await;
+    let (_, invite) = alice
+        .post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "carol@example.com", "role": "member"}))
+        .await;
     let invite_id = invite["id"].as_i64().unwrap();
     let artifact_id: i64 = sqlx::query_scalar(
         "INSERT INTO sourcemap_artifacts (project_id, release, name, kind, size, sha256, content) \
@@ -115,7 +118,10 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     .await
     .unwrap();
     let (_, rule) = alice
-        .post(&format!("/api/v1/projects/{project_id}/alert-rules"), json!({"name": "mine", "kind": "new_issue", "email_to": ["a@example.com"]}))
+        .post(
+            &format!("/api/v1/projects/{project_id}/alert-rules"),
+            json!({"name": "mine", "kind": "new_issue", "email_to": ["a@example.com"]}),
+        )
         .await;
     let rule_id = rule["id"].as_i64().unwrap();
     let (mallory, _) = Browser::register(&app, "mallory@example.com").await;
@@ -166,7 +172,11 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let (_, artifacts) = alice.get(&format!("/api/v1/projects/{project_id}/releases/shop@1.0/sourcemaps")).await;
     assert_eq!(artifacts[0]["id"], artifact_id, "source-map artifact not deleted");
     let (_, rules) = alice.get(&format!("/api/v1/projects/{project_id}/alert-rules")).await;
-    assert_eq!((rules.as_array().unwrap().len(), rules[0]["name"].as_str()), (1, Some("mine")), "rule neither changed nor deleted");
+    assert_eq!(
+        (rules.as_array().unwrap().len(), rules[0]["name"].as_str()),
+        (1, Some("mine")),
+        "rule neither changed nor deleted"
+    );
     let (_, members) = alice.get(&format!("/api/v1/teams/{team}/members")).await;
     assert_eq!(members.as_array().unwrap().len(), 1);
     app.stop().await;

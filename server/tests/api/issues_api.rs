@@ -95,13 +95,55 @@ async fn the_issue_list_counts_filters_sorts_and_pages_what_was_ingested() {
         assert_eq!((counts(0), counts(1)), ((Some(3), Some(2)), (Some(1), Some(1))), "{period}: most users first");
     }
     let (status, far) = b.get(&format!("/api/v1/projects/{pid}/issues?page={}&per_page=100", u32::MAX)).await;
-    assert_eq!((status.as_u16(), far["issues"].as_array().map(Vec::len)), (200, Some(0)), "a page past the end is empty");
+    assert_eq!(
+        (status.as_u16(), far["issues"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "a page past the end is empty"
+    );
     let (_, daily) = b.get(&format!("/api/v1/projects/{pid}/issues?series=14d")).await;
     assert_eq!(daily["issues"][0]["series"].as_array().unwrap().len(), 14);
     let (_, project) = b.get(&format!("/api/v1/projects/{pid}")).await;
     assert_eq!(project["environments"], json!(["production", "staging"]), "environments seen");
     let (status, err) = b.get(&format!("/api/v1/projects/{pid}/issues?period=forever")).await;
     assert_eq!((status.as_u16(), err["error"]["code"].as_str()), (422, Some("validation")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sorting_by_users_pages_through_issues_whose_event_order_differs() {
+    let (app, b, pid, key) = setup().await;
+    // (message, the user of each event): by events A > B > C > D, by users B > C > A > D.
+    let issues = [
+        ("A", vec!["u1", "u1", "u1", "u1", "u1", "u2"]),
+        ("B", vec!["u1", "u2", "u3", "u4", "u5"]),
+        ("C", vec!["u1", "u2", "u3", "u3"]),
+        ("D", vec!["u9"]),
+    ];
+    for (message, users) in &issues {
+        for user in users {
+            let mut e = js_error(&new_id(), &format!("issue {message}"), &format!("fn{message}"), 3);
+            e["user"]["id"] = json!(user);
+            send(&app, pid, &key, "event", &e).await;
+        }
+    }
+    // 50 more issues of one event each, so the pages are cut from a longer list.
+    for i in 0..50 {
+        let mut e = js_error(&new_id(), &format!("filler {i}"), &format!("filler{i}"), 3);
+        e["user"]["id"] = json!(format!("f{i}"));
+        send(&app, pid, &key, "event", &e).await;
+    }
+    wait_issues(&app, pid, 54, 66).await;
+    let mut order = vec![];
+    for page in [1, 2, 3, 4] {
+        let (status, p) = b.get(&format!("/api/v1/projects/{pid}/issues?sort=users&per_page=1&page={page}")).await;
+        assert_eq!((status.as_u16(), p["total"].as_u64()), (200, Some(54)), "{p}");
+        let issue = &p["issues"][0];
+        let title = issue["title"].as_str().unwrap().trim_start_matches("TypeError: issue ").to_string();
+        order.push((title, issue["events"].as_u64().unwrap(), issue["users"].as_u64().unwrap()));
+    }
+    let want = [("B", 5, 5), ("C", 4, 3), ("A", 6, 2)].map(|(t, e, u)| (t.to_string(), e, u));
+    assert_eq!(order[..3], want);
+    assert_eq!(order[3].1..=order[3].2, 1..=1, "then an issue of one event and one user: {order:?}");
     app.stop().await;
 }
 
@@ -148,7 +190,8 @@ async fn resolving_hides_an_issue_and_a_later_event_regresses_it() {
     wait_issues(&app, pid, 2, 2).await;
     let (_, page) = b.get(&format!("/api/v1/projects/{pid}/issues")).await;
     let ids: Vec<i64> = page["issues"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
-    let a = page["issues"].as_array().unwrap().iter().find(|i| i["title"] == "TypeError: cart is undefined").unwrap()["id"]
+    let a = page["issues"].as_array().unwrap().iter().find(|i| i["title"] == "TypeError: cart is undefined").unwrap()
+        ["id"]
         .as_i64()
         .unwrap();
 
@@ -169,8 +212,9 @@ async fn resolving_hides_an_issue_and_a_later_event_regresses_it() {
     assert_eq!(detail["issue"]["regressed"], true);
 
     // Bulk: ignore both.
-    let (status, body) =
-        b.call(Method::PATCH, &format!("/api/v1/projects/{pid}/issues"), Some(json!({"ids": ids, "status": "ignored"}))).await;
+    let (status, body) = b
+        .call(Method::PATCH, &format!("/api/v1/projects/{pid}/issues"), Some(json!({"ids": ids, "status": "ignored"})))
+        .await;
     assert_eq!((status.as_u16(), body["updated"].as_u64()), (200, Some(2)));
     let (_, open) = b.get(&format!("/api/v1/projects/{pid}/issues")).await;
     assert_eq!(open["total"], 0, "{open}");

@@ -64,7 +64,11 @@ impl FakeResend {
 }
 
 /// Answers like Resend: 200 `{"id"}`, or its JSON error shape.
-async fn emails(State(state): State<FakeState>, headers: HeaderMap, Json(body): Json<Value>) -> (http::StatusCode, Json<Value>) {
+async fn emails(
+    State(state): State<FakeState>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (http::StatusCode, Json<Value>) {
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
     state.seen.lock().unwrap().push(Seen { authorization, body });
     match state.answer {
@@ -273,7 +277,11 @@ async fn smtp_delivers_when_resend_does_not_answer_in_time() {
     let delivery = mailer.send(&reset_mail()).await.unwrap();
 
     assert_eq!(delivery.path, DeliveryPath::Smtp);
-    assert!(started.elapsed() < Duration::from_secs(10), "gave up on Resend after the timeout: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "gave up on Resend after the timeout: {:?}",
+        started.elapsed()
+    );
     assert_eq!(resend.seen().len(), 1, "Resend was tried first");
     assert_is_reset_mail(&smtpd.the_message().await);
 }

@@ -42,7 +42,10 @@ async fn the_openapi_document_describes_exactly_the_api_routes() {
     assert!(extra.is_empty(), "documented but not routed: {extra:?}");
 
     let schemes = &doc["components"]["securitySchemes"];
-    assert_eq!(schemes["session"], json!({"type": "apiKey", "in": "cookie", "name": "sightline_session", "description": schemes["session"]["description"]}));
+    assert_eq!(
+        schemes["session"],
+        json!({"type": "apiKey", "in": "cookie", "name": "sightline_session", "description": schemes["session"]["description"]})
+    );
     assert_eq!(schemes["bearer"]["type"], "http");
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     let mut operation_ids = BTreeSet::new();
@@ -56,16 +59,26 @@ async fn the_openapi_document_describes_exactly_the_api_routes() {
         match access {
             Access::Public => assert!(op.get("security").is_none(), "{what} is public but documents security"),
             Access::Caller => {
-                let names: BTreeSet<&str> =
-                    op["security"].as_array().expect("security").iter().flat_map(|r| r.as_object().unwrap().keys()).map(String::as_str).collect();
+                let names: BTreeSet<&str> = op["security"]
+                    .as_array()
+                    .expect("security")
+                    .iter()
+                    .flat_map(|r| r.as_object().unwrap().keys())
+                    .map(String::as_str)
+                    .collect();
                 assert_eq!(names, BTreeSet::from(["bearer", "session"]), "{what}");
                 for status in ["401", "403"] {
-                    assert_eq!(op["responses"][status]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody", "{what} {status}");
+                    assert_eq!(
+                        op["responses"][status]["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorBody",
+                        "{what} {status}"
+                    );
                 }
             }
         }
         // Every `{name}` of the path is a documented path parameter, and nothing else is.
-        let in_template: BTreeSet<&str> = path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
+        let in_template: BTreeSet<&str> =
+            path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
         let declared: BTreeSet<&str> = op["parameters"]
             .as_array()
             .into_iter()
@@ -114,7 +127,11 @@ async fn the_openapi_document_passes_a_real_validator() {
         .unwrap_or_else(|e| panic!("cannot run {python}: {e} (scripts/test.sh installs openapi-spec-validator)"));
     child.stdin.take().unwrap().write_all(&doc).await.unwrap();
     let output = child.wait_with_output().await.unwrap();
-    assert!(output.status.success(), "openapi-spec-validator refused the document: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "openapi-spec-validator refused the document: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn collect_refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {

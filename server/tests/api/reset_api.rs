@@ -29,16 +29,19 @@ async fn a_reset_link_arrives_by_mail_works_once_and_ends_sessions() {
     let (old_session, _) = Browser::register(&app, "ada@example.com").await;
     // Behind https the Secure cookie is not sent over this plain test connection;
     // prove the session exists through the database instead.
-    let sessions = || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sessions").fetch_one(&app.pg).await.unwrap()
-    };
+    let sessions =
+        || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sessions").fetch_one(&app.pg).await.unwrap() };
     assert_eq!(sessions().await, 1);
     drop(old_session);
 
     let anon = Browser::new(&app);
     // Origin must match the public URL for these cookie-less writes too.
     let post = |path: &'static str, body: serde_json::Value| {
-        anon.http.post(format!("{}{path}", app.address)).header("origin", "https://errors.example.com").json(&body).send()
+        anon.http
+            .post(format!("{}{path}", app.address))
+            .header("origin", "https://errors.example.com")
+            .json(&body)
+            .send()
     };
     let r = post("/api/v1/auth/password-reset", json!({"email": "nobody@example.com"})).await.unwrap();
     assert_eq!(r.status(), 202, "unknown addresses get the same answer");
@@ -51,14 +54,21 @@ async fn a_reset_link_arrives_by_mail_works_once_and_ends_sessions() {
     let token = token_in(&mail);
     assert!(token.len() > 30, "{token}");
 
-    let bad = post("/api/v1/auth/password-reset/confirm", json!({"token": "nope", "new_password": "a new password"})).await.unwrap();
+    let bad = post("/api/v1/auth/password-reset/confirm", json!({"token": "nope", "new_password": "a new password"}))
+        .await
+        .unwrap();
     assert_eq!(bad.status(), 422);
-    let ok = post("/api/v1/auth/password-reset/confirm", json!({"token": token, "new_password": "a new password"})).await.unwrap();
+    let ok = post("/api/v1/auth/password-reset/confirm", json!({"token": token, "new_password": "a new password"}))
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 204);
     assert_eq!(sessions().await, 0, "a reset logs out everywhere");
-    let again = post("/api/v1/auth/password-reset/confirm", json!({"token": token, "new_password": "third password"})).await.unwrap();
+    let again = post("/api/v1/auth/password-reset/confirm", json!({"token": token, "new_password": "third password"}))
+        .await
+        .unwrap();
     assert_eq!(again.status(), 422, "the link works once");
-    let login = post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "a new password"})).await.unwrap();
+    let login =
+        post("/api/v1/auth/login", json!({"email": "ada@example.com", "password": "a new password"})).await.unwrap();
     assert_eq!(login.status(), 200);
 
     // An expired link is refused.
@@ -72,7 +82,9 @@ async fn a_reset_link_arrives_by_mail_works_once_and_ends_sessions() {
         .execute(&app.pg)
         .await
         .unwrap();
-    let late = post("/api/v1/auth/password-reset/confirm", json!({"token": newest, "new_password": "too late pw"})).await.unwrap();
+    let late = post("/api/v1/auth/password-reset/confirm", json!({"token": newest, "new_password": "too late pw"}))
+        .await
+        .unwrap();
     assert_eq!(late.status(), 422);
     app.stop().await;
 }

@@ -72,7 +72,8 @@ fn spawn_server(dbs: &Databases, port: u16, spool: &PathBuf, drain_secs: u32) ->
 /// Sends SIGTERM and waits for a clean exit (the drain included).
 async fn terminate(child: &mut Child) {
     signal::kill(Pid::from_raw(child.id().expect("still running") as i32), signal::Signal::SIGTERM).unwrap();
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("exits after SIGTERM").unwrap();
+    let status =
+        tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("exits after SIGTERM").unwrap();
     assert!(status.success(), "exit status {status:?}");
 }
 
@@ -170,7 +171,8 @@ async fn restart_under_stream(behind_caddy: bool) {
         wait_ok(&http, &format!("http://127.0.0.1:{front}/healthz")).await;
     }
 
-    let url = format!("http://127.0.0.1:{front}/api/{}/envelope/?sentry_key={}", project.project_id, project.public_key);
+    let url =
+        format!("http://127.0.0.1:{front}/api/{}/envelope/?sentry_key={}", project.project_id, project.public_key);
     let stop = Arc::new(AtomicBool::new(false));
     let log = Arc::new(Mutex::new(Vec::<Sent>::new()));
     let clients = stream(url, stop.clone(), log.clone());
@@ -197,8 +199,10 @@ async fn restart_under_stream(behind_caddy: bool) {
     }
 
     let log = std::mem::take(&mut *log.lock().unwrap());
-    let acked: HashSet<&str> = log.iter().filter(|s| matches!(s.outcome, Outcome::Acked)).map(|s| s.id.as_str()).collect();
-    let lost: HashSet<&str> = log.iter().filter(|s| matches!(s.outcome, Outcome::Lost)).map(|s| s.id.as_str()).collect();
+    let acked: HashSet<&str> =
+        log.iter().filter(|s| matches!(s.outcome, Outcome::Acked)).map(|s| s.id.as_str()).collect();
+    let lost: HashSet<&str> =
+        log.iter().filter(|s| matches!(s.outcome, Outcome::Lost)).map(|s| s.id.as_str()).collect();
     let refused = log.iter().fold(BTreeMap::<u16, usize>::new(), |mut m, s| {
         if let Outcome::Refused(code) = s.outcome {
             *m.entry(code).or_default() += 1;
@@ -206,7 +210,9 @@ async fn restart_under_stream(behind_caddy: bool) {
         m
     });
     let not_connected = log.iter().filter(|s| matches!(s.outcome, Outcome::NotConnected)).count();
-    let acked_sent = |sent: &dyn Fn(Instant) -> bool| log.iter().filter(|s| matches!(s.outcome, Outcome::Acked) && sent(s.at)).count();
+    let acked_sent = |sent: &dyn Fn(Instant) -> bool| {
+        log.iter().filter(|s| matches!(s.outcome, Outcome::Acked) && sent(s.at)).count()
+    };
     let before = acked_sent(&|at| at < term_at);
     // Sent before the new process existed, answered 2xx after the old one had
     // exited: only Caddy holding the request across the gap explains that.
@@ -216,12 +222,8 @@ async fn restart_under_stream(behind_caddy: bool) {
         .count();
     let after = acked_sent(&|at| at >= ready_at);
 
-    let ids: Vec<String> = dbs
-        .ch
-        .query("SELECT lower(replaceAll(toString(event_id), '-', '')) FROM events")
-        .fetch_all()
-        .await
-        .unwrap();
+    let ids: Vec<String> =
+        dbs.ch.query("SELECT lower(replaceAll(toString(event_id), '-', '')) FROM events").fetch_all().await.unwrap();
     let stored: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let stored_unacked: Vec<&&str> = stored.difference(&acked).collect();
     println!(
@@ -241,7 +243,11 @@ async fn restart_under_stream(behind_caddy: bool) {
     let missing: Vec<&&str> = acked.difference(&stored).collect();
     let when = |id: &str| {
         let s = log.iter().find(|s| s.id == id).unwrap();
-        format!("{id} sent {:?} after SIGTERM, answered {:?} after it", s.at.checked_duration_since(term_at), s.answered.checked_duration_since(term_at))
+        format!(
+            "{id} sent {:?} after SIGTERM, answered {:?} after it",
+            s.at.checked_duration_since(term_at),
+            s.answered.checked_duration_since(term_at)
+        )
     };
     assert!(
         missing.is_empty(),
@@ -252,7 +258,10 @@ async fn restart_under_stream(behind_caddy: bool) {
         stored_unacked.iter().map(|id| when(id)).collect::<Vec<_>>()
     );
     // Rows nobody acknowledged can only come from requests whose answer was lost.
-    assert!(stored_unacked.iter().all(|id| lost.contains(**id)), "stored but never sent successfully: {stored_unacked:?}");
+    assert!(
+        stored_unacked.iter().all(|id| lost.contains(**id)),
+        "stored but never sent successfully: {stored_unacked:?}"
+    );
     assert_eq!(stored.len(), acked.len() + stored_unacked.len());
     if behind_caddy {
         assert!(held > 0, "Caddy held envelopes sent before the new server existed and delivered them");

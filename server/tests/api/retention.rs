@@ -31,8 +31,10 @@ async fn a_sweep_removes_what_each_project_no_longer_keeps() {
     let now = Utc::now().timestamp();
     for (project, age_days) in [(short, 10), (long, 10), (short, 100), (long, 100)] {
         app.ch
-            .query("INSERT INTO events (project_id, event_id, fingerprint, timestamp, received_at) \
-                    SELECT ?, generateUUIDv4(), 'old', toDateTime(?), toDateTime(?)")
+            .query(
+                "INSERT INTO events (project_id, event_id, fingerprint, timestamp, received_at) \
+                    SELECT ?, generateUUIDv4(), 'old', toDateTime(?), toDateTime(?)",
+            )
             .bind(project as u64)
             .bind(now - age_days * DAY)
             .bind(now - age_days * DAY)
@@ -81,10 +83,11 @@ async fn a_sweep_removes_what_each_project_no_longer_keeps() {
     assert_eq!(app.wait_for_count(&older(long, "events", "timestamp"), 1).await, 1, "60 days keep the 10-day row");
     let all = format!("SELECT count() FROM events WHERE project_id = {short}");
     assert_eq!(app.wait_for_count(&all, 1).await, 1, "the fresh event stays");
-    let issues: Vec<(i64, String)> = sqlx::query_as("SELECT project_id, fingerprint FROM issues WHERE fingerprint = 'old'")
-        .fetch_all(&app.pg)
-        .await
-        .unwrap();
+    let issues: Vec<(i64, String)> =
+        sqlx::query_as("SELECT project_id, fingerprint FROM issues WHERE fingerprint = 'old'")
+            .fetch_all(&app.pg)
+            .await
+            .unwrap();
     assert_eq!(issues, vec![(long, "old".to_string())]);
 
     // The next sweep the same day does not queue the same mutations again.
@@ -106,7 +109,9 @@ async fn a_sweep_removes_alert_history_past_retention_but_not_pending_deliveries
     .await
     .unwrap();
     // (age in days, outbox status): old and delivered, old but still pending, recent.
-    for (key, age, status) in [("old-sent", 10, "delivered"), ("old-pending", 10, "pending"), ("recent", 1, "delivered")] {
+    for (key, age, status) in
+        [("old-sent", 10, "delivered"), ("old-pending", 10, "pending"), ("recent", 1, "delivered")]
+    {
         let firing: i64 = sqlx::query_scalar(
             "INSERT INTO alert_firings (rule_id, project_id, subject, dedup_key, summary, fired_at) \
              VALUES ($1, $2, 'project', $3, 'x', now() - make_interval(days => $4)) RETURNING id",
@@ -130,10 +135,8 @@ async fn a_sweep_removes_alert_history_past_retention_but_not_pending_deliveries
 
     let sweep = Retention::default().sweep(&app.pg, &app.ch, Utc::now()).await.unwrap();
     assert_eq!(sweep.expired_alerts, 1, "{sweep:?}");
-    let left: Vec<String> = sqlx::query_scalar("SELECT dedup_key FROM alert_firings ORDER BY dedup_key")
-        .fetch_all(&app.pg)
-        .await
-        .unwrap();
+    let left: Vec<String> =
+        sqlx::query_scalar("SELECT dedup_key FROM alert_firings ORDER BY dedup_key").fetch_all(&app.pg).await.unwrap();
     assert_eq!(left, ["old-pending", "recent"]);
     let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM alert_outbox").fetch_one(&app.pg).await.unwrap();
     assert_eq!(outbox, 2, "the deleted firing's delivery log went with it");

@@ -11,7 +11,10 @@ use std::{
 use nix::{sys::signal, unistd::Pid};
 use sightline::projects;
 
-use crate::{fixtures::*, helpers::{clickhouse_url, fresh_databases}};
+use crate::{
+    fixtures::*,
+    helpers::{clickhouse_url, fresh_databases},
+};
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -71,7 +74,8 @@ async fn sigterm_under_load_loses_no_acknowledged_event() {
     let before_signal = acked.lock().unwrap().len();
     assert!(before_signal > 50, "load is flowing ({before_signal} acknowledged)");
     signal::kill(Pid::from_raw(child.id().unwrap() as i32), signal::Signal::SIGTERM).unwrap();
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("exits after SIGTERM").unwrap();
+    let status =
+        tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("exits after SIGTERM").unwrap();
     assert!(status.success(), "exit status {status:?}");
     for s in senders {
         s.await.unwrap();
@@ -80,12 +84,8 @@ async fn sigterm_under_load_loses_no_acknowledged_event() {
     let acked = acked.lock().unwrap().clone();
     let stored: u64 = dbs.ch.query("SELECT count() FROM events").fetch_one().await.unwrap();
     assert_eq!(stored as usize, acked.len(), "stored rows equal acknowledged events");
-    let ids: Vec<String> = dbs
-        .ch
-        .query("SELECT lower(replaceAll(toString(event_id), '-', '')) FROM events")
-        .fetch_all()
-        .await
-        .unwrap();
+    let ids: Vec<String> =
+        dbs.ch.query("SELECT lower(replaceAll(toString(event_id), '-', '')) FROM events").fetch_all().await.unwrap();
     let stored_ids: std::collections::HashSet<String> = ids.into_iter().collect();
     assert!(acked.iter().all(|id| stored_ids.contains(id)), "every acknowledged id is stored");
     assert!(std::fs::read_dir(&spool).map(|d| d.count()).unwrap_or(0) == 0, "nothing needed spooling");

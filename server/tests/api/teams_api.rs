@@ -56,8 +56,9 @@ async fn an_invitation_link_lets_a_user_join_once_and_can_be_withdrawn() {
     let app = spawn_app().await;
     let (alice, me) = Browser::register(&app, "alice@example.com").await;
     let team = me["teams"][0]["id"].as_i64().unwrap();
-    let (status, invite) =
-        alice.post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "bob@example.com", "role": "admin"})).await;
+    let (status, invite) = alice
+        .post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "bob@example.com", "role": "admin"}))
+        .await;
     assert_eq!(status, 201, "{invite}");
     let url = invite["accept_url"].as_str().unwrap();
     let token = url.split("token=").nth(1).unwrap().to_string();
@@ -74,8 +75,9 @@ async fn an_invitation_link_lets_a_user_join_once_and_can_be_withdrawn() {
     let (_, pending) = alice.get(&format!("/api/v1/teams/{team}/invites")).await;
     assert_eq!(pending.as_array().unwrap().len(), 0);
 
-    let (_, second) =
-        alice.post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "carol@example.com", "role": "member"})).await;
+    let (_, second) = alice
+        .post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "carol@example.com", "role": "member"}))
+        .await;
     let id = second["id"].as_i64().unwrap();
     let token = second["accept_url"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
     assert_eq!(alice.call(Method::DELETE, &format!("/api/v1/teams/{team}/invites/{id}"), None).await.0, 204);
@@ -87,7 +89,9 @@ async fn an_invitation_link_lets_a_user_join_once_and_can_be_withdrawn() {
         .execute(&app.pg)
         .await
         .unwrap();
-    let (status, _) = carol.post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "dan@example.com", "role": "member"})).await;
+    let (status, _) = carol
+        .post(&format!("/api/v1/teams/{team}/invites"), json!({"email": "dan@example.com", "role": "member"}))
+        .await;
     assert_eq!(status, 403);
     app.stop().await;
 }

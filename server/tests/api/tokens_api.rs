@@ -26,7 +26,11 @@ async fn a_token_is_shown_once_works_within_its_scopes_and_can_be_revoked() {
     // Read works without cookies or Origin; writes need the write scope.
     let r = bearer(reqwest::Method::GET, &format!("/api/v1/teams/{team}/projects")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let r = bearer(reqwest::Method::POST, &format!("/api/v1/teams/{team}/projects")).json(&json!({"name": "x"})).send().await.unwrap();
+    let r = bearer(reqwest::Method::POST, &format!("/api/v1/teams/{team}/projects"))
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     let (_, listed) = b.get("/api/v1/tokens").await;
     assert!(listed[0]["last_used_at"].is_string(), "use is recorded: {listed}");

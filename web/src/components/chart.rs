@@ -79,7 +79,8 @@ pub fn TimeChart(points: Vec<Point>, #[prop(into)] name: String) -> impl IntoVie
         .iter()
         .map(|p| {
             let v = p.value.unwrap_or(0.0);
-            let tip = format!("{}: p75 {} ({} samples)", format::local(p.t_ms), format::vital(&name, Some(v)), p.samples);
+            let tip =
+                format!("{}: p75 {} ({} samples)", format::local(p.t_ms), format::vital(&name, Some(v)), p.samples);
             let tip2 = tip.clone();
             view! {
                 <circle

@@ -27,7 +27,8 @@ pub fn Shell() -> impl IntoView {
             // The router's `search` comes without its leading `?`.
             let search = location.search.get_untracked();
             let search = search.trim_start_matches('?');
-            let here = format!("{}{}{search}", location.pathname.get_untracked(), if search.is_empty() { "" } else { "?" });
+            let here =
+                format!("{}{}{search}", location.pathname.get_untracked(), if search.is_empty() { "" } else { "?" });
             navigate(&format!("/login?next={}", api::encode(&here)), Default::default());
         }
         _ => {}

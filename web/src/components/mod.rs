@@ -1,7 +1,8 @@
-//! Pieces shared by several pages: the app shell, loading/empty/error states
-//! and the two SVG charts.
+//! Pieces shared by several pages: the app shell, loading/empty/error states,
+//! the two SVG charts and polling.
 
 pub mod chart;
 pub mod layout;
+pub mod poll;
 pub mod sparkline;
 pub mod states;

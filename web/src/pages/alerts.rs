@@ -9,6 +9,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         layout::ProjectHeader,
+        poll,
         states::{Empty, ErrorBox, FormError, Loading},
     },
     format,
@@ -27,6 +28,14 @@ pub fn Alerts() -> impl IntoView {
         rules.refetch();
         log.refetch();
     };
+    // While a notification is on its way (or being retried), the log
+    // follows it.
+    poll::every(std::time::Duration::from_secs(3), move || {
+        let pending = |list: &Vec<AlertFiring>| list.iter().flat_map(|a| &a.deliveries).any(|d| d.status == "pending");
+        if matches!(log.get_untracked(), Some(Ok(list)) if pending(&list)) {
+            log.refetch();
+        }
+    });
     let rule_list = move || {
         match rules.get() {
         None => view! { <Loading/> }.into_any(),
@@ -319,6 +328,7 @@ fn RuleRow(
         spawn_local(async move { finish(api::replace_alert_rule(id, input).await.map(|_| ())) });
     };
     let delete = move |_| spawn_local(async move { finish(api::delete_alert_rule(id).await.map(|_| ())) });
+    let test = move |_| spawn_local(async move { finish(api::test_alert_rule(id).await.map(|_| ())) });
     let mut targets = rule.email_to.clone();
     targets.extend(rule.webhook_url.iter().map(|u| format!("webhook {u}")));
     let edit = {
@@ -330,10 +340,13 @@ fn RuleRow(
             <td><strong>{rule.name.clone()}</strong>{(!enabled).then(|| view! { <span class="badge">"off"</span> })}</td>
             <td>{describe(&rule)}</td>
             <td>{targets.join(", ")}</td>
-            <td class="actions">
-                <button type="button" on:click=edit>"Edit"</button>
-                <button type="button" on:click=toggle>{if enabled { "Disable" } else { "Enable" }}</button>
-                <button type="button" on:click=delete>"Delete"</button>
+            <td>
+                <div class="actions">
+                    <button type="button" on:click=test title="Queue a test notification on this rule's channels">"Send test"</button>
+                    <button type="button" on:click=edit>"Edit"</button>
+                    <button type="button" on:click=toggle>{if enabled { "Disable" } else { "Enable" }}</button>
+                    <button type="button" on:click=delete>"Delete"</button>
+                </div>
             </td>
         </tr>
     }
@@ -362,7 +375,7 @@ fn DeliveryLog(alerts: Vec<AlertFiring>) -> impl IntoView {
                         <tr class:muted=a.suppressed>
                             <td title=a.fired_at.clone()>{format::relative(&a.fired_at)}</td>
                             <td>{a.rule_name.clone()}</td>
-                            <td>{a.summary.clone()}{held}</td>
+                            <td>{a.test.then(|| view! { <span class="badge">"test"</span> " " })}{a.summary.clone()}{held}</td>
                             <td class="delivery">{deliveries}</td>
                         </tr>
                     }

@@ -28,7 +28,11 @@ fn AuthCard(#[prop(into)] title: String, children: Children) -> impl IntoView {
 /// Returns where to go after logging in: `?next=` if it is a local path.
 fn next_path() -> String {
     let next = query_param("next").get_untracked();
-    if next.starts_with('/') && !next.starts_with("//") { next } else { "/".into() }
+    if next.starts_with('/') && !next.starts_with("//") {
+        next
+    } else {
+        "/".into()
+    }
 }
 
 /// Logs a user in.

@@ -109,7 +109,9 @@ pub fn IssuePage() -> impl IntoView {
     let event_view = move || match event() {
         None => view! { <Loading label="Loading event…"/> }.into_any(),
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
-        Some(Ok(None)) => view! { <p class="muted">"No event of this issue is stored any more (retention)."</p> }.into_any(),
+        Some(Ok(None)) => {
+            view! { <p class="muted">"No event of this issue is stored any more (retention)."</p> }.into_any()
+        }
         Some(Ok(Some(e))) => view! { <EventView event=e/> }.into_any(),
     };
     let nav = move || {
@@ -180,7 +182,11 @@ fn EventView(event: EventDetail) -> impl IntoView {
         ("Environment", s.environment.clone()),
         ("SDK", e.sdk.clone()),
     ];
-    let heading = if e.exception_type.is_empty() { e.message.clone() } else { format!("{}: {}", e.exception_type, e.exception_value) };
+    let heading = if e.exception_type.is_empty() {
+        e.message.clone()
+    } else {
+        format!("{}: {}", e.exception_type, e.exception_value)
+    };
     view! {
         <section class="card event">
             <h2 class="exception">{heading}</h2>

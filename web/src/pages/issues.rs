@@ -10,6 +10,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         layout::ProjectHeader,
+        poll,
         sparkline::Sparkline,
         states::{Empty, ErrorBox, FormError, Loading},
     },
@@ -17,9 +18,21 @@ use crate::{
     pages::{param_id, setup::Snippet},
 };
 
+/// How often a list on screen reloads itself, so new issues and fresh counts
+/// show up without a reload (skipped while the tab is hidden, while issues
+/// are selected, and while the keyboard focus is in the table).
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The list's query parameters and their defaults.
-const FILTERS: [(&str, &str); 7] =
-    [("status", "unresolved"), ("environment", ""), ("release", ""), ("query", ""), ("period", "14d"), ("sort", "last_seen"), ("page", "1")];
+const FILTERS: [(&str, &str); 7] = [
+    ("status", "unresolved"),
+    ("environment", ""),
+    ("release", ""),
+    ("query", ""),
+    ("period", "14d"),
+    ("sort", "last_seen"),
+    ("page", "1"),
+];
 
 /// Shows a project's issues.
 #[component]
@@ -36,7 +49,13 @@ pub fn IssueList() -> impl IntoView {
     let set = move |k: &'static str, v: String| {
         let mut parts = vec![];
         for (name, _) in FILTERS {
-            let value = if name == k { v.clone() } else if name == "page" { "1".into() } else { get(name) };
+            let value = if name == k {
+                v.clone()
+            } else if name == "page" {
+                "1".into()
+            } else {
+                get(name)
+            };
             if !value.is_empty() {
                 parts.push(format!("{name}={}", api::encode(&value)));
             }
@@ -61,6 +80,15 @@ pub fn IssueList() -> impl IntoView {
     });
     let project = LocalResource::new(move || api::project(id.get()));
     let selected = RwSignal::new(Vec::<i64>::new());
+    // The resource keeps showing the current page while it reloads: no flash.
+    poll::every(REFRESH, move || {
+        let doc = document();
+        let focus_in_table = doc.active_element().and_then(|e| e.closest("table.issues").ok().flatten()).is_some();
+        if !doc.hidden() && !focus_in_table && selected.with_untracked(Vec::is_empty) {
+            issues.refetch();
+            project.refetch(); // the environment filter's choices
+        }
+    });
     let (error, set_error) = signal(None::<ApiError>);
     let bulk = move |status: IssueStatus| {
         let ids = selected.get_untracked();
@@ -128,7 +156,8 @@ pub fn IssueList() -> impl IntoView {
         None => view! { <Loading label="Loading issues…"/> }.into_any(),
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
         Some(Ok(page)) if page.issues.is_empty() => {
-            let filtered = get("status") != "unresolved" || ["environment", "release", "query"].iter().any(|k| !get(k).is_empty());
+            let filtered =
+                get("status") != "unresolved" || ["environment", "release", "query"].iter().any(|k| !get(k).is_empty());
             if filtered {
                 view! { <Empty title="No issues match these filters"><p>"Widen the period or clear the search."</p></Empty> }.into_any()
             } else {
@@ -240,18 +269,9 @@ fn NoEvents(project: Signal<i64>, on_first: Callback<()>) -> impl IntoView {
         }
         _ => {}
     });
-    let poll = set_interval_with_handle(
-        move || {
-            if waiting.get_untracked() {
-                any.refetch();
-            }
-        },
-        std::time::Duration::from_secs(3),
-    )
-    .ok();
-    on_cleanup(move || {
-        if let Some(h) = poll {
-            h.clear();
+    poll::every(std::time::Duration::from_secs(3), move || {
+        if waiting.get_untracked() {
+            any.refetch();
         }
     });
     let snippet = move || match p.get() {
@@ -262,7 +282,8 @@ fn NoEvents(project: Signal<i64>, on_first: Callback<()>) -> impl IntoView {
         }
         _ => None,
     };
-    move || match any.get() {
+    move || {
+        match any.get() {
         None => view! { <Loading/> }.into_any(),
         Some(Ok(page)) if page.total > 0 => view! {
             <Empty title="No unresolved issues">
@@ -278,5 +299,6 @@ fn NoEvents(project: Signal<i64>, on_first: Callback<()>) -> impl IntoView {
             </Empty>
         }
         .into_any(),
+    }
     }
 }

@@ -37,7 +37,8 @@ pub fn Performance() -> impl IntoView {
         let p = period.get();
         async move { api::performance(id.get(), &p).await }
     });
-    let body = move || match data.get() {
+    let body = move || {
+        match data.get() {
         None => view! { <Loading label="Loading Web Vitals…"/> }.into_any(),
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
         Some(Ok(p)) if p.vitals.iter().all(|v| v.samples == 0) && p.pages.is_empty() => view! {
@@ -48,6 +49,7 @@ pub fn Performance() -> impl IntoView {
         }
         .into_any(),
         Some(Ok(p)) => view! { <PerfView perf=p/> }.into_any(),
+    }
     };
     view! {
         <ProjectHeader id/>
@@ -116,7 +118,11 @@ fn VitalCard(name: &'static str, v: Option<VitalSummary>) -> impl IntoView {
         poor: 0.0,
         rating: None,
     });
-    let rating = v.rating.clone().or_else(|| v.p75.map(|p| format::rating(name, p).to_string())).unwrap_or_else(|| "none".into());
+    let rating = v
+        .rating
+        .clone()
+        .or_else(|| v.p75.map(|p| format::rating(name, p).to_string()))
+        .unwrap_or_else(|| "none".into());
     let label = match rating.as_str() {
         "good" => "Good",
         "needs-improvement" => "Needs improvement",
@@ -155,7 +161,11 @@ fn PageTable(pages: Vec<PageVitals>) -> impl IntoView {
                 "samples" => a.samples.cmp(&b.samples),
                 k => pick(&a.p75, k).unwrap_or(-1.0).total_cmp(&pick(&b.p75, k).unwrap_or(-1.0)),
             };
-            if desc { ord.reverse() } else { ord }
+            if desc {
+                ord.reverse()
+            } else {
+                ord
+            }
         });
         list.into_iter()
             .map(|p| {
@@ -179,7 +189,16 @@ fn PageTable(pages: Vec<PageVitals>) -> impl IntoView {
             (k, false) if k == key => "ascending",
             _ => "none",
         };
-        let click = move |_| sort.update(|(k, d)| if k == key { *d = !*d } else { *k = key.into(); *d = key != "name" });
+        let click = move |_| {
+            sort.update(|(k, d)| {
+                if k == key {
+                    *d = !*d
+                } else {
+                    *k = key.into();
+                    *d = key != "name"
+                }
+            })
+        };
         view! { <th aria-sort=aria class=if key == "name" { "" } else { "num" }><button class="sort" on:click=click>{label}</button></th> }
     };
     view! {

@@ -74,7 +74,8 @@ pub fn ProjectList() -> impl IntoView {
         busy.set(true);
         let navigate = navigate.clone();
         spawn_local(async move {
-            match api::create_project(team.get_untracked(), name.get_untracked(), Some(platform.get_untracked())).await {
+            match api::create_project(team.get_untracked(), name.get_untracked(), Some(platform.get_untracked())).await
+            {
                 Ok(p) => navigate(&format!("/projects/{}/setup", p.id), Default::default()),
                 Err(e) => set_error.set(Some(e)),
             }

@@ -37,7 +37,15 @@ pub fn Settings() -> impl IntoView {
                     name: Some(name.get_untracked()),
                     platform: None,
                     retention_days: retention.get_untracked().trim().parse().ok(),
-                    allowed_origins: Some(origins.get_untracked().lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()),
+                    allowed_origins: Some(
+                        origins
+                            .get_untracked()
+                            .lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .map(String::from)
+                            .collect(),
+                    ),
                 };
                 spawn_local(async move {
                     match api::update_project(id.get_untracked(), update).await {
@@ -77,7 +85,8 @@ pub fn Settings() -> impl IntoView {
             }
         });
     };
-    let key_list = move || match keys.get() {
+    let key_list = move || {
+        match keys.get() {
         None => view! { <Loading/> }.into_any(),
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
         Some(Ok(list)) => list
@@ -85,6 +94,7 @@ pub fn Settings() -> impl IntoView {
             .map(|k| view! { <KeyRow project=id key_=k on_change=Callback::new(move |_| keys.refetch()) error=set_key_error/> })
             .collect_view()
             .into_any(),
+    }
     };
     view! {
         <ProjectHeader id/>
@@ -131,7 +141,12 @@ fn DeleteProject(id: i64, team: i64, name: String) -> impl IntoView {
 }
 
 #[component]
-fn KeyRow(project: Signal<i64>, key_: ProjectKey, on_change: Callback<()>, error: WriteSignal<Option<ApiError>>) -> impl IntoView {
+fn KeyRow(
+    project: Signal<i64>,
+    key_: ProjectKey,
+    on_change: Callback<()>,
+    error: WriteSignal<Option<ApiError>>,
+) -> impl IntoView {
     let k = key_;
     let kid = k.id;
     let active = k.is_active;

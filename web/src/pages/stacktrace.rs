@@ -23,7 +23,11 @@ fn text(v: &Value, k: &str) -> String {
 fn head(frame: &Value) -> (String, String) {
     let file = {
         let f = text(frame, "filename");
-        if f.is_empty() { text(frame, "abs_path") } else { f }
+        if f.is_empty() {
+            text(frame, "abs_path")
+        } else {
+            f
+        }
     };
     let function = text(frame, "function");
     let location = match (frame.get("lineno").and_then(Value::as_u64), frame.get("colno").and_then(Value::as_u64)) {
@@ -159,7 +163,11 @@ pub fn Breadcrumbs(crumbs: Value) -> impl IntoView {
             let level = text(&c, "level");
             let mut message = text(&c, "message");
             if let Some(d) = c.get("data").and_then(Value::as_object) {
-                let data = d.iter().map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect::<Vec<_>>().join(" ");
+                let data = d
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 message = if message.is_empty() { data } else { format!("{message} ({data})") };
             }
             view! {

@@ -56,7 +56,13 @@ pub fn Members() -> impl IntoView {
             }
         });
     };
-    let team_name = move || s.me.with(|m| m.as_ref().and_then(|m| m.teams.iter().find(|t| t.id == team.get()).map(|t| t.name.clone())).unwrap_or_default());
+    let team_name = move || {
+        s.me.with(|m| {
+            m.as_ref()
+                .and_then(|m| m.teams.iter().find(|t| t.id == team.get()).map(|t| t.name.clone()))
+                .unwrap_or_default()
+        })
+    };
     let change_role = move |user: i64, raw: String| {
         let Some(r) = Role::parse(&raw) else { return };
         spawn_local(async move {

@@ -1,0 +1,251 @@
+//! Configuration: every setting is an environment variable with a matching
+//! command-line flag (`SIGHTLINE_LISTEN` ⇔ `--listen`). Clap collects the raw
+//! strings; [`Config::from_raw`] parses them into typed values so that a bad
+//! value produces one error line naming the variable (exit code 2 in `main`).
+
+mod raw;
+mod subsystems;
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use url::Url;
+
+pub use raw::RawConfig;
+pub use subsystems::{AlertTiming, SourcemapConfig};
+
+/// Parsed, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: Url,
+    pub database_url: String,
+    pub clickhouse_url: Url,
+    pub clickhouse_database: String,
+    pub clickhouse_user: Option<String>,
+    pub clickhouse_password: Option<String>,
+    pub max_envelope_bytes: usize,
+    pub max_decompressed_bytes: usize,
+    pub max_event_bytes: usize,
+    pub queue_capacity: usize,
+    pub batch_size: usize,
+    pub flush_interval: Duration,
+    pub spool_dir: PathBuf,
+    pub shutdown_timeout: Duration,
+    pub drain_delay: Duration,
+    pub default_rate_limit: Option<u32>,
+    pub key_refresh: Duration,
+    pub retention_sweep: Duration,
+    pub issue_flush: Duration,
+    pub bcrypt_cost: u32,
+    /// Mail settings, validated by [`crate::mail::MailConfig::from_raw`].
+    pub mail: crate::mail::MailConfig,
+    /// Source-map upload limits and cache size.
+    pub sourcemaps: SourcemapConfig,
+    /// Alert evaluation and delivery timing.
+    pub alerts: AlertTiming,
+}
+
+/// A setting that could not be parsed.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {var} (--{flag}) value {value:?}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub flag: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+pub(crate) const MIB: usize = 1024 * 1024;
+
+impl Config {
+    /// Parses raw settings, applying defaults for everything left unset.
+    pub fn from_raw(raw: &RawConfig) -> Result<Self, ConfigError> {
+        let listen: SocketAddr = parse(&raw.listen, "SIGHTLINE_LISTEN", "listen", "127.0.0.1:8000")?;
+        let default_public = format!("http://{listen}");
+        let public_url = parse_url(&raw.public_url, "SIGHTLINE_PUBLIC_URL", "public-url", &default_public)?;
+        let clickhouse_url =
+            parse_url(&raw.clickhouse_url, "SIGHTLINE_CLICKHOUSE_URL", "clickhouse-url", "http://127.0.0.1:8123")?;
+        let database_url =
+            raw.database_url.clone().unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/sightline".into());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError {
+                var: "SIGHTLINE_DATABASE_URL",
+                flag: "database-url",
+                value: redact(&database_url),
+                reason: "expected a postgres:// URL".into(),
+            });
+        }
+        let clickhouse_database = raw.clickhouse_database.clone().unwrap_or_else(|| "sightline".into());
+        if clickhouse_database.is_empty() || !clickhouse_database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(ConfigError {
+                var: "SIGHTLINE_CLICKHOUSE_DATABASE",
+                flag: "clickhouse-database",
+                value: clickhouse_database,
+                reason: "use only letters, digits and underscores".into(),
+            });
+        }
+        let bcrypt_cost: u32 = parse(&raw.bcrypt_cost, "SIGHTLINE_BCRYPT_COST", "bcrypt-cost", "12")?;
+        if !(4..=31).contains(&bcrypt_cost) {
+            return Err(ConfigError {
+                var: "SIGHTLINE_BCRYPT_COST",
+                flag: "bcrypt-cost",
+                value: bcrypt_cost.to_string(),
+                reason: "must be between 4 and 31".into(),
+            });
+        }
+        let default_rate_limit: u32 =
+            parse(&raw.default_rate_limit, "SIGHTLINE_DEFAULT_RATE_LIMIT", "default-rate-limit", "0")?;
+        Ok(Config {
+            listen,
+            public_url,
+            database_url,
+            clickhouse_url,
+            clickhouse_database,
+            clickhouse_user: raw.clickhouse_user.clone().filter(|s| !s.is_empty()),
+            clickhouse_password: raw.clickhouse_password.clone().filter(|s| !s.is_empty()),
+            max_envelope_bytes: positive(
+                &raw.max_envelope_bytes,
+                "SIGHTLINE_MAX_ENVELOPE_BYTES",
+                "max-envelope-bytes",
+                20 * MIB,
+            )?,
+            max_decompressed_bytes: positive(
+                &raw.max_decompressed_bytes,
+                "SIGHTLINE_MAX_DECOMPRESSED_BYTES",
+                "max-decompressed-bytes",
+                40 * MIB,
+            )?,
+            max_event_bytes: positive(&raw.max_event_bytes, "SIGHTLINE_MAX_EVENT_BYTES", "max-event-bytes", MIB)?,
+            queue_capacity: positive(&raw.queue_capacity, "SIGHTLINE_QUEUE_CAPACITY", "queue-capacity", 100_000)?,
+            batch_size: positive(&raw.batch_size, "SIGHTLINE_BATCH_SIZE", "batch-size", 20_000)?,
+            flush_interval: Duration::from_millis(positive(
+                &raw.flush_interval_ms,
+                "SIGHTLINE_FLUSH_INTERVAL_MS",
+                "flush-interval-ms",
+                1000,
+            )? as u64),
+            spool_dir: PathBuf::from(raw.spool_dir.clone().unwrap_or_else(|| "data/spool".into())),
+            shutdown_timeout: Duration::from_secs(parse(
+                &raw.shutdown_timeout_secs,
+                "SIGHTLINE_SHUTDOWN_TIMEOUT_SECS",
+                "shutdown-timeout-secs",
+                "20",
+            )?),
+            drain_delay: Duration::from_secs(parse(
+                &raw.drain_delay_secs,
+                "SIGHTLINE_DRAIN_DELAY_SECS",
+                "drain-delay-secs",
+                "0",
+            )?),
+            default_rate_limit: (default_rate_limit > 0).then_some(default_rate_limit),
+            key_refresh: Duration::from_secs(positive(
+                &raw.key_refresh_secs,
+                "SIGHTLINE_KEY_REFRESH_SECS",
+                "key-refresh-secs",
+                30,
+            )? as u64),
+            retention_sweep: Duration::from_secs(positive(
+                &raw.retention_sweep_secs,
+                "SIGHTLINE_RETENTION_SWEEP_SECS",
+                "retention-sweep-secs",
+                3600,
+            )? as u64),
+            issue_flush: Duration::from_millis(positive(
+                &raw.issue_flush_ms,
+                "SIGHTLINE_ISSUE_FLUSH_MS",
+                "issue-flush-ms",
+                500,
+            )? as u64),
+            bcrypt_cost,
+            mail: crate::mail::MailConfig::from_raw(raw)?,
+            sourcemaps: SourcemapConfig::from_raw(raw)?,
+            alerts: AlertTiming::from_raw(raw)?,
+        })
+    }
+
+    /// Builds the DSN SDKs use to reach `project_id` with `public_key`.
+    pub fn dsn(&self, public_key: &str, project_id: i64) -> String {
+        let mut url = self.public_url.clone();
+        let _ = url.set_username(public_key);
+        let base = url.as_str().trim_end_matches('/');
+        format!("{base}/{project_id}")
+    }
+}
+
+pub(crate) fn parse<T: std::str::FromStr>(
+    value: &Option<String>,
+    var: &'static str,
+    flag: &'static str,
+    default: &str,
+) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    let text = value.as_deref().unwrap_or(default).trim();
+    text.parse().map_err(|e: T::Err| ConfigError { var, flag, value: text.to_string(), reason: e.to_string() })
+}
+
+pub(crate) fn positive(
+    value: &Option<String>,
+    var: &'static str,
+    flag: &'static str,
+    default: usize,
+) -> Result<usize, ConfigError> {
+    let n: usize = parse(value, var, flag, &default.to_string())?;
+    if n == 0 {
+        return Err(ConfigError { var, flag, value: "0".into(), reason: "must be greater than 0".into() });
+    }
+    Ok(n)
+}
+
+fn parse_url(value: &Option<String>, var: &'static str, flag: &'static str, default: &str) -> Result<Url, ConfigError> {
+    let url: Url = parse(value, var, flag, default)?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(ConfigError { var, flag, value: url.to_string(), reason: "expected an http(s):// URL".into() });
+    }
+    Ok(url)
+}
+
+fn redact(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse() {
+        let c = Config::from_raw(&RawConfig::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8000");
+        assert_eq!(c.dsn("abc", 7), "http://abc@127.0.0.1:8000/7");
+    }
+
+    #[test]
+    fn bad_listen_names_the_variable() {
+        let raw = RawConfig { listen: Some("nope".into()), ..Default::default() };
+        let err = Config::from_raw(&raw).unwrap_err().to_string();
+        assert!(err.contains("SIGHTLINE_LISTEN"), "{err}");
+        assert!(err.contains("--listen"), "{err}");
+    }
+
+    #[test]
+    fn zero_queue_is_rejected() {
+        let raw = RawConfig { queue_capacity: Some("0".into()), ..Default::default() };
+        assert!(Config::from_raw(&raw).unwrap_err().to_string().contains("SIGHTLINE_QUEUE_CAPACITY"));
+    }
+
+    #[test]
+    fn dsn_keeps_a_path_prefix() {
+        let raw = RawConfig { public_url: Some("https://errors.example.com/sl/".into()), ..Default::default() };
+        let c = Config::from_raw(&raw).unwrap();
+        assert_eq!(c.dsn("k", 3), "https://k@errors.example.com/sl/3");
+    }
+}
