@@ -49,6 +49,17 @@ export async function waitFor(what, fn, ms = 20_000) {
   }
 }
 
+/**
+ * Resolves when `page` has had an envelope holding an event accepted (200).
+ * Only an event counts: @sentry/browser also sends a session envelope at
+ * start-up, and a test that navigated on that answer would abort the event.
+ */
+export function eventAccepted(page) {
+  return page.waitForResponse(
+    (r) => r.url().includes('/envelope/') && r.status() === 200 && /"type":"event"/.test(r.request().postData() || ''),
+  );
+}
+
 function psql(url, sql) {
   return execFileSync('psql', ['-X', '-w', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], { encoding: 'utf8' }).trim();
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { build } from 'esbuild';
-import { launchBrowser, startPages, startSightline, TMP, waitFor } from './harness.mjs';
+import { launchBrowser, startPages, startSightline, TMP, waitFor, eventAccepted } from './harness.mjs';
 
 let stack;
 let pages;
@@ -43,7 +43,7 @@ test('@sentry/browser reports an uncaught error that lands grouped as one issue'
   for (let i = 0; i < 2; i++) {
     await page.goto(`${pages.url}/e2e/pages/sentry.html`);
     await page.waitForFunction(() => window.Sentry && Sentry.getClient());
-    const sent = page.waitForResponse((r) => r.url().includes('/envelope/') && r.status() === 200);
+    const sent = eventAccepted(page);
     await page.click('#boom');
     await sent;
   }

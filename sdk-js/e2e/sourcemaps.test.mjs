@@ -12,7 +12,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { build } from 'esbuild';
-import { launchBrowser, startPages, startSightline, TMP, waitFor } from './harness.mjs';
+import { launchBrowser, startPages, startSightline, TMP, waitFor, eventAccepted } from './harness.mjs';
 
 const FIXTURES = resolve(import.meta.dirname, '../../server/tests/fixtures/sourcemaps');
 const { bundle, inject } = await import(join(FIXTURES, 'build.mjs'));
@@ -66,7 +66,7 @@ function upload(dir, release) {
 async function throwFrom(url) {
   const { page } = browser;
   await page.goto(url);
-  const sent = page.waitForResponse((r) => r.url().includes('/envelope/') && r.status() === 200);
+  const sent = eventAccepted(page);
   await page.click('#boom');
   await sent;
 }
