@@ -133,6 +133,12 @@ describe('dashboard', () => {
     assert.match(await page.locator('.breadcrumbs').innerText(), /ui\.click[\s\S]*button#checkout/);
     assert.match(await page.locator('.facts').innerText(), /Chrome/);
     assert.match(await page.locator('.side-col').innerText(), /browser[\s\S]*Chrome[\s\S]*100%/i);
+    // The events chart: 14 daily bars, today's holds both events.
+    const bars = page.locator('.daily-bars rect.bar');
+    assert.equal(await bars.count(), 14);
+    assert.equal(await page.locator('.daily-bars rect.bar:not(.zero)').count(), 1);
+    await bars.last().focus();
+    assert.match(await page.locator('.daily-bars .chart-readout').innerText(), /^[A-Z][a-z]{2} \d{1,2}: 2 events$/);
     await page.getByText('Event 1 of 2').waitFor();
     await page.getByRole('link', { name: '← Older' }).click();
     await page.getByText('Event 2 of 2').waitFor();

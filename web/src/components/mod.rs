@@ -1,6 +1,7 @@
 //! Pieces shared by several pages: the app shell, loading/empty/error states,
-//! the two SVG charts and polling.
+//! the SVG charts and polling.
 
+pub mod bars;
 pub mod chart;
 pub mod layout;
 pub mod poll;

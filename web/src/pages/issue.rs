@@ -8,7 +8,10 @@ use sightline_api_types::{EventDetail, IssueStatus, TagBreakdown};
 
 use crate::{
     api::{self, ApiError},
-    components::states::{ErrorBox, FormError, Loading},
+    components::{
+        bars::DailyBars,
+        states::{ErrorBox, FormError, Loading},
+    },
     format,
     pages::{
         param_id, query_param,
@@ -143,6 +146,8 @@ pub fn IssuePage() -> impl IntoView {
                     {event_view}
                 </div>
                 <aside class="side-col">
+                    <h2>"Last 14 days"</h2>
+                    {move || issue.get().and_then(|r| r.ok()).map(|d| view! { <DailyBars series=d.issue.series/> })}
                     <h2>"Tags"</h2>
                     {move || match tags.get() {
                         None => view! { <Loading/> }.into_any(),
