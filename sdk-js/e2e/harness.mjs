@@ -2,52 +2,18 @@
 // ClickHouse database, a static server for the pages on another origin (as in
 // production: the site and the collector differ), and Debian's Chromium driven
 // by playwright-core. Everything is asserted on rows in ClickHouse/Postgres.
-import { execFileSync, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { startStaticServer } from '../examples/vanilla/serve.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, startServer } from '../../scripts/lib/e2e-server.mjs';
+
+export { freePort, waitFor } from '../../scripts/lib/e2e-server.mjs';
 
 const SDK = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const REPO = resolve(SDK, '..');
 export const TMP = join(SDK, '.tmp');
-
-const PG_ADMIN = process.env.SIGHTLINE_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const CH_URL = process.env.SIGHTLINE_TEST_CLICKHOUSE_URL || 'http://127.0.0.1:8123';
-const BIN = process.env.SIGHTLINE_BIN || join(REPO, 'target/debug/sightline');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-/** Resolves to a TCP port nobody listens on right now. */
-export function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-/** Polls `fn` until it returns a truthy value; throws with `what` after `ms`. */
-export async function waitFor(what, fn, ms = 20_000) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /**
  * Resolves when `page` has had an envelope holding an event accepted (200).
@@ -60,88 +26,26 @@ export function eventAccepted(page) {
   );
 }
 
-function psql(url, sql) {
-  return execFileSync('psql', ['-X', '-w', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], { encoding: 'utf8' }).trim();
-}
-
 /**
  * Starts Sightline on fresh databases with two projects: `e2e`, and
  * `ratelimited` whose key allows one event per minute. Returns handles to
  * query the databases and to stop and restart the server on the same port.
  */
 export async function startSightline() {
-  const hex = randomUUID().replace(/-/g, '');
-  const pgDb = `sightline_test_${hex}`;
-  const chDb = `sightline_sdk_${hex}`;
-  psql(PG_ADMIN, `CREATE DATABASE "${pgDb}"`);
-  const dbUrl = new URL(PG_ADMIN);
-  dbUrl.pathname = `/${pgDb}`;
-  const port = await freePort();
-  const spool = mkdtempSync(join(tmpdir(), 'sl-spool-'));
-  mkdirSync(TMP, { recursive: true });
-  const env = {
-    ...process.env,
-    SIGHTLINE_DATABASE_URL: dbUrl.toString(),
-    SIGHTLINE_CLICKHOUSE_URL: CH_URL,
-    SIGHTLINE_CLICKHOUSE_DATABASE: chDb,
-    SIGHTLINE_PUBLIC_URL: `http://127.0.0.1:${port}`,
-    SIGHTLINE_LISTEN: `127.0.0.1:${port}`,
-    SIGHTLINE_FLUSH_INTERVAL_MS: '100',
-    SIGHTLINE_ISSUE_FLUSH_MS: '100',
-    SIGHTLINE_KEY_REFRESH_SECS: '1',
-    SIGHTLINE_SPOOL_DIR: spool,
-    RUST_LOG: process.env.RUST_LOG || 'warn',
-  };
-  const cli = (...args) => execFileSync(BIN, args, { env, encoding: 'utf8' }).trim().split('\n').pop();
-  cli('migrate');
-  const dsn = cli('project', 'create', 'e2e');
-  const limitedDsn = cli('project', 'create', 'ratelimited');
-  const projectId = Number(dsn.split('/').pop());
-  const limitedProjectId = Number(limitedDsn.split('/').pop());
-  psql(dbUrl.toString(), `UPDATE project_keys SET rate_limit_per_minute = 1 WHERE project_id = ${limitedProjectId}`);
-
-  const logPath = join(TMP, `sightline-${port}.log`);
-  let proc;
-  const startServer = async () => {
-    proc = spawn(BIN, ['serve'], { env, stdio: ['ignore', openSync(logPath, 'a'), openSync(logPath, 'a')] });
-    const p = proc;
-    await waitFor('sightline /readyz', async () => {
-      if (p.exitCode !== null) throw new Error(`sightline exited with ${p.exitCode}; see ${logPath}`);
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
-    });
-  };
-  const stopServer = async () => {
-    if (!proc || proc.exitCode !== null) return;
-    const p = proc;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    await exited;
-  };
-  await startServer();
-
-  /** Runs a SELECT on the run's ClickHouse database; returns the rows as objects. */
-  const ch = async (sql) => {
-    const res = await fetch(`${CH_URL}/?database=${chDb}`, { method: 'POST', body: `${sql} FORMAT JSONEachRow` });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`ClickHouse: ${text}`);
-    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  };
-  const pg = (sql) => psql(dbUrl.toString(), sql);
-  const close = async () => {
-    await stopServer();
-    try {
-      await fetch(CH_URL, { method: 'POST', body: `DROP DATABASE IF EXISTS ${chDb}` });
-      psql(PG_ADMIN, `DROP DATABASE IF EXISTS "${pgDb}"`);
-    } catch (e) {
-      console.error('cleanup failed:', e.message);
-    }
-    rmSync(spool, { recursive: true, force: true });
-  };
-  return { dsn, limitedDsn, projectId, limitedProjectId, port, ch, pg, startServer, stopServer, close, logPath };
+  const projects = {};
+  const stack = await startServer({
+    name: 'sdk',
+    tmp: TMP,
+    beforeServe: (cli, pg) => {
+      projects.dsn = cli('project', 'create', 'e2e');
+      projects.limitedDsn = cli('project', 'create', 'ratelimited');
+      projects.projectId = Number(projects.dsn.split('/').pop());
+      projects.limitedProjectId = Number(projects.limitedDsn.split('/').pop());
+      pg(`UPDATE project_keys SET rate_limit_per_minute = 1 WHERE project_id = ${projects.limitedProjectId}`);
+    },
+  });
+  return { ...stack, ...projects };
 }
-
-/** Chromium's flags on these machines (DESIGN.md, "Machine facts"). */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
  * Starts Debian's Chromium once (per test file). `open()` gives each test its
@@ -169,6 +73,49 @@ export async function launchBrowser() {
     },
     close: () => browser.close(),
   };
+}
+
+/**
+ * Registers a test file's set-up: before all its tests, Sightline
+ * (`startSightline`), the pages server and Chromium; around each test, a
+ * fresh browser context (`launchBrowser().open()`). Returns the object whose
+ * `stack`, `pages` and `browser` the tests use once the hooks have run.
+ * `prepare(e2e)` runs last in the same hook: set-up that needs the server
+ * goes there, since node:test does not wait for one root `before` hook to
+ * finish before starting the next.
+ */
+export function useSightline(prepare = async () => {}) {
+  const e2e = { stack: undefined, pages: undefined, browser: undefined };
+  let chromium;
+  before(async () => {
+    e2e.stack = await startSightline();
+    e2e.pages = await startPages(e2e.stack.dsn);
+    chromium = await launchBrowser();
+    await prepare(e2e);
+  });
+  beforeEach(async () => {
+    e2e.browser = await chromium.open();
+  });
+  afterEach(async () => {
+    await e2e.browser?.close();
+  });
+  after(async () => {
+    await chromium?.close();
+    await e2e.pages?.close();
+    await e2e.stack?.close();
+  });
+  return e2e;
+}
+
+/** Bundles npm's @sentry/browser as .tmp/sentry-browser.js, which sets `window.Sentry`. */
+export function buildSentryBrowser() {
+  return build({
+    stdin: { contents: "import * as Sentry from '@sentry/browser'; window.Sentry = Sentry;", resolveDir: SDK },
+    bundle: true,
+    format: 'iife',
+    outfile: join(TMP, 'sentry-browser.js'),
+    logLevel: 'warning',
+  });
 }
 
 /** Starts the static server for sdk-js/ (examples, e2e pages, dist) with `dsn` in /config.js. */

@@ -1,45 +1,24 @@
 // Every kind of report, from the vanilla example in Chromium to rows in
 // ClickHouse through the real Sightline server.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { launchBrowser, startPages, startSightline, tag, waitFor } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { tag, useSightline, waitFor } from './harness.mjs';
 
-let stack;
-let pages;
-let chromium;
-/** This test's own browser context (fresh storage). */
-let browser;
-
-before(async () => {
-  stack = await startSightline();
-  pages = await startPages(stack.dsn);
-  chromium = await launchBrowser();
-});
-beforeEach(async () => {
-  browser = await chromium.open();
-});
-afterEach(async () => {
-  await browser?.close();
-});
-after(async () => {
-  await chromium?.close();
-  await pages?.close();
-  await stack?.close();
-});
+const e2e = useSightline();
 
 /** Opens the example tagged with `run` and waits for the SDK to be up. */
 async function openExample(run) {
-  const { page } = browser;
-  await page.goto(`${pages.url}/examples/vanilla/?run=${run}`);
+  const { page } = e2e.browser;
+  await page.goto(`${e2e.pages.url}/examples/vanilla/?run=${run}`);
   await page.waitForFunction(() => window.Sightline && document.readyState === 'complete');
   return page;
 }
 
 /** Waits for the events of one run matching `where`. */
 function eventsOf(run, where, n = 1) {
-  const sql = `SELECT * FROM events WHERE project_id = ${stack.projectId} AND has(tags_value, '${run}') AND ${where} ORDER BY timestamp`;
+  const sql = `SELECT * FROM events WHERE project_id = ${e2e.stack.projectId} AND has(tags_value, '${run}') AND ${where} ORDER BY timestamp`;
   return waitFor(`${n} event(s) of run ${run} where ${where}`, async () => {
-    const rows = await stack.ch(sql);
+    const rows = await e2e.stack.ch(sql);
     return rows.length >= n && rows;
   });
 }
@@ -120,7 +99,7 @@ describe('the vanilla example reports', () => {
     await page.waitForTimeout(2500); // three checks at 400 ms each, and margin
     await page.click('#capture-message'); // a marker proving this run's reports arrived
     await eventsOf('notwhite', `message = 'Customer reached the thank-you page'`);
-    const rows = await stack.ch(`SELECT message FROM events WHERE has(tags_value, 'notwhite') AND message LIKE 'White screen%'`);
+    const rows = await e2e.stack.ch(`SELECT message FROM events WHERE has(tags_value, 'notwhite') AND message LIKE 'White screen%'`);
     assert.equal(rows.length, 0);
   });
 
@@ -130,7 +109,7 @@ describe('the vanilla example reports', () => {
     // The page load itself may log shorter long tasks first: wait for ours.
     const ms = (r) => Number(/(\d+) ms/.exec(r.message)[1]);
     const rows = await waitFor('the 300 ms long task', async () => {
-      const r = await stack.ch(`SELECT * FROM events WHERE project_id = ${stack.projectId} AND has(tags_value, 'longtask') AND message LIKE 'Long task:%'`);
+      const r = await e2e.stack.ch(`SELECT * FROM events WHERE project_id = ${e2e.stack.projectId} AND has(tags_value, 'longtask') AND message LIKE 'Long task:%'`);
       return r.filter((row) => ms(row) >= 290).length && r.filter((row) => ms(row) >= 290);
     });
     assert.ok(ms(rows[0]) < 1000, `long task of ${ms(rows[0])} ms`);
@@ -159,7 +138,7 @@ describe('page views', () => {
     await page.waitForTimeout(300);
     await page.goto('about:blank');
     const rows = await waitFor('pageload transaction', async () => {
-      const r = await stack.ch(`SELECT * FROM transactions WHERE project_id = ${stack.projectId} AND op = 'pageload' AND has(tags_value, 'vitals')`);
+      const r = await e2e.stack.ch(`SELECT * FROM transactions WHERE project_id = ${e2e.stack.projectId} AND op = 'pageload' AND has(tags_value, 'vitals')`);
       return r.length && r;
     });
     assert.equal(rows.length, 1, 'one transaction per page view');
@@ -178,7 +157,7 @@ describe('page views', () => {
     await page.click('#spa-navigate');
     await page.goto('about:blank');
     const rows = await waitFor('pageload and navigation', async () => {
-      const r = await stack.ch(`SELECT op, name, lcp FROM transactions WHERE project_id = ${stack.projectId} AND has(tags_value, 'spa') ORDER BY op`);
+      const r = await e2e.stack.ch(`SELECT op, name, lcp FROM transactions WHERE project_id = ${e2e.stack.projectId} AND has(tags_value, 'spa') ORDER BY op`);
       return r.length >= 2 && r;
     });
     assert.deepEqual(rows.map((r) => [r.op, r.name]), [['navigation', '/examples/vanilla/products/42'], ['pageload', '/examples/vanilla/']]);
@@ -188,22 +167,22 @@ describe('page views', () => {
 
 describe('bundles and robustness', () => {
   test('the errors-only build reports errors and sends no page views', async () => {
-    const { page } = browser;
-    await page.goto(`${pages.url}/e2e/pages/minimal.html?bundle=errors&run=errorsonly`);
+    const { page } = e2e.browser;
+    await page.goto(`${e2e.pages.url}/e2e/pages/minimal.html?bundle=errors&run=errorsonly`);
     await page.waitForFunction(() => window.initResult === true);
     await page.click('#boom');
     const [row] = await eventsOf('errorsonly', `exception_value = 'minimal page failure errorsonly'`);
     assert.deepEqual(JSON.parse(row.frames).map((f) => f.function).slice(-1), ['failInApp']);
     await page.goto('about:blank');
     await new Promise((r) => setTimeout(r, 1000));
-    const tx = await stack.ch(`SELECT count() AS n FROM transactions WHERE has(tags_value, 'errorsonly')`);
+    const tx = await e2e.stack.ch(`SELECT count() AS n FROM transactions WHERE has(tags_value, 'errorsonly')`);
     assert.equal(Number(tx[0].n), 0);
   });
 
   test('a malformed DSN leaves the SDK inert without breaking the page', async () => {
-    const { page, errors } = browser;
+    const { page, errors } = e2e.browser;
     const before = errors.length;
-    await page.goto(`${pages.url}/e2e/pages/minimal.html?dsn=not-a-dsn&run=baddsn`);
+    await page.goto(`${e2e.pages.url}/e2e/pages/minimal.html?dsn=not-a-dsn&run=baddsn`);
     const state = await page.evaluate(() => ({
       init: window.initResult,
       id: Sightline.captureMessage('goes nowhere'),

@@ -10,19 +10,14 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { build } from 'esbuild';
-import { launchBrowser, startPages, startSightline, TMP, waitFor, eventAccepted } from './harness.mjs';
+import { before, test } from 'node:test';
+import { BIN } from '../../scripts/lib/e2e-server.mjs';
+import { buildSentryBrowser, eventAccepted, TMP, useSightline, waitFor } from './harness.mjs';
 
 const FIXTURES = resolve(import.meta.dirname, '../../server/tests/fixtures/sourcemaps');
 const { bundle, inject } = await import(join(FIXTURES, 'build.mjs'));
-const BIN = process.env.SIGHTLINE_BIN || resolve(import.meta.dirname, '../../target/debug/sightline');
 const OUT = join(TMP, 'sm');
 
-let stack;
-let pages;
-let chromium;
-let browser;
 let token;
 
 /** Builds `main-<variant>.ts` into .tmp/sm/<dir>/static/, with a debug ID if asked; returns the file name. */
@@ -52,19 +47,19 @@ function makePage(dir, file, sdk, release) {
 <script src="static/${file}"></script></head>
 <body><button id="boom" onclick="setTimeout(shop.run)">boom</button></body></html>`;
   writeFileSync(join(OUT, dir, `${sdk}.html`), html);
-  return `${pages.url}/.tmp/sm/${dir}/${sdk}.html`;
+  return `${e2e.pages.url}/.tmp/sm/${dir}/${sdk}.html`;
 }
 
 function upload(dir, release) {
   return execFileSync(
     BIN,
-    ['sourcemaps', 'upload', '--url', `http://127.0.0.1:${stack.port}`, '--token', token, '--project', String(stack.projectId), '--release', release, '--url-prefix', `~/.tmp/sm/${dir}/static/`, join(OUT, dir, 'static')],
+    ['sourcemaps', 'upload', '--url', `http://127.0.0.1:${e2e.stack.port}`, '--token', token, '--project', String(e2e.stack.projectId), '--release', release, '--url-prefix', `~/.tmp/sm/${dir}/static/`, join(OUT, dir, 'static')],
     { encoding: 'utf8' },
   );
 }
 
 async function throwFrom(url) {
-  const { page } = browser;
+  const { page } = e2e.browser;
   await page.goto(url);
   const sent = eventAccepted(page);
   await page.click('#boom');
@@ -74,7 +69,7 @@ async function throwFrom(url) {
 /** Waits for `n` events of `release`; returns them with parsed frames. */
 async function events(release, n) {
   return waitFor(`${n} events of ${release}`, async () => {
-    const rows = await stack.ch(`SELECT fingerprint, frames, sdk_name FROM events WHERE project_id = ${stack.projectId} AND release = '${release}'`);
+    const rows = await e2e.stack.ch(`SELECT fingerprint, frames, sdk_name FROM events WHERE project_id = ${e2e.stack.projectId} AND release = '${release}'`);
     return rows.length >= n && rows.map((r) => ({ ...r, frames: JSON.parse(r.frames) }));
   });
 }
@@ -92,16 +87,9 @@ function assertOriginal(row) {
 
 before(async () => {
   rmSync(OUT, { recursive: true, force: true });
-  await build({
-    stdin: { contents: "import * as Sentry from '@sentry/browser'; window.Sentry = Sentry;", resolveDir: process.cwd() },
-    bundle: true,
-    format: 'iife',
-    outfile: join(TMP, 'sentry-browser.js'),
-    logLevel: 'warning',
-  });
-  stack = await startSightline();
-  pages = await startPages(stack.dsn);
-  chromium = await launchBrowser();
+  await buildSentryBrowser();
+});
+const e2e = useSightline(async ({ stack }) => {
   // A user of the project's team with a `project:releases` token, made through the API.
   const base = `http://127.0.0.1:${stack.port}`;
   const headers = { 'content-type': 'application/json', origin: base };
@@ -113,17 +101,6 @@ before(async () => {
   const created = await fetch(`${base}/api/v1/tokens`, { method: 'POST', headers: { ...headers, cookie }, body: JSON.stringify({ name: 'ci', scopes: ['project:releases'] }) });
   assert.equal(created.status, 201);
   token = (await created.json()).secret;
-});
-beforeEach(async () => {
-  browser = await chromium.open();
-});
-afterEach(async () => {
-  await browser?.close();
-});
-after(async () => {
-  await chromium?.close();
-  await pages?.close();
-  await stack?.close();
 });
 
 test('our SDK: two minified builds without debug IDs map by release and URL into one issue', async () => {
@@ -141,7 +118,7 @@ test('our SDK: two minified builds without debug IDs map by release and URL into
   assertOriginal(rb);
   assert.equal(ra.fingerprint, rb.fingerprint, 'one issue for both builds');
   const issues = await waitFor('the issue', () =>
-    stack.pg(`SELECT count(*) || '|' || max(culprit) FROM issues WHERE project_id = ${stack.projectId} AND fingerprint = '${ra.fingerprint}'`),
+    e2e.stack.pg(`SELECT count(*) || '|' || max(culprit) FROM issues WHERE project_id = ${e2e.stack.projectId} AND fingerprint = '${ra.fingerprint}'`),
   );
   assert.equal(issues, '1|cartTotal (src/cart.ts)');
 });

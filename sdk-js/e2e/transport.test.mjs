@@ -1,41 +1,20 @@
 // The transport against a real server that goes away and that rate-limits:
 // nothing is lost while the server is down, and a 429 silences the SDK.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, test } from 'node:test';
-import { launchBrowser, queuedCount, queuedReports, startPages, startSightline, tag, waitFor } from './harness.mjs';
+import { test } from 'node:test';
+import { queuedCount, queuedReports, tag, useSightline, waitFor } from './harness.mjs';
 
-let stack;
-let pages;
-let chromium;
-/** This test's own browser context: an empty IndexedDB queue whatever the last test left. */
-let browser;
-
-before(async () => {
-  stack = await startSightline();
-  pages = await startPages(stack.dsn);
-  chromium = await launchBrowser();
-});
-beforeEach(async () => {
-  browser = await chromium.open();
-});
-afterEach(async () => {
-  await browser?.close();
-});
-after(async () => {
-  await chromium?.close();
-  await pages?.close();
-  await stack?.close();
-});
+const e2e = useSightline();
 
 /** The example's two reports this test makes, as `queuedReports` and the rows name them. */
 const OFFLINE_REPORTS = ['Customer reached the thank-you page', 'TypeError'];
 
 test('reports made while the server is down are queued and arrive on the next page load', async () => {
-  const { page } = browser;
-  const example = `${pages.url}/examples/vanilla/?run=offline`;
+  const { page } = e2e.browser;
+  const example = `${e2e.pages.url}/examples/vanilla/?run=offline`;
   await page.goto(example);
   await page.waitForFunction(() => window.Sightline && document.readyState === 'complete');
-  await stack.stopServer();
+  await e2e.stack.stopServer();
   try {
     await page.click('#throw-error');
     await page.click('#capture-message');
@@ -50,15 +29,15 @@ test('reports made while the server is down are queued and arrive on the next pa
     // Leave the page: whatever retries it had scheduled die with it.
     await page.goto('about:blank');
   } finally {
-    await stack.startServer();
+    await e2e.stack.startServer();
   }
-  const before = await stack.ch(`SELECT count() AS n FROM events WHERE has(tags_value, 'offline') AND NOT has(tags_key, 'sightline.kind')`);
+  const before = await e2e.stack.ch(`SELECT count() AS n FROM events WHERE has(tags_value, 'offline') AND NOT has(tags_key, 'sightline.kind')`);
   assert.equal(Number(before[0].n), 0);
 
   await page.goto(example.replace('offline', 'reload'));
   const rows = await waitFor('the queued reports', async () => {
     // Without the page's own performance reports (tagged sightline.kind), see above.
-    const r = await stack.ch(`SELECT * FROM events WHERE project_id = ${stack.projectId} AND has(tags_value, 'offline') AND NOT has(tags_key, 'sightline.kind')`);
+    const r = await e2e.stack.ch(`SELECT * FROM events WHERE project_id = ${e2e.stack.projectId} AND has(tags_value, 'offline') AND NOT has(tags_key, 'sightline.kind')`);
     return r.length >= 2 && r;
   });
   assert.deepEqual(rows.map((r) => r.exception_type || r.message).sort(), OFFLINE_REPORTS);
@@ -67,14 +46,14 @@ test('reports made while the server is down are queued and arrive on the next pa
 });
 
 test('a 429 with Retry-After stops the SDK from sending until the limit expires', async () => {
-  const { page } = browser;
+  const { page } = e2e.browser;
   const envelopes = [];
   const onRequest = (req) => {
-    if (req.url().includes(`/api/${stack.limitedProjectId}/envelope/`)) envelopes.push(req);
+    if (req.url().includes(`/api/${e2e.stack.limitedProjectId}/envelope/`)) envelopes.push(req);
   };
   page.on('request', onRequest);
   try {
-    await page.goto(`${pages.url}/e2e/pages/minimal.html?dsn=${encodeURIComponent(stack.limitedDsn)}`);
+    await page.goto(`${e2e.pages.url}/e2e/pages/minimal.html?dsn=${encodeURIComponent(e2e.stack.limitedDsn)}`);
     await page.waitForFunction(() => window.Sightline);
     const answer = (status) => page.waitForResponse((r) => r.url().includes('/envelope/') && r.status() === status);
 
@@ -92,7 +71,7 @@ test('a 429 with Retry-After stops the SDK from sending until the limit expires'
     await page.waitForTimeout(1500);
     assert.equal(envelopes.length, 2, 'no request while rate limited');
     assert.equal(await queuedCount(page), 2, 'the refused and the held report wait in the queue');
-    const rows = await stack.ch(`SELECT message FROM events WHERE project_id = ${stack.limitedProjectId}`);
+    const rows = await e2e.stack.ch(`SELECT message FROM events WHERE project_id = ${e2e.stack.limitedProjectId}`);
     assert.deepEqual(rows.map((r) => r.message), ['rate limit: first']);
   } finally {
     page.off('request', onRequest);

@@ -3,114 +3,27 @@
 // database, Debian's Chromium driven by playwright-core, and helpers to send
 // envelopes to a DSN over HTTP and to save screenshots under
 // web/test-artifacts/ (git-ignored).
-import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, startServer } from '../../scripts/lib/e2e-server.mjs';
+
+export { freePort, waitFor } from '../../scripts/lib/e2e-server.mjs';
 
 const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const REPO = resolve(WEB, '..');
 export const TMP = join(WEB, '.tmp');
 export const ARTIFACTS = join(WEB, 'test-artifacts');
 
-const PG_ADMIN = process.env.SIGHTLINE_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const CH_URL = process.env.SIGHTLINE_TEST_CLICKHOUSE_URL || 'http://127.0.0.1:8123';
-const BIN = process.env.SIGHTLINE_BIN || join(REPO, 'target/debug/sightline');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-/** Resolves to a TCP port nobody listens on right now. */
-export function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-/** Polls `fn` until it returns a truthy value; throws with `what` after `ms`. */
-export async function waitFor(what, fn, ms = 20_000) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function psql(url, sql) {
-  return execFileSync('psql', ['-X', '-w', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], { encoding: 'utf8' }).trim();
-}
-
 /** Starts Sightline on fresh, empty databases (no user, no project). */
-export async function startSightline() {
-  const hex = randomUUID().replace(/-/g, '');
-  const pgDb = `sightline_test_${hex}`;
-  const chDb = `sightline_web_${hex}`;
-  psql(PG_ADMIN, `CREATE DATABASE "${pgDb}"`);
-  const dbUrl = new URL(PG_ADMIN);
-  dbUrl.pathname = `/${pgDb}`;
-  const port = await freePort();
-  const spool = mkdtempSync(join(tmpdir(), 'sl-spool-'));
-  mkdirSync(TMP, { recursive: true });
-  const origin = `http://127.0.0.1:${port}`;
-  const env = {
-    ...process.env,
-    SIGHTLINE_DATABASE_URL: dbUrl.toString(),
-    SIGHTLINE_CLICKHOUSE_URL: CH_URL,
-    SIGHTLINE_CLICKHOUSE_DATABASE: chDb,
-    SIGHTLINE_PUBLIC_URL: origin,
-    SIGHTLINE_LISTEN: `127.0.0.1:${port}`,
-    SIGHTLINE_FLUSH_INTERVAL_MS: '100',
-    SIGHTLINE_ISSUE_FLUSH_MS: '100',
-    SIGHTLINE_KEY_REFRESH_SECS: '1',
-    SIGHTLINE_BCRYPT_COST: '4',
-    SIGHTLINE_SPOOL_DIR: spool,
-    RUST_LOG: process.env.RUST_LOG || 'warn',
-  };
-  execFileSync(BIN, ['migrate'], { env, encoding: 'utf8' });
-  const logPath = join(TMP, `sightline-${port}.log`);
-  const proc = spawn(BIN, ['serve'], { env, stdio: ['ignore', openSync(logPath, 'a'), openSync(logPath, 'a')] });
-  await waitFor('sightline /readyz', async () => {
-    if (proc.exitCode !== null) throw new Error(`sightline exited with ${proc.exitCode}; see ${logPath}`);
-    return (await fetch(`${origin}/readyz`)).ok;
-  });
-  const close = async () => {
-    if (proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    }
-    try {
-      await fetch(CH_URL, { method: 'POST', body: `DROP DATABASE IF EXISTS ${chDb}` });
-      psql(PG_ADMIN, `DROP DATABASE IF EXISTS "${pgDb}"`);
-    } catch (e) {
-      console.error('cleanup failed:', e.message);
-    }
-    rmSync(spool, { recursive: true, force: true });
-  };
-  return { origin, port, close, logPath, pg: (sql) => psql(dbUrl.toString(), sql) };
+export function startSightline() {
+  return startServer({ name: 'web', tmp: TMP, env: { SIGHTLINE_BCRYPT_COST: '4' } });
 }
 
 /** Starts Debian's Chromium (never a downloaded browser) with a 1280 px wide page. */
 export async function launchBrowser() {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = [];
