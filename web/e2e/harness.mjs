@@ -3,6 +3,7 @@
 // database, Debian's Chromium driven by playwright-core, and helpers to send
 // envelopes to a DSN over HTTP and to save screenshots under
 // web/test-artifacts/ (git-ignored).
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +16,7 @@ export { freePort, waitFor } from '../../scripts/lib/e2e-server.mjs';
 const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const TMP = join(WEB, '.tmp');
 export const ARTIFACTS = join(WEB, 'test-artifacts');
+const AXE = join(WEB, 'node_modules/axe-core/axe.min.js');
 
 /** Starts Sightline on fresh, empty databases (no user, no project). */
 export function startSightline() {
@@ -34,10 +36,29 @@ export async function launchBrowser() {
   return { browser, context, page, errors, close: () => browser.close() };
 }
 
-/** Saves a full-page screenshot as web/test-artifacts/<name>.png. */
+/**
+ * Saves a full-page screenshot as web/test-artifacts/<name>.png, then fails
+ * if axe-core finds a WCAG A/AA violation on the page (labels, contrast,
+ * keyboard access…): every page a test photographs is also checked.
+ */
 export async function screenshot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const found = await accessibilityViolations(page);
+  assert.deepEqual(found, [], `${name}: accessibility violations:\n  ${found.join('\n  ')}`);
+}
+
+/**
+ * Runs axe-core's WCAG 2.1 A and AA rules on the page as it is now; returns
+ * one line per violation (rule, impact, the elements and what to fix).
+ */
+export async function accessibilityViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`) }));
+  });
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.slice(0, 5).join('\n    ')}`);
 }
 
 /** Splits a DSN into the envelope URL and its parts. */

@@ -65,7 +65,8 @@ pub fn Snippet(id: &'static str, title: &'static str, code: String) -> impl Into
                 <h3>{title}</h3>
                 <button class="small" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
             </div>
-            <pre><code>{code}</code></pre>
+            // Focusable: a long line scrolls, and the keyboard must reach it.
+            <pre tabindex="0" aria-label=format!("{title}: code")><code>{code}</code></pre>
         </div>
     }
 }
