@@ -78,9 +78,9 @@ export async function sendEnvelope(dsn, type, payload) {
 
 const CHROME_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
-/** Returns a browser error event like the SDKs send, with two frames and two breadcrumbs. */
-export function errorEvent({ message, fn, user = 'u-1', environment = 'production' }) {
-  const now = Date.now() / 1000;
+/** Returns a browser error event like the SDKs send, with two frames and two breadcrumbs, dated `at` (epoch ms). */
+export function errorEvent({ message, fn, user = 'u-1', environment = 'production', at = Date.now() }) {
+  const now = at / 1000;
   return {
     event_id: randomUUID().replace(/-/g, ''),
     timestamp: now,

@@ -304,4 +304,20 @@ describe('dashboard pages', () => {
     await screenshot(page, '15-mobile-issue');
     await page.setViewportSize({ width: 1280, height: 900 });
   });
+
+  it("says so on an issue page when the issue's events are all older than 14 days", async () => {
+    await page.goto(`${projectUrl}/setup`);
+    const dsn = await page.getByLabel('DSN').inputValue();
+    const at = Date.now() - 20 * 86_400_000;
+    assert.equal(await sendEnvelope(dsn, 'event', errorEvent({ message: 'coupon expired', fn: 'applyCoupon', at })), 200);
+    await page.goto(`${projectUrl}/issues?period=30d`);
+    await waitFor('the 20-day-old issue', async () => {
+      await page.reload();
+      await page.getByRole('link', { name: 'TypeError: coupon expired' }).waitFor({ timeout: 1500 });
+      return true;
+    });
+    await page.getByRole('link', { name: 'TypeError: coupon expired' }).click();
+    await page.getByText('No events in the last 14 days.').waitFor();
+    assert.equal(await page.locator('.daily-bars').count(), 0);
+  });
 });

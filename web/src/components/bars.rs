@@ -23,6 +23,10 @@ fn day(ms: f64) -> String {
 pub fn DailyBars(series: Vec<u64>) -> impl IntoView {
     let hover = RwSignal::new(None::<String>);
     let total: u64 = series.iter().sum();
+    if total == 0 {
+        return view! { <p class="chart-empty">{format!("No events in the last {} days.", series.len())}</p> }
+            .into_any();
+    }
     let peak = series.iter().copied().max().unwrap_or(0);
     let count = series.len().max(1);
     let now = js_sys::Date::now();
@@ -73,4 +77,5 @@ pub fn DailyBars(series: Vec<u64>) -> impl IntoView {
             </svg>
         </figure>
     }
+    .into_any()
 }
