@@ -21,6 +21,8 @@
 # (default sightline), SIGHTLINE_LISTEN (default 127.0.0.1:8000),
 # SIGHTLINE_PUBLIC_URL (default http://<listen address>).
 # SIGHTLINE_RUN_DRY=1 stops after the databases are up (before cargo build).
+# SIGHTLINE_RUN_DATA_DIR moves ./data. SIGHTLINE_BIN=<path> serves that
+# binary instead of building (scripts/test-deploy.sh runs this script so).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,7 +30,7 @@ SL_ROOT="$(pwd)"
 # shellcheck source=scripts/lib/services.sh
 source "$SL_ROOT/scripts/lib/services.sh"
 
-DATA_DIR="$SL_ROOT/data"
+DATA_DIR="${SIGHTLINE_RUN_DATA_DIR:-$SL_ROOT/data}"
 SERVER_PID=""
 
 # shellcheck disable=SC2317  # invoked by trap
@@ -88,11 +90,17 @@ if [ "${SIGHTLINE_RUN_DRY:-0}" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------
-section "Build (scripts/build-web.sh, then cargo build --release -p sightline)"
-# The release binary embeds the dashboard, so its assets are built first.
-"$SL_ROOT/scripts/build-web.sh"
-cargo build --release -p sightline
-BIN="$SL_ROOT/target/release/sightline"
+if [ -n "${SIGHTLINE_BIN:-}" ]; then
+    BIN="$SIGHTLINE_BIN"
+    [ -x "$BIN" ] || die "SIGHTLINE_BIN=$BIN is not an executable"
+    section "Using $BIN (SIGHTLINE_BIN; nothing is built)"
+else
+    section "Build (scripts/build-web.sh, then cargo build --release -p sightline)"
+    # The release binary embeds the dashboard, so its assets are built first.
+    "$SL_ROOT/scripts/build-web.sh"
+    cargo build --release -p sightline
+    BIN="$SL_ROOT/target/release/sightline"
+fi
 
 section "Migrate"
 "$BIN" migrate

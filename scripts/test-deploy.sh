@@ -17,6 +17,10 @@
 #      keep the server's headers, > 20 MiB bodies get 413 from Caddy, the dashboard
 #      API answers, /healthz, security headers; plus the image's health-check script
 #      and a graceful SIGTERM.
+#   4. The README's run command, scripts/run.sh, with its private Postgres and
+#      ClickHouse (fresh data dir, free ports) and SIGHTLINE_BIN set to the debug
+#      binary: it comes up, prints a DSN that accepts an envelope, stops cleanly
+#      on SIGTERM with its databases, and a second start prints the same DSN.
 #
 # Prints `ok <check>` / `FAIL <check>` per check and, last, `N passed, M failed`;
 # exits 1 when a check failed. Everything it starts is stopped on exit.
@@ -52,6 +56,9 @@ cleanup() {
     fi
     if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
         _kill_and_wait 30 "$SERVER_PID"
+    fi
+    if [ -n "${RUN_PID:-}" ] && kill -0 "$RUN_PID" 2>/dev/null; then
+        _kill_and_wait 60 "$RUN_PID"
     fi
     if [ -n "$PG_DB" ]; then
         psql -X -q -d "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >/dev/null 2>&1
@@ -344,5 +351,87 @@ for ((i = 0; i < 100; i++)); do
 done
 check "envelope sent while the server restarts: held by caddy, 200, in ClickHouse" \
     test "$(cat "$WORK/restart.code")/$landed" = "200/1"
+
+# ------------------------------------------------------------------ run command
+# The README's run command, on its own private Postgres and ClickHouse (data
+# under $WORK/run, free ports), serving the debug binary (SIGHTLINE_BIN)
+# instead of building a release one. Started twice on the same data: the
+# second start must print the same DSN (the project is created only once).
+section "the run command (scripts/run.sh)"
+_kill_and_wait 30 "$SERVER_PID"
+SERVER_PID=""
+chmod 755 "$WORK"   # Postgres runs as the postgres user and must reach its data
+mkdir -p "$WORK/run"
+RUN_PORT="$(free_port)"
+RUN_PG="$(free_port)"
+RUN_CH="$(free_port)"
+RUN_CH_TCP="$(free_port)"
+RUN_PID=""
+start_run() {   # start_run LOG — run.sh in the background, its own process group
+    env -u SIGHTLINE_DATABASE_URL -u SIGHTLINE_CLICKHOUSE_URL \
+        SIGHTLINE_BIN="$BIN_DIR/sightline" SIGHTLINE_RUN_DATA_DIR="$WORK/run" \
+        SIGHTLINE_RUN_PG_PORT="$RUN_PG" SIGHTLINE_RUN_CH_HTTP_PORT="$RUN_CH" SIGHTLINE_RUN_CH_TCP_PORT="$RUN_CH_TCP" \
+        SIGHTLINE_LISTEN="127.0.0.1:$RUN_PORT" RUST_LOG=warn \
+        setsid "$ROOT/scripts/run.sh" </dev/null >"$1" 2>&1 &
+    RUN_PID=$!
+}
+stop_run() {   # stop_run — SIGTERM as Ctrl-C would; sets RUN_RC to run.sh's exit code (124: hung)
+    local i
+    RUN_RC=124
+    kill -TERM "$RUN_PID" 2>/dev/null
+    for ((i = 0; i < 600; i++)); do
+        if ! kill -0 "$RUN_PID" 2>/dev/null; then
+            RUN_RC=0
+            wait "$RUN_PID" || RUN_RC=$?
+            break
+        fi
+        sleep 0.1
+    done
+    [ "$RUN_RC" = 124 ] && kill -KILL -- "-$RUN_PID" 2>/dev/null
+    RUN_PID=""
+}
+run_count() {   # run_count — events of the run.sh test in its ClickHouse
+    curl -s --data-binary "SELECT count() FROM sightline.events WHERE message = 'hello from run.sh'" \
+        "http://127.0.0.1:$RUN_CH/" || true
+}
+dsn_of() { sed -n 's/^ *DSN: *//p' "$1" | tail -n 1; }
+
+start_run "$WORK/run1.log"
+if wait_http "http://127.0.0.1:$RUN_PORT/readyz" 180; then
+    ok "run.sh: private Postgres and ClickHouse, migrate, serve (readyz 200 on :$RUN_PORT)"
+else
+    fail "run.sh did not come up; log: $(tail -n 5 "$WORK/run1.log" | tr '\n' ' ')"
+fi
+RUN_DSN="$(dsn_of "$WORK/run1.log")"
+check "run.sh prints the DSN of project 'default' ($RUN_DSN)" \
+    bash -c "[[ '$RUN_DSN' =~ ^http://[0-9a-f]{32}@127\.0\.0\.1:$RUN_PORT/[0-9]+$ ]]"
+RUN_KEY="${RUN_DSN#http://}"; RUN_KEY="${RUN_KEY%%@*}"
+RUN_PROJECT="${RUN_DSN##*/}"
+RUN_ID="$(python3 -c 'import uuid; print(uuid.uuid4().hex)')"
+printf '{"event_id":"%s"}\n{"type":"event"}\n{"event_id":"%s","message":"hello from run.sh"}\n' \
+    "$RUN_ID" "$RUN_ID" >"$WORK/envelope3"
+run_code="$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$WORK/envelope3" \
+    "http://127.0.0.1:$RUN_PORT/api/$RUN_PROJECT/envelope/?sentry_key=$RUN_KEY")"
+run_landed=""
+for ((i = 0; i < 100; i++)); do
+    run_landed="$(run_count)"
+    [ "$run_landed" = "1" ] && break
+    sleep 0.1
+done
+check "run.sh: an envelope to that DSN → $run_code, stored in its ClickHouse" test "$run_code/$run_landed" = "200/1"
+stop_run
+check "run.sh exits 0 on SIGTERM (Ctrl-C) after the server drained (exit $RUN_RC)" test "$RUN_RC" = "0"
+if ! _port_open "$RUN_PG" && ! _port_open "$RUN_CH"; then
+    ok "run.sh stopped its Postgres and ClickHouse"
+else
+    fail "run.sh left its Postgres (:$RUN_PG) or ClickHouse (:$RUN_CH) running"
+fi
+
+start_run "$WORK/run2.log"
+wait_http "http://127.0.0.1:$RUN_PORT/readyz" 180 || true
+check "run.sh again on the same data: the same DSN, the event still stored" \
+    test "$(dsn_of "$WORK/run2.log")/$(run_count)" = "$RUN_DSN/1"
+stop_run
+check "run.sh exits 0 on SIGTERM the second time too (exit $RUN_RC)" test "$RUN_RC" = "0"
 
 [ "$FAILED" -eq 0 ]
