@@ -15,6 +15,7 @@ use sqlx::PgPool;
 use url::Url;
 
 use super::{issue_rules::dashboard_link, record, rule::RULE_SELECT, Alert, IssueRef, Recorded, Rule};
+use crate::performance::histogram::Histogram;
 
 /// Evaluates all rules every `every`, forever (the task is aborted at shutdown).
 pub async fn run(pg: PgPool, ch: clickhouse::Client, public_url: Url, every: Duration) {
@@ -151,6 +152,13 @@ async fn frequency(
     Ok(alerts)
 }
 
+/// A vital's samples in the window and their histogram.
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct VitalRow {
+    n: u64,
+    h: Histogram,
+}
+
 async fn vital(ch: &clickhouse::Client, rule: &Rule, now: i64, public_url: &Url) -> anyhow::Result<Vec<Alert>> {
     let (since, slot) = window(rule, now);
     // The vital was checked against the five known names when the rule was saved.
@@ -160,9 +168,12 @@ async fn vital(ch: &clickhouse::Client, rule: &Rule, now: i64, public_url: &Url)
     };
     let threshold = rule.threshold.unwrap_or(f64::INFINITY);
     let minutes = rule.window_minutes.unwrap_or(60);
+    // The p75 is read the way the performance page reads it (the rollups'
+    // histogram), so the alert and the dashboard show the same number.
     let mut sql = format!(
-        "SELECT count() AS n, quantile(0.75)(assumeNotNull({vital})) AS p75 FROM transactions \
-         WHERE project_id = ? AND timestamp >= toDateTime(?) AND isNotNull({vital})"
+        "SELECT count() AS n, {} FROM transactions \
+         WHERE project_id = ? AND timestamp >= toDateTime(?) AND isNotNull({vital})",
+        crate::performance::raw_histogram_sql(vital)
     );
     if rule.environment.is_some() {
         sql.push_str(" AND environment = ?");
@@ -177,8 +188,11 @@ async fn vital(ch: &clickhouse::Client, rule: &Rule, now: i64, public_url: &Url)
     if let Some(p) = &rule.page {
         q = q.bind(p.as_str());
     }
-    let (n, p75): (u64, f64) = q.fetch_one().await?;
-    if n == 0 || p75 <= threshold {
+    let VitalRow { n, h } = q.fetch_one().await?;
+    let Some(p75) = h.quantile(0.75).map(|v| v / crate::performance::stored_per_unit(vital)).filter(|_| n > 0) else {
+        return Ok(Vec::new());
+    };
+    if p75 <= threshold {
         return Ok(Vec::new());
     }
     let label = vital.to_uppercase();

@@ -75,6 +75,30 @@ pub fn stored_per_unit(vital: &str) -> f64 {
     }
 }
 
+/// A vital in stored units, as SQL (NULL reads as 0: callers filter NULLs out).
+fn stored_sql(vital: &str) -> String {
+    let k = stored_per_unit(vital);
+    if k == 1.0 {
+        format!("ifNull({vital}, 0)")
+    } else {
+        format!("ifNull({vital}, 0) * {k}")
+    }
+}
+
+/// A vital's histogram bucket, as SQL: the rollups' views compute the same
+/// (a unit test compares them), and [`histogram::bucket`] mirrors it.
+fn bucket_sql(vital: &str) -> String {
+    let x = stored_sql(vital);
+    format!("toUInt16(if({x} < 1, 0, least(1 + round(log({x}) * 20), 1000)))")
+}
+
+/// The histogram of `vital` over raw `transactions` rows, as column `h`: what
+/// the rollups would hold for them, so a percentile read from it equals the
+/// dashboard's (the alert evaluator's vital rules use it).
+pub fn raw_histogram_sql(vital: &str) -> String {
+    format!("sumMap([{}], [toUInt64(1)], [toFloat64({})]) AS h", bucket_sql(vital), stored_sql(vital))
+}
+
 /// The five merged histograms as one array column `h`, in [`VITALS`] order.
 fn histograms() -> String {
     let each: Vec<String> = VITALS.iter().map(|(v, _, _)| format!("sumMapMerge({v}_h)")).collect();
@@ -200,10 +224,8 @@ mod tests {
                 let view = sql.split(&format!("vitals_{grain}_mv TO")).nth(1).expect("the view exists");
                 assert!(view.contains(&format!("ifNull({v} <= {good}, 0)) AS {v}_good")), "{v} good in {grain}");
                 assert!(view.contains(&format!("ifNull({v} > {poor}, 0)) AS {v}_poor")), "{v} poor in {grain}");
-                let k = stored_per_unit(v);
-                let x = if k == 1.0 { format!("ifNull({v}, 0)") } else { format!("ifNull({v}, 0) * {k}") };
-                let stored = format!("[toUInt16(if({x} < 1, 0, least(1 + round(log({x}) * 20), 1000)))]");
-                assert!(view.contains(&stored), "{v} stored per unit in {grain}");
+                assert!(view.contains(&format!("[{}]", bucket_sql(v))), "{v} bucketed as bucket_sql in {grain}");
+                let x = stored_sql(v);
                 assert!(view.contains(&format!("[toFloat64({x})])) AS {v}_h")), "{v} summed per unit in {grain}");
             }
         }
