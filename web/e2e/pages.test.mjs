@@ -230,11 +230,17 @@ describe('dashboard pages', () => {
     // from this build's pages-<hash>/ folder when the page opens.
     const chunk = /\/pages-[0-9a-f]{12}\/[^/]+\.wasm$/;
     const fetched = [];
-    const onRequest = (r) => chunk.test(r.url()) && fetched.push(r.url());
+    const projectGets = [];
+    const onRequest = (r) => {
+      if (chunk.test(r.url())) fetched.push(r.url());
+      if (/\/api\/v1\/projects\/\d+$/.test(r.url())) projectGets.push(r.url());
+    };
     page.on('request', onRequest);
     await page.goto(`${projectUrl}/issues`);
     await page.getByRole('heading', { name: 'Billing' }).waitFor();
+    await page.getByText('No events yet').waitFor();
     assert.deepEqual(fetched, [], 'the issue list needs no page chunk');
+    assert.equal(projectGets.length, 1, `the header, filters and snippet share one request for the project: ${projectGets}`);
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { name: 'Account' }).waitFor();
     assert.ok(fetched.some((u) => /split_AccountRoute\.wasm$/.test(u)), `the account page's code was fetched: ${fetched}`);

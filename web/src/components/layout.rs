@@ -7,6 +7,7 @@ use leptos_router::{
     components::{Outlet, A},
     hooks::{use_location, use_navigate},
 };
+use sightline_api_types::Project;
 
 use crate::{
     api,
@@ -102,11 +103,16 @@ fn TopBar() -> impl IntoView {
     }
 }
 
-/// Shows a project's name and its tabs; selects the project's team.
+/// Shows a project's name and its tabs; selects the project's team. A page
+/// that loads the project anyway passes its `project` resource, so the
+/// project is fetched once.
 #[component]
-pub fn ProjectHeader(#[prop(into)] id: Signal<i64>) -> impl IntoView {
+pub fn ProjectHeader(
+    #[prop(into)] id: Signal<i64>,
+    #[prop(optional)] project: Option<LocalResource<api::ApiResult<Project>>>,
+) -> impl IntoView {
     let s = use_session();
-    let project = LocalResource::new(move || api::project(id.get()));
+    let project = project.unwrap_or_else(|| LocalResource::new(move || api::project(id.get())));
     Effect::new(move |_| {
         if let Some(Ok(p)) = project.get() {
             s.team.set(Some(p.team_id));

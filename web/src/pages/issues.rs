@@ -4,7 +4,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
-use sightline_api_types::{IssueStatus, IssueSummary};
+use sightline_api_types::{IssueStatus, IssueSummary, Project};
 
 use crate::{
     api::{self, ApiError},
@@ -161,7 +161,8 @@ pub fn IssueList() -> impl IntoView {
             if filtered {
                 view! { <Empty title="No issues match these filters"><p>"Widen the period or clear the search."</p></Empty> }.into_any()
             } else {
-                view! { <NoEvents project=id on_first=Callback::new(move |_| issues.refetch())/> }.into_any()
+                view! { <NoEvents project=id details=project on_first=Callback::new(move |_| issues.refetch())/> }
+                    .into_any()
             }
         }
         Some(Ok(page)) => {
@@ -202,7 +203,7 @@ pub fn IssueList() -> impl IntoView {
     };
     let resolving = move || get("status") != "resolved";
     view! {
-        <ProjectHeader id/>
+        <ProjectHeader id project/>
         {filters}
         <div class="bulk" aria-live="polite">
             <span class="muted">{move || format!("{} selected", selected.with(|s| s.len()))}</span>
@@ -255,10 +256,14 @@ fn IssueRow(issue: IssueSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView 
 
 /// The empty unfiltered list: all caught up, or no event ever (then the
 /// snippet to paste, and a check every few seconds that shows the list as
-/// soon as the first event has arrived).
+/// soon as the first event has arrived). `details` is the page's project
+/// resource, for the DSN in the snippet.
 #[component]
-fn NoEvents(project: Signal<i64>, on_first: Callback<()>) -> impl IntoView {
-    let p = LocalResource::new(move || api::project(project.get()));
+fn NoEvents(
+    project: Signal<i64>,
+    details: LocalResource<api::ApiResult<Project>>,
+    on_first: Callback<()>,
+) -> impl IntoView {
     let any = LocalResource::new(move || api::issues(project.get(), "status=all&period=365d&per_page=1"));
     let waiting = RwSignal::new(false);
     Effect::new(move |_| match any.get() {
@@ -274,7 +279,7 @@ fn NoEvents(project: Signal<i64>, on_first: Callback<()>) -> impl IntoView {
             any.refetch();
         }
     });
-    let snippet = move || match p.get() {
+    let snippet = move || match details.get() {
         Some(Ok(p)) => {
             let dsn = p.keys.iter().find(|k| k.is_active).map(|k| k.dsn.clone()).unwrap_or_default();
             let [(id, title, code), ..] = crate::pages::setup::snippets(&dsn);

@@ -97,7 +97,7 @@ pub fn Settings() -> impl IntoView {
     }
     };
     view! {
-        <ProjectHeader id/>
+        <ProjectHeader id project/>
         {general}
         <section class="card">
             <div class="card-head">

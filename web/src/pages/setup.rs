@@ -97,7 +97,7 @@ pub fn Setup() -> impl IntoView {
         }
     };
     view! {
-        <ProjectHeader id/>
+        <ProjectHeader id project/>
         {body}
     }
 }
