@@ -145,11 +145,10 @@ mv "$STAGE" "$DIST"
 chmod 755 "$DIST"
 trap - EXIT
 first=0
-pages="$(basename "$(ls -d "$DIST"/pages-*)")"
-for f in sightline_web_bg.wasm sightline_web.js "$pages/__wasm_split.js" app.css index.html sightline.min.js; do
+for f in sightline_web_bg.wasm sightline_web.js "$PAGES/__wasm_split.js" app.css index.html sightline.min.js; do
     info "$(printf '%-24s %8d bytes  %8d gzip' "$f" "$(stat -c %s "$DIST/$f")" "$(stat -c %s "$DIST/$f.gz")")"
     [ "$f" = sightline.min.js ] || first=$((first + $(stat -c %s "$DIST/$f.gz")))
 done
 info "$(printf '%-24s %8s bytes  %8d gzip' "first load" "" "$first")"
-lazy=("$DIST/$pages"/*.wasm.gz)
+lazy=("$DIST/$PAGES"/*.wasm.gz)
 info "$(printf '%-24s %8s        %8d gzip in %d files' "pages loaded on demand" "" "$(cat "${lazy[@]}" | wc -c)" "${#lazy[@]}")"
