@@ -2,7 +2,8 @@
 //! request costs a hash lookup and no database I/O. It is reloaded when
 //! Postgres announces a change (`LISTEN sightline_project_keys`) and on a
 //! timer; while Postgres is unreachable the last good copy keeps serving.
-//! Each entry carries its key's token-bucket rate limiter.
+//! Each entry carries its key's token-bucket rate limiter; an envelope with
+//! more events than the bucket holds is admitted when the bucket is full.
 
 use std::{
     collections::HashMap,
@@ -45,8 +46,17 @@ impl KeyEntry {
                 let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
                 RateDecision::Limited(wait.as_secs_f64().ceil().max(1.0) as u64)
             }
-            // More events in one envelope than the whole burst allows.
-            Err(_) => RateDecision::Limited(60),
+            // More events in one envelope than the whole bucket holds: no wait
+            // would ever let it through, so (as Relay) it is admitted when the
+            // bucket is full, and empties it; the next one waits a full refill.
+            Err(capacity) => match limiter.check_n(NonZeroU32::new(capacity.0).unwrap_or(NonZeroU32::MIN)) {
+                Ok(Ok(())) => RateDecision::Allowed,
+                Ok(Err(not_until)) => {
+                    let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+                    RateDecision::Limited(wait.as_secs_f64().ceil().max(1.0) as u64)
+                }
+                Err(_) => RateDecision::Limited(60),
+            },
         }
     }
 }
@@ -141,6 +151,37 @@ impl KeyCache {
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(per_minute: u32) -> KeyEntry {
+        let limiter = Arc::new(RateLimiter::direct(Quota::per_minute(NonZeroU32::new(per_minute).unwrap())));
+        KeyEntry { project_id: 1, active: true, rate_limit_per_minute: Some(per_minute), limiter: Some(limiter) }
+    }
+
+    #[test]
+    fn an_envelope_larger_than_the_burst_passes_when_the_bucket_is_full() {
+        let key = entry(10);
+        assert_eq!(key.check_rate(25), RateDecision::Allowed, "a full bucket admits it and is emptied");
+        match key.check_rate(1) {
+            RateDecision::Limited(secs) => assert!((1..=6).contains(&secs), "one token back in 6 s: {secs}"),
+            RateDecision::Allowed => panic!("the bucket was drained"),
+        }
+    }
+
+    #[test]
+    fn an_oversized_envelope_waits_for_a_full_bucket_not_forever() {
+        let key = entry(60);
+        assert_eq!(key.check_rate(1), RateDecision::Allowed);
+        match key.check_rate(100) {
+            // One token spent, refilled at one a second.
+            RateDecision::Limited(secs) => assert_eq!(secs, 1),
+            RateDecision::Allowed => panic!("the bucket was not full"),
         }
     }
 }
