@@ -7,6 +7,7 @@
 //! exactly those, and the tenant-isolation test walks the same list, so a
 //! route cannot be added without being checked. The same list is compared
 //! with the OpenAPI document ([`openapi`]), so none goes undocumented.
+//! Even axum's own rejections answer the JSON error shape ([`rejection`]).
 
 pub mod access;
 pub mod accounts;
@@ -20,6 +21,7 @@ pub mod openapi;
 pub mod performance;
 mod period;
 pub mod projects;
+pub mod rejection;
 pub mod reset;
 pub mod sourcemaps;
 pub mod teams;
@@ -162,7 +164,10 @@ pub fn router() -> Router<AppState> {
     let registered: Vec<(Method, &str)> = table.seen.clone();
     let declared: Vec<(Method, &str)> = ROUTES.iter().map(|(m, p, _)| (m.clone(), *p)).collect();
     assert_eq!(registered, declared, "api::ROUTES and api::router() must list the same routes in the same order");
-    table.router.fallback(|| async { error::ApiError::NotFound })
+    table
+        .router
+        .fallback(|| async { error::ApiError::NotFound })
+        .layer(axum::middleware::from_fn(rejection::json_errors))
 }
 
 #[derive(Default)]

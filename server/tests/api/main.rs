@@ -18,6 +18,7 @@ mod grouping;
 mod helpers;
 mod isolation;
 mod issues_api;
+mod json_errors;
 mod mail;
 mod openapi;
 mod protocol;
