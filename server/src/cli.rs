@@ -6,6 +6,7 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
 
 use crate::{
     accounts,
@@ -107,7 +108,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             app.run_until(startup::shutdown_signal()).await
         }
         Command::Migrate => {
-            let pg = store::postgres::connect(&config.database_url).await?;
+            let pg = store::postgres::connect(config.database_url.expose_secret()).await?;
             store::postgres::migrate(&pg).await?;
             let ch = clickhouse_client(&config);
             let applied = store::clickhouse::migrate(&ch, &config.clickhouse_database).await?;
@@ -120,7 +121,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Project { action: ProjectAction::Create { name, team } } => {
-            let pg = store::postgres::connect(&config.database_url).await?;
+            let pg = store::postgres::connect(config.database_url.expose_secret()).await?;
             let team_id = projects::ensure_team(&pg, &team).await?;
             let project = projects::ensure_project(&pg, team_id, &name).await?;
             println!("project {:?} (id {}) in team {:?}", project.name, project.project_id, team);
@@ -130,7 +131,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::User { action: UserAction::Create { email, password_stdin } } => {
             let email = accounts::Email::parse(&email).map_err(anyhow::Error::msg)?;
             let password = read_password(password_stdin)?;
-            let pg = store::postgres::connect(&config.database_url).await?;
+            let pg = store::postgres::connect(config.database_url.expose_secret()).await?;
             let id = accounts::create_user(&pg, &email, &password, config.bcrypt_cost).await?;
             println!("user {} created (id {id})", email.as_str());
             Ok(())
@@ -147,7 +148,7 @@ fn clickhouse_client(config: &Config) -> clickhouse::Client {
         &config.clickhouse_url,
         &config.clickhouse_database,
         config.clickhouse_user.as_deref(),
-        config.clickhouse_password.as_deref(),
+        config.clickhouse_password.as_ref().map(ExposeSecret::expose_secret),
     )
 }
 

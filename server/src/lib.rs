@@ -37,6 +37,7 @@ pub mod health;
 pub mod ingest;
 pub mod issues;
 pub mod mail;
+pub mod net;
 pub mod performance;
 pub mod pipeline;
 pub mod projects;

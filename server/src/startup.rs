@@ -13,6 +13,7 @@ use std::{
 };
 
 use anyhow::Context;
+use secrecy::ExposeSecret;
 use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
@@ -62,12 +63,12 @@ pub struct Application {
 impl Application {
     /// Connects, loads the key cache (if Postgres is up), starts workers and binds.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let pg = store::postgres::connect_lazy(&config.database_url)?;
+        let pg = store::postgres::connect_lazy(config.database_url.expose_secret())?;
         let ch = store::clickhouse::client(
             &config.clickhouse_url,
             &config.clickhouse_database,
             config.clickhouse_user.as_deref(),
-            config.clickhouse_password.as_deref(),
+            config.clickhouse_password.as_ref().map(ExposeSecret::expose_secret),
         );
         let keys = KeyCache::new(config.default_rate_limit);
         if let Err(e) = keys.reload(&pg).await {

@@ -1,11 +1,12 @@
 //! Accounts: register, log in, log out, who am I, change password. Log-in
 //! answers the same generic error for an unknown e-mail and a wrong password
-//! (and takes the same time), and is throttled per account and per address.
+//! (and takes the same time), and is throttled per account and per client
+//! address ([`crate::net::client_ip`]: the real client behind a trusted proxy).
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use axum::{
-    extract::{ConnectInfo, State},
+    extract::State,
     http::{HeaderMap, Method, StatusCode},
     Json,
 };
@@ -22,6 +23,7 @@ use super::{
 use crate::{
     accounts::Email,
     auth::{password, session},
+    net::client_ip::ClientIp,
     projects,
     startup::AppState,
 };
@@ -36,7 +38,7 @@ use crate::{
     ))]
 pub async fn register(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     method: Method,
     headers: HeaderMap,
     jar: CookieJar,
@@ -62,7 +64,7 @@ pub async fn register(
         if name.is_empty() { email.as_str().split('@').next().unwrap_or("my").to_string() } else { name.clone() };
     projects::create_team(&mut tx, &format!("{team_name}'s team"), user_id).await?;
     tx.commit().await?;
-    let jar = start_session(&state, jar, user_id, &headers, peer).await?;
+    let jar = start_session(&state, jar, user_id, &headers, ip).await?;
     Ok((StatusCode::CREATED, jar, Json(me(&state, user_id).await?)))
 }
 
@@ -76,17 +78,14 @@ pub async fn register(
     ))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     method: Method,
     headers: HeaderMap,
     jar: CookieJar,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<(CookieJar, Json<Me>)> {
     check_origin(&method, &headers, &state)?;
-    state
-        .login_throttle
-        .check(&body.email, peer.ip())
-        .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
+    state.login_throttle.check(&body.email, ip).map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = lower($1)")
             .bind(body.email.trim())
@@ -104,7 +103,7 @@ pub async fn login(
     if let Some(old) = jar.get(session::COOKIE) {
         session::delete(&state.pg, old.value()).await?;
     }
-    let jar = start_session(&state, jar, user_id, &headers, peer).await?;
+    let jar = start_session(&state, jar, user_id, &headers, ip).await?;
     Ok((jar, Json(me(&state, user_id).await?)))
 }
 
@@ -171,10 +170,10 @@ async fn start_session(
     jar: CookieJar,
     user_id: i64,
     headers: &HeaderMap,
-    peer: SocketAddr,
+    ip: IpAddr,
 ) -> ApiResult<CookieJar> {
     let ua = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let token = session::create(&state.pg, user_id, ua, &peer.ip().to_string()).await?;
+    let token = session::create(&state.pg, user_id, ua, &ip.to_string()).await?;
     let cookie = Cookie::build((session::COOKIE, token))
         .path("/")
         .http_only(true)

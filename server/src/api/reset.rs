@@ -1,7 +1,8 @@
 //! Password reset by e-mail: a single-use link valid for one hour. The
 //! request answers the same whether or not the address has an account, and
 //! the mail goes out in the background so timing reveals nothing either.
-//! Using the link sets the password, burns every outstanding link of that
+//! Requests are throttled per address and per e-mail (a 429 says nothing
+//! about whether the account exists). Using the link sets the password, burns every outstanding link of that
 //! user and ends all their sessions.
 
 use axum::{
@@ -19,6 +20,7 @@ use super::{
 use crate::{
     auth::{password, secret},
     mail::Message,
+    net::client_ip::ClientIp,
     startup::AppState,
 };
 
@@ -30,14 +32,20 @@ const VALID_FOR: Duration = Duration::hours(1);
     responses(
         (status = 202, description = "Accepted, whether or not the address has an account"),
         (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
+        (status = 429, description = "Too many requests for this address or e-mail (`rate_limited`)", body = ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait"))),
     ))]
 pub async fn request(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     method: Method,
     headers: HeaderMap,
     Json(body): Json<ResetRequest>,
 ) -> ApiResult<StatusCode> {
     check_origin(&method, &headers, &state)?;
+    state
+        .login_throttle
+        .check_reset(&body.email, ip)
+        .map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
     let user: Option<(i64, String)> = sqlx::query_as("SELECT id, email FROM users WHERE lower(email) = lower($1)")
         .bind(body.email.trim())
         .fetch_optional(&state.pg)

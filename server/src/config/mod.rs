@@ -6,23 +6,29 @@
 mod raw;
 mod subsystems;
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
 
+use secrecy::{ExposeSecret, SecretString};
 use url::Url;
+
+use crate::net::client_ip::TrustedProxies;
 
 pub use raw::RawConfig;
 pub use subsystems::{AlertTiming, SourcemapConfig};
 
-/// Parsed, validated configuration.
-#[derive(Debug, Clone)]
+/// Parsed, validated configuration. Its `Debug` hides every secret.
+#[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub public_url: Url,
-    pub database_url: String,
+    /// The Postgres URL, password included; `Debug` shows it redacted.
+    pub database_url: SecretString,
     pub clickhouse_url: Url,
     pub clickhouse_database: String,
     pub clickhouse_user: Option<String>,
-    pub clickhouse_password: Option<String>,
+    pub clickhouse_password: Option<SecretString>,
+    /// Proxies whose `X-Forwarded-For` is believed ([`crate::net::client_ip`]).
+    pub trusted_proxies: TrustedProxies,
     pub max_envelope_bytes: usize,
     pub max_decompressed_bytes: usize,
     pub max_event_bytes: usize,
@@ -99,11 +105,12 @@ impl Config {
         Ok(Config {
             listen,
             public_url,
-            database_url,
+            database_url: database_url.into(),
             clickhouse_url,
             clickhouse_database,
             clickhouse_user: raw.clickhouse_user.clone().filter(|s| !s.is_empty()),
-            clickhouse_password: raw.clickhouse_password.clone().filter(|s| !s.is_empty()),
+            clickhouse_password: raw.clickhouse_password.clone().filter(|s| !s.is_empty()).map(SecretString::from),
+            trusted_proxies: parse(&raw.trusted_proxies, "SIGHTLINE_TRUSTED_PROXIES", "trusted-proxies", "")?,
             max_envelope_bytes: positive(
                 &raw.max_envelope_bytes,
                 "SIGHTLINE_MAX_ENVELOPE_BYTES",
@@ -170,6 +177,29 @@ impl Config {
         let _ = url.set_username(public_key);
         let base = url.as_str().trim_end_matches('/');
         format!("{base}/{project_id}")
+    }
+}
+
+// Hand-written so that `{:?}` (a panic message, a debug log) never prints a
+// password: the database URL shows with `***` for its password, the
+// ClickHouse password not at all; mail hides its own secrets.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url.as_str())
+            .field("database_url", &redact(self.database_url.expose_secret()))
+            .field("clickhouse_url", &redact(self.clickhouse_url.as_str()))
+            .field("clickhouse_database", &self.clickhouse_database)
+            .field("clickhouse_user", &self.clickhouse_user)
+            .field("clickhouse_password", &self.clickhouse_password.as_ref().map(|_| "***"))
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("max_envelope_bytes", &self.max_envelope_bytes)
+            .field("max_decompressed_bytes", &self.max_decompressed_bytes)
+            .field("max_event_bytes", &self.max_event_bytes)
+            .field("default_rate_limit", &self.default_rate_limit)
+            .field("mail", &self.mail)
+            .finish_non_exhaustive()
     }
 }
 
@@ -240,6 +270,36 @@ mod tests {
     fn zero_queue_is_rejected() {
         let raw = RawConfig { queue_capacity: Some("0".into()), ..Default::default() };
         assert!(Config::from_raw(&raw).unwrap_err().to_string().contains("SIGHTLINE_QUEUE_CAPACITY"));
+    }
+
+    #[test]
+    fn debug_output_hides_every_secret() {
+        let raw = RawConfig {
+            database_url: Some("postgres://sightline:pg-s3cret@db:5432/sightline".into()),
+            clickhouse_url: Some("http://default:url-s3cret@clickhouse:8123".into()),
+            clickhouse_password: Some("ch-s3cret".into()),
+            resend_api_key: Some("re_s3cret".into()),
+            smtp_url: Some("smtps://mailer:smtp-s3cret@mail.example.com:465".into()),
+            mail_from: Some("alerts@example.com".into()),
+            ..Default::default()
+        };
+        let c = Config::from_raw(&raw).unwrap();
+        for text in [format!("{c:?}"), format!("{c:#?}")] {
+            for secret in ["pg-s3cret", "url-s3cret", "ch-s3cret", "re_s3cret", "smtp-s3cret"] {
+                assert!(!text.contains(secret), "{secret} printed in {text}");
+            }
+            assert!(text.contains("postgres://sightline:***@db:5432/sightline"), "{text}");
+        }
+        assert_eq!(c.database_url.expose_secret(), "postgres://sightline:pg-s3cret@db:5432/sightline");
+    }
+
+    #[test]
+    fn a_bad_trusted_proxy_names_the_variable() {
+        let raw = RawConfig { trusted_proxies: Some("10.0.0.0/8, caddy".into()), ..Default::default() };
+        let err = Config::from_raw(&raw).unwrap_err().to_string();
+        assert!(err.contains("SIGHTLINE_TRUSTED_PROXIES") && err.contains("caddy"), "{err}");
+        let c = Config::from_raw(&RawConfig::default()).unwrap();
+        assert!(!c.trusted_proxies.contains("127.0.0.1".parse().unwrap()), "no proxy is trusted by default");
     }
 
     #[test]

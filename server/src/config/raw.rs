@@ -2,10 +2,12 @@
 //! strings so that [`super::Config::from_raw`] can name the variable in the
 //! error when a value does not parse.
 
+use std::fmt;
+
 use clap::Args;
 
 /// Raw settings as given on the command line or in the environment.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Clone, Default, Args)]
 pub struct RawConfig {
     /// Address the HTTP server binds to.
     #[arg(long, env = "SIGHTLINE_LISTEN", global = true)]
@@ -28,6 +30,9 @@ pub struct RawConfig {
     /// ClickHouse password.
     #[arg(long, env = "SIGHTLINE_CLICKHOUSE_PASSWORD", global = true, hide_env_values = true)]
     pub clickhouse_password: Option<String>,
+    /// Reverse proxies (comma-separated CIDRs) whose `X-Forwarded-For` gives the client address; empty = none.
+    #[arg(long, env = "SIGHTLINE_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
     /// Largest request body accepted on ingest endpoints, in bytes, as sent (compressed).
     #[arg(long, env = "SIGHTLINE_MAX_ENVELOPE_BYTES", global = true)]
     pub max_envelope_bytes: Option<String>,
@@ -117,4 +122,12 @@ pub struct RawConfig {
     /// Milliseconds Resend may take before SMTP is tried instead.
     #[arg(long, env = "SIGHTLINE_RESEND_TIMEOUT_MS", global = true)]
     pub resend_timeout_ms: Option<String>,
+}
+
+// Hand-written: the raw strings hold passwords and keys, and `Cli` (which
+// derives `Debug`) contains this struct, so nothing of it is printed.
+impl fmt::Debug for RawConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawConfig").finish_non_exhaustive()
+    }
 }

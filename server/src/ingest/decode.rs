@@ -1,7 +1,10 @@
 //! Request bodies: read with a size cap, then undo `Content-Encoding`
 //! (gzip, deflate — zlib-wrapped or raw, as browsers and SDKs differ) while
 //! refusing to inflate past the decompressed-size cap, which is what stops a
-//! decompression bomb.
+//! decompression bomb. Inflating is CPU work of unknown length (a 64 KiB
+//! gzip body may hold 40 MiB), so every compressed body is decoded — and
+//! processed — on the blocking pool, never on an async worker
+//! ([`runs_inline`]).
 
 use std::io::Read;
 
@@ -10,6 +13,17 @@ use bytes::Bytes;
 use flate2::read::{DeflateDecoder, GzDecoder, ZlibDecoder};
 
 use super::error::IngestError;
+
+/// Plain bodies up to this size are processed on the async worker: cheaper
+/// than a hop to the blocking pool, and bounded work.
+pub const INLINE_LIMIT: usize = 64 * 1024;
+
+/// Tells whether a body of `len` bytes in `encoding` may be processed on the
+/// async worker; anything compressed, or large, goes to the blocking pool.
+pub fn runs_inline(encoding: Option<&str>, len: usize) -> bool {
+    let plain = encoding.map(str::trim).is_none_or(|e| e.is_empty() || e.eq_ignore_ascii_case("identity"));
+    plain && len <= INLINE_LIMIT
+}
 
 /// Reads the whole body, refusing more than `limit` bytes.
 pub async fn read_body(body: Body, limit: usize) -> Result<Bytes, IngestError> {
@@ -83,6 +97,16 @@ mod tests {
         let mut d = flate2::write::DeflateEncoder::new(Vec::new(), Compression::fast());
         d.write_all(b"raw body").unwrap();
         assert_eq!(&decode(Some("deflate"), Bytes::from(d.finish().unwrap()), 100).unwrap()[..], b"raw body");
+    }
+
+    #[test]
+    fn only_small_plain_bodies_run_on_the_async_worker() {
+        assert!(runs_inline(None, 1000));
+        assert!(runs_inline(Some(" Identity "), INLINE_LIMIT));
+        assert!(!runs_inline(None, INLINE_LIMIT + 1));
+        for encoding in ["gzip", "x-gzip", "deflate", "DEFLATE", "br"] {
+            assert!(!runs_inline(Some(encoding), 100), "{encoding}: a tiny body may still inflate to the cap");
+        }
     }
 
     #[test]

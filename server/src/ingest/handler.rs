@@ -1,11 +1,9 @@
 //! The two ingest handlers. Each is extract → authenticate → process →
 //! rate-limit → enqueue; the answer is Sentry's `{"id": …}`.
 
-use std::net::SocketAddr;
-
 use axum::{
     body::Body,
-    extract::{ConnectInfo, Path, State},
+    extract::{Path, State},
     http::{header, HeaderMap, Uri},
     Json,
 };
@@ -18,6 +16,7 @@ use super::{
     process::{self, Processed, RequestFacts},
 };
 use crate::{
+    net::client_ip::ClientIp,
     pipeline::QueueError,
     projects::keycache::{KeyEntry, RateDecision},
     startup::AppState,
@@ -31,31 +30,28 @@ pub struct Accepted {
     pub id: Option<String>,
 }
 
-/// Bodies above this size are processed on the blocking pool.
-const INLINE_LIMIT: usize = 64 * 1024;
-
 /// Handles `POST /api/{project_id}/envelope/`.
 pub async fn envelope(
     state: State<AppState>,
     path: Path<String>,
-    peer: ConnectInfo<SocketAddr>,
+    client: ClientIp,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Accepted>, IngestError> {
-    ingest(state, path, peer, uri, headers, body, Kind::Envelope).await
+    ingest(state, path, client, uri, headers, body, Kind::Envelope).await
 }
 
 /// Handles the legacy `POST /api/{project_id}/store/` (one JSON event).
 pub async fn store(
     state: State<AppState>,
     path: Path<String>,
-    peer: ConnectInfo<SocketAddr>,
+    client: ClientIp,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Accepted>, IngestError> {
-    ingest(state, path, peer, uri, headers, body, Kind::Store).await
+    ingest(state, path, client, uri, headers, body, Kind::Store).await
 }
 
 #[derive(Clone, Copy)]
@@ -67,7 +63,7 @@ enum Kind {
 async fn ingest(
     State(state): State<AppState>,
     Path(project): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client_ip): ClientIp,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
@@ -87,12 +83,12 @@ async fn ingest(
         project_id,
         received_at: chrono::Utc::now(),
         user_agent: header_str(&headers, header::USER_AGENT.as_str()),
-        client_ip: Some(client_ip(&headers, peer)),
+        client_ip: Some(client_ip.to_string()),
         max_event_bytes: config.max_event_bytes,
     };
     let encoding = header_str(&headers, header::CONTENT_ENCODING.as_str());
     let cap = config.max_decompressed_bytes;
-    let large = raw.len() > INLINE_LIMIT;
+    let inline = decode::runs_inline(encoding.as_deref(), raw.len());
     let work = move || -> Result<Processed, IngestError> {
         let body: Bytes = decode::decode(encoding.as_deref(), raw, cap)?;
         match kind {
@@ -100,10 +96,10 @@ async fn ingest(
             Kind::Store => process::store(body, &facts),
         }
     };
-    let processed = if large {
-        tokio::task::spawn_blocking(work).await.map_err(|e| IngestError::BodyRead(e.to_string()))??
-    } else {
+    let processed = if inline {
         work()?
+    } else {
+        tokio::task::spawn_blocking(work).await.map_err(|e| IngestError::BodyRead(e.to_string()))??
     };
     let key = match key.take() {
         Some(k) => k,
@@ -131,16 +127,4 @@ fn enqueue(state: &AppState, key: &KeyEntry, rows: Vec<Row>) -> Result<(), Inges
 
 fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
-}
-
-/// Returns the client address: the first `X-Forwarded-For` hop when a proxy
-/// (Caddy) sets one, else the TCP peer.
-fn client_ip(headers: &HeaderMap, peer: SocketAddr) -> String {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| s.parse::<std::net::IpAddr>().is_ok())
-        .unwrap_or_else(|| peer.ip().to_string())
 }

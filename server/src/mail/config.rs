@@ -7,6 +7,7 @@
 use std::fmt;
 
 use lettre::message::Mailbox;
+use secrecy::SecretString;
 use url::Url;
 
 use crate::config::{ConfigError, RawConfig};
@@ -25,7 +26,7 @@ pub struct MailConfig {
 /// Where and how Resend is reached.
 #[derive(Clone)]
 pub(super) struct ResendSettings {
-    pub(super) api_key: String,
+    pub(super) api_key: SecretString,
     pub(super) base_url: Url,
 }
 
@@ -47,7 +48,8 @@ pub(super) struct SmtpSettings {
     pub(super) host: String,
     pub(super) port: u16,
     pub(super) tls: SmtpTls,
-    pub(super) credentials: Option<(String, String)>,
+    /// User name and password.
+    pub(super) credentials: Option<(String, SecretString)>,
 }
 
 impl MailConfig {
@@ -59,7 +61,7 @@ impl MailConfig {
             Some(text) => parse_resend_base_url(&text)?,
             None => Url::parse(RESEND_DEFAULT_BASE_URL).expect("constant URL"),
         };
-        let resend = api_key.map(|api_key| ResendSettings { api_key, base_url });
+        let resend = api_key.map(|api_key| ResendSettings { api_key: api_key.into(), base_url });
         let smtp = non_empty(&raw.smtp_url).map(|text| parse_smtp_url(&text)).transpose()?;
         let from = non_empty(&raw.mail_from)
             .map(|text| {
@@ -169,7 +171,7 @@ fn parse_smtp_url(text: &str) -> Result<SmtpSettings, ConfigError> {
             percent_decode(url.username()).ok_or_else(|| error("user is not valid percent-encoded UTF-8".into()))?;
         let password = percent_decode(url.password().unwrap_or(""))
             .ok_or_else(|| error("password is not valid percent-encoded UTF-8".into()))?;
-        Some((user, password))
+        Some((user, SecretString::from(password)))
     };
     Ok(SmtpSettings { host, port, tls, credentials })
 }
@@ -241,8 +243,12 @@ mod tests {
     #[test]
     fn credentials_are_percent_decoded() {
         let s = smtp("smtps://alerts%40example.com:p%3Ass+w%2Fd@mail.example.com");
-        assert_eq!(s.credentials, Some(("alerts@example.com".into(), "p:ss+w/d".into())));
-        assert_eq!(smtp("smtp://127.0.0.1:2525").credentials, None);
+        let (user, password) = s.credentials.unwrap();
+        assert_eq!(
+            (user.as_str(), secrecy::ExposeSecret::expose_secret(&password)),
+            ("alerts@example.com", "p:ss+w/d")
+        );
+        assert!(smtp("smtp://127.0.0.1:2525").credentials.is_none());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use lettre::message::Mailbox;
 use resend_rs::{types::CreateEmailBaseOptions, ConfigBuilder, Resend};
+use secrecy::ExposeSecret;
 
 use super::{config::ResendSettings, Message};
 
@@ -19,7 +20,8 @@ impl ResendPath {
     pub(super) fn new(settings: &ResendSettings) -> Self {
         // The base URL is always passed explicitly so resend-rs never falls
         // back to reading (and panicking on a bad) `RESEND_BASE_URL`.
-        let config = ConfigBuilder::new(settings.api_key.clone()).base_url(settings.base_url.clone()).build();
+        let config =
+            ConfigBuilder::new(settings.api_key.expose_secret().to_owned()).base_url(settings.base_url.clone()).build();
         ResendPath { client: Resend::with_config(config) }
     }
 

@@ -14,6 +14,8 @@ use lettre::{
     AsyncTransport, Tokio1Executor,
 };
 
+use secrecy::ExposeSecret;
+
 use super::{
     config::{SmtpSettings, SmtpTls},
     Message,
@@ -49,7 +51,7 @@ impl SmtpPath {
             .tls(tls)
             .timeout(Some(timeout));
         if let Some((user, password)) = &settings.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+            builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
         }
         Ok(SmtpPath { transport: builder.build() })
     }

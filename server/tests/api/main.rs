@@ -10,6 +10,7 @@ mod alerts_windows;
 mod auth;
 mod bad_input;
 mod cli;
+mod client_ip;
 mod dashboard_api;
 mod durability;
 mod envelope;

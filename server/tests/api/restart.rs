@@ -31,12 +31,12 @@ use crate::{
 const CLIENTS: usize = 8;
 const PAUSE: Duration = Duration::from_millis(25);
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Polls `url` until it answers 200 (20 s at most).
-async fn wait_ok(http: &reqwest::Client, url: &str) {
+pub async fn wait_ok(http: &reqwest::Client, url: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Ok(r) = http.get(url).send().await {
@@ -78,7 +78,7 @@ async fn terminate(child: &mut Child) {
 }
 
 /// Starts Debian's Caddy with the repo's Caddyfile in local mode (`:port`) in front of `upstream`.
-fn spawn_caddy(port: u16, upstream: u16, dir: &PathBuf) -> Child {
+pub fn spawn_caddy(port: u16, upstream: u16, dir: &PathBuf) -> Child {
     let caddyfile = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Caddyfile");
     std::fs::create_dir_all(dir).unwrap();
     tokio::process::Command::new("caddy")
