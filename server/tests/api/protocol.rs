@@ -69,6 +69,29 @@ async fn a_key_over_its_rate_limit_gets_429_with_both_headers() {
 }
 
 #[tokio::test]
+async fn an_envelope_with_more_events_than_the_keys_burst_is_not_refused_forever() {
+    let app = spawn_app().await;
+    sqlx::query("UPDATE project_keys SET rate_limit_per_minute = 2 WHERE public_key = $1")
+        .bind(&app.public_key)
+        .execute(&app.pg)
+        .await
+        .unwrap();
+    app.reload_keys().await;
+    let items: Vec<(&str, Vec<u8>)> =
+        (0..3).map(|i| ("event", serde_json::to_vec(&js_error(&new_id(), "big", "f", i)).unwrap())).collect();
+    let big = envelope(serde_json::json!({"sent_at": "2024-11-23T22:13:20Z"}), &items);
+    // The bucket is full: the three events pass and empty it.
+    assert_eq!(app.post_envelope(big.clone()).await.status(), 200);
+    assert_eq!(app.wait_for_events(3).await, 3);
+    // Now it waits for a full bucket (a minute at 2/min), not forever.
+    let resp = app.post_envelope(big).await;
+    assert_eq!(resp.status(), 429);
+    let retry_after: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn health_probes_report_liveness_and_readiness() {
     let app = spawn_app().await;
     let r = app.http.get(format!("{}/healthz", app.address)).send().await.unwrap();
