@@ -18,7 +18,7 @@ use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
-    alerts::{evaluator, outbox::Outbox},
+    alerts::{destination::Guard, evaluator, outbox::Outbox},
     auth::{password, throttle::LoginThrottle},
     config::Config,
     issues::IssueTracker,
@@ -103,8 +103,13 @@ impl Application {
         }
         // Alerts: both tasks keep their state in Postgres, so aborting them at
         // shutdown loses nothing (an interrupted delivery is retried).
-        let outbox = Outbox::new(pg.clone(), mailer.clone(), config.alerts.backoff, config.alerts.webhook_timeout)
-            .context("cannot set up webhook delivery")?;
+        let guard = Guard::new(config.alerts.webhook_allow_private);
+        if guard.allows_private() {
+            tracing::warn!("SIGHTLINE_WEBHOOK_ALLOW_PRIVATE is on: webhooks may reach the local network");
+        }
+        let outbox =
+            Outbox::new(pg.clone(), mailer.clone(), config.alerts.backoff, config.alerts.webhook_timeout, guard)
+                .context("cannot set up webhook delivery")?;
         let alert_tasks = vec![
             tokio::spawn(outbox.run(config.alerts.poll_interval)),
             tokio::spawn(evaluator::run(

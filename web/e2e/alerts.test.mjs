@@ -26,7 +26,8 @@ describe('alerts page', () => {
     });
     await new Promise((ok) => receiver.listen(0, '127.0.0.1', ok));
     hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
-    sl = await startSightline();
+    // The receiver is on 127.0.0.1, which webhooks may reach only when allowed.
+    sl = await startSightline({ SIGHTLINE_WEBHOOK_ALLOW_PRIVATE: '1' });
     b = await launchBrowser();
     page = b.page;
   });

@@ -18,9 +18,9 @@ export const TMP = join(WEB, '.tmp');
 export const ARTIFACTS = join(WEB, 'test-artifacts');
 const AXE = join(WEB, 'node_modules/axe-core/axe.min.js');
 
-/** Starts Sightline on fresh, empty databases (no user, no project). */
-export function startSightline() {
-  return startServer({ name: 'web', tmp: TMP, env: { SIGHTLINE_BCRYPT_COST: '4' } });
+/** Starts Sightline on fresh, empty databases (no user, no project); `env` adds settings. */
+export function startSightline(env = {}) {
+  return startServer({ name: 'web', tmp: TMP, env: { SIGHTLINE_BCRYPT_COST: '4', ...env } });
 }
 
 /** Starts Debian's Chromium (never a downloaded browser) with a 1280 px wide page. */

@@ -10,8 +10,13 @@
 //! several server processes seeing the same condition record it once. The
 //! [`outbox`] worker delivers by e-mail (Resend, then SMTP) and webhook
 //! ([`webhook`]) with retries and exponential backoff; [`render`] writes the
-//! messages.
+//! messages. A webhook reaches only public addresses unless the operator
+//! allows private ones: [`destination`] judges each URL when a rule is saved
+//! and again, address by address, at every delivery ([`address`] is the
+//! table of internal ranges).
 
+pub mod address;
+pub mod destination;
 pub mod evaluator;
 pub mod issue_rules;
 pub mod outbox;

@@ -7,14 +7,16 @@
 //! exponentially growing, capped delay; delivered rows stay as the log.
 //! E-mail goes through [`Mailer::send`], whose Resend→SMTP failover happens
 //! within one attempt; when both paths are down the attempt fails and the
-//! row is retried until one of them is back.
+//! row is retried until one of them is back. A webhook whose destination
+//! is refused (an internal address, see [`super::destination`]) or that
+//! answers with a redirect fails at once: retrying cannot change the answer.
 
 use std::time::Duration;
 
 use serde_json::Value;
 use sqlx::PgPool;
 
-use super::webhook;
+use super::{destination::Guard, webhook};
 use crate::mail::{Mailer, Message};
 
 /// Retry timing of failed deliveries.
@@ -41,15 +43,34 @@ impl Backoff {
 pub struct Outbox {
     pub pg: PgPool,
     pub mailer: Mailer,
-    pub http: reqwest_client::Client,
+    pub webhooks: webhook::Sender,
     pub backoff: Backoff,
 }
 
+/// Why an attempt failed, and whether another attempt could help.
+struct Failure {
+    reason: String,
+    permanent: bool,
+}
+
+impl From<String> for Failure {
+    fn from(reason: String) -> Self {
+        Failure { reason, permanent: false }
+    }
+}
+
 impl Outbox {
-    /// Builds a worker whose webhooks time out after `webhook_timeout`.
-    pub fn new(pg: PgPool, mailer: Mailer, backoff: Backoff, webhook_timeout: Duration) -> anyhow::Result<Self> {
-        let http = reqwest_client::Client::builder().timeout(webhook_timeout).build()?;
-        Ok(Outbox { pg, mailer, http, backoff })
+    /// Builds a worker whose webhooks time out after `webhook_timeout` and
+    /// reach only the destinations `guard` allows.
+    pub fn new(
+        pg: PgPool,
+        mailer: Mailer,
+        backoff: Backoff,
+        webhook_timeout: Duration,
+        guard: Guard,
+    ) -> anyhow::Result<Self> {
+        let webhooks = webhook::Sender::new(webhook_timeout, guard)?;
+        Ok(Outbox { pg, mailer, webhooks, backoff })
     }
 
     /// Delivers what is due every `poll`, forever (aborted at shutdown).
@@ -99,8 +120,8 @@ impl Outbox {
                 .await?;
                 tracing::info!(outbox = id, channel = %channel, path, attempts, "alert delivered");
             }
-            Err(error) => {
-                let give_up = attempts >= self.backoff.max_attempts;
+            Err(Failure { reason: error, permanent }) => {
+                let give_up = permanent || attempts >= self.backoff.max_attempts;
                 let delay = self.backoff.delay(attempts);
                 sqlx::query(
                     "UPDATE alert_outbox SET attempts = $2, last_error = $3, status = $4, \
@@ -124,8 +145,8 @@ impl Outbox {
         Ok(true)
     }
 
-    /// Sends one notification; returns the path that delivered it, or the error text.
-    async fn attempt(&self, channel: &str, payload: &Value, secret: Option<&str>) -> Result<&'static str, String> {
+    /// Sends one notification; returns the path that delivered it, or why not.
+    async fn attempt(&self, channel: &str, payload: &Value, secret: Option<&str>) -> Result<&'static str, Failure> {
         let text = |key: &str| payload[key].as_str().unwrap_or_default().to_string();
         match channel {
             "email" => {
@@ -140,10 +161,11 @@ impl Outbox {
                 Ok(delivery.path.as_str())
             }
             "webhook" => {
-                webhook::send(&self.http, &text("url"), &text("body"), secret).await.map_err(|e| e.to_string())?;
+                let sent = self.webhooks.send(&text("url"), &text("body"), secret).await;
+                sent.map_err(|e| Failure { permanent: e.is_permanent(), reason: e.to_string() })?;
                 Ok("webhook")
             }
-            other => Err(format!("unknown channel {other:?}")),
+            other => Err(format!("unknown channel {other:?}").into()),
         }
     }
 }

@@ -2,7 +2,10 @@
 //! they fired, newest first, each with its delivery log (channel, path used,
 //! attempts, last error). Bodies are parsed after the access check, so an
 //! outsider learns nothing from a validation error, and a malformed rule is
-//! answered 422 with a JSON error saying what to fix.
+//! answered 422 with a JSON error saying what to fix. A webhook URL that
+//! points into the server's own network (loopback, private, link-local,
+//! metadata…, see [`crate::alerts::destination`]) is answered 400
+//! `webhook_refused`, unless the operator allows private receivers.
 
 use axum::{
     extract::{Path, State},
@@ -24,6 +27,7 @@ use super::{
 use crate::{
     alerts::{
         self,
+        destination::Guard,
         issue_rules::dashboard_link,
         rule::{RuleSpec, RULE_SELECT},
         Rule,
@@ -86,6 +90,25 @@ fn parse(body: Value) -> ApiResult<RuleSpec> {
     RuleSpec::parse(input).map_err(ApiError::Validation)
 }
 
+/// Refuses a webhook URL that reaches into the server's own network, as
+/// literal address, by name or by what the name resolves to now (delivery
+/// checks again: DNS can change).
+async fn check_webhook(state: &AppState, rule: &AlertRuleInput) -> ApiResult<()> {
+    let Some(url) = rule.webhook_url.as_deref() else {
+        return Ok(());
+    };
+    let url = url::Url::parse(url).map_err(|e| ApiError::Validation(format!("{url:?} is not a URL: {e}")))?;
+    let guard = Guard::new(state.config.alerts.webhook_allow_private);
+    guard.check_url(&url).await.map_err(|refused| {
+        let hint = if refused.on_premise {
+            "; an operator can allow receivers on the local network with SIGHTLINE_WEBHOOK_ALLOW_PRIVATE=1"
+        } else {
+            ""
+        };
+        ApiError::WebhookRefused(format!("webhook URL refused: {refused}{hint}"))
+    })
+}
+
 async fn load(state: &AppState, rule_id: i64) -> ApiResult<Rule> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!("{RULE_SELECT} WHERE r.id = $1")))
         .bind(rule_id)
@@ -132,6 +155,7 @@ pub async fn list_rules(
     params(("project_id" = i64, Path, description = "A project id")),
     responses(
         (status = 201, description = "Created", body = AlertRule),
+        (status = 400, description = "The webhook URL reaches into the server's own network (`webhook_refused`)", body = ErrorBody),
         (status = 403, description = "An API token without the write scope", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 422, description = "The rule is incomplete or invalid; the message says what to fix (`validation`)", body = ErrorBody),
@@ -145,6 +169,7 @@ pub async fn create_rule(
     caller.require_write()?;
     project_role(&state.pg, caller.user_id, project_id).await?;
     let RuleSpec(r) = parse(body)?;
+    check_webhook(&state, &r).await?;
     let id: i64 = bind_rule(
         sqlx::query(
             "INSERT INTO alert_rules (project_id, name, kind, enabled, environment, level, quiet_until, throttle_minutes, \
@@ -166,6 +191,7 @@ pub async fn create_rule(
     params(("rule_id" = i64, Path, description = "An alert rule id")),
     responses(
         (status = 200, description = "Replaced", body = AlertRule),
+        (status = 400, description = "The webhook URL reaches into the server's own network (`webhook_refused`)", body = ErrorBody),
         (status = 403, description = "An API token without the write scope", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
         (status = 422, description = "The rule is incomplete or invalid; the message says what to fix (`validation`)", body = ErrorBody),
@@ -179,6 +205,7 @@ pub async fn replace_rule(
     caller.require_write()?;
     rule_project(&state, &caller, rule_id).await?;
     let RuleSpec(r) = parse(body)?;
+    check_webhook(&state, &r).await?;
     bind_rule(
         sqlx::query(
             "UPDATE alert_rules SET name = $2, kind = $3, enabled = $4, environment = $5, level = $6, quiet_until = $7, \

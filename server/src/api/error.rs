@@ -22,6 +22,9 @@ pub enum ApiError {
     Validation(String),
     #[error("{0}")]
     Conflict(String),
+    /// A webhook URL that points into the server's own network.
+    #[error("{0}")]
+    WebhookRefused(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("too many attempts; try again in {0} seconds")]
@@ -44,6 +47,7 @@ impl ApiError {
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::WebhookRefused(_) => (StatusCode::BAD_REQUEST, "webhook_refused"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -119,6 +119,10 @@ pub struct RawConfig {
     /// Seconds a webhook receiver may take to answer.
     #[arg(long, env = "SIGHTLINE_WEBHOOK_TIMEOUT_SECS", global = true)]
     pub webhook_timeout_secs: Option<String>,
+    /// Allow webhooks to private, loopback and link-local receivers (`1`/`0`),
+    /// for on-premise installs; cloud metadata addresses stay refused.
+    #[arg(long, env = "SIGHTLINE_WEBHOOK_ALLOW_PRIVATE", global = true)]
+    pub webhook_allow_private: Option<String>,
     /// Milliseconds Resend may take before SMTP is tried instead.
     #[arg(long, env = "SIGHTLINE_RESEND_TIMEOUT_MS", global = true)]
     pub resend_timeout_ms: Option<String>,

@@ -22,6 +22,8 @@ pub struct AlertTiming {
     pub poll_interval: Duration,
     pub backoff: crate::alerts::outbox::Backoff,
     pub webhook_timeout: Duration,
+    /// Whether webhooks may reach the local network (`SIGHTLINE_WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
     pub resend_timeout: Duration,
 }
 
@@ -86,7 +88,47 @@ impl AlertTiming {
                 "webhook-timeout-secs",
                 10,
             )? as u64),
+            webhook_allow_private: switch(
+                &raw.webhook_allow_private,
+                "SIGHTLINE_WEBHOOK_ALLOW_PRIVATE",
+                "webhook-allow-private",
+            )?,
             resend_timeout: ms(&raw.resend_timeout_ms, "SIGHTLINE_RESEND_TIMEOUT_MS", "resend-timeout-ms", 10_000)?,
         })
+    }
+}
+
+/// Parses an on/off setting (`1`, `true`, `yes`, `on` or `0`, `false`, `no`,
+/// `off`); unset or empty is off.
+fn switch(value: &Option<String>, var: &'static str, flag: &'static str) -> Result<bool, ConfigError> {
+    match value.as_deref().map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("" | "0" | "false" | "no" | "off") => Ok(false),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some(_) => Err(ConfigError {
+            var,
+            flag,
+            value: value.clone().unwrap_or_default(),
+            reason: "expected 1 or 0 (true/false, yes/no, on/off)".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhooks_refuse_private_receivers_unless_allowed() {
+        let allow = |v: &str| {
+            let raw = RawConfig { webhook_allow_private: Some(v.into()), ..Default::default() };
+            AlertTiming::from_raw(&raw).map(|a| a.webhook_allow_private)
+        };
+        assert!(!AlertTiming::from_raw(&RawConfig::default()).unwrap().webhook_allow_private);
+        assert_eq!(
+            (allow("1").unwrap(), allow("TRUE").unwrap(), allow("0").unwrap(), allow("").unwrap()),
+            (true, true, false, false)
+        );
+        let err = allow("maybe").unwrap_err().to_string();
+        assert!(err.contains("SIGHTLINE_WEBHOOK_ALLOW_PRIVATE") && err.contains("--webhook-allow-private"), "{err}");
     }
 }

@@ -20,7 +20,8 @@ use crate::{
 /// The dashboard base URL alert links point to.
 pub const PUBLIC_URL: &str = "http://sightline.test";
 
-/// Sets short alert timings (tests wait seconds, not minutes).
+/// Sets short alert timings (tests wait seconds, not minutes), and lets
+/// webhooks reach the local receivers on 127.0.0.1 (refused by default).
 pub fn fast_alerts(raw: &mut RawConfig) {
     raw.public_url = Some(PUBLIC_URL.into());
     raw.alert_eval_ms = Some("300".into());
@@ -29,6 +30,7 @@ pub fn fast_alerts(raw: &mut RawConfig) {
     raw.alert_retry_max_secs = Some("1".into());
     raw.resend_timeout_ms = Some("500".into());
     raw.webhook_timeout_secs = Some("2".into());
+    raw.webhook_allow_private = Some("1".into());
 }
 
 /// A running server, and a browser logged in as an owner of its test project.

@@ -6,6 +6,7 @@
 mod alerts_delivery;
 mod alerts_rules;
 mod alerts_support;
+mod alerts_webhooks;
 mod alerts_windows;
 mod auth;
 mod bad_input;
