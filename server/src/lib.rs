@@ -6,6 +6,8 @@
 //! 2. [`ingest::handler`] authenticates the public key against the in-memory
 //!    [`projects::keycache`] (no database I/O on the request path), reads the
 //!    body under a size cap and undoes gzip/deflate ([`ingest::decode`]).
+//!    The client's address (for `{{auto}}` user IPs) is the TCP peer, or the
+//!    `X-Forwarded-For` hop a trusted proxy vouches for ([`net::client_ip`]).
 //! 3. [`ingest::envelope`] splits the envelope; [`event`] normalises `event`
 //!    and `transaction` items into ClickHouse rows ([`store::rows`]) and
 //!    computes each error's fingerprint. Other item types are skipped.
