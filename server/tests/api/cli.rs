@@ -132,6 +132,7 @@ async fn an_invalid_setting_exits_2_with_one_line_naming_the_variable() {
         ("SIGHTLINE_QUEUE_CAPACITY", "lots"),
         ("SIGHTLINE_CLICKHOUSE_URL", "ftp://x"),
         ("SIGHTLINE_DATABASE_URL", "mysql://root@localhost/x"),
+        ("SIGHTLINE_SIGNUP", "everyone"),
     ] {
         let out = env.command(&["migrate"]).env(var, value).output().await.unwrap();
         let stderr = String::from_utf8(out.stderr).unwrap();
