@@ -12,6 +12,10 @@ pub struct RegisterRequest {
     pub password: String,
     #[serde(default)]
     pub name: String,
+    /// The token of a pending invitation (from its link): needed to sign up
+    /// when the policy is `invite`; the new account also joins the team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
 }
 
 /// Body of `POST /api/v1/auth/login`.

@@ -13,6 +13,7 @@ pub mod performance;
 pub mod projects;
 pub mod sourcemaps;
 pub mod teams;
+pub mod twofactor;
 
 pub use accounts::*;
 pub use alerts::*;
@@ -22,3 +23,4 @@ pub use performance::*;
 pub use projects::*;
 pub use sourcemaps::*;
 pub use teams::*;
+pub use twofactor::*;

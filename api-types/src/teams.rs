@@ -41,6 +41,9 @@ pub struct TeamSummary {
     pub slug: String,
     pub name: String,
     pub role: Role,
+    /// Members must log in with two factors to see the team's resources.
+    #[serde(default)]
+    pub require_two_factor: bool,
 }
 
 /// Body of `POST /api/v1/teams` and `PATCH /api/v1/teams/{id}`.

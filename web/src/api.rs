@@ -92,14 +92,49 @@ pub fn encode(v: &str) -> String {
 
 // ---------------------------------------------------------------- accounts
 
-/// Creates an account and logs it in.
-pub async fn register(email: String, password: String, name: String) -> ApiResult<Me> {
-    send("POST", "/api/v1/auth/register", &RegisterRequest { email, password, name }).await
+/// Creates an account (with an invitation's token when given) and logs it in.
+pub async fn register(email: String, password: String, name: String, invite: Option<String>) -> ApiResult<Me> {
+    send("POST", "/api/v1/auth/register", &RegisterRequest { email, password, name, invite }).await
 }
 
-/// Logs in.
-pub async fn login(email: String, password: String) -> ApiResult<Me> {
+/// Tells who may sign up on this instance.
+pub async fn signup_info() -> ApiResult<SignupInfo> {
+    get("/api/v1/auth/signup").await
+}
+
+/// Logs in with the password: logged in, or a two-factor challenge.
+pub async fn login(email: String, password: String) -> ApiResult<LoginOutcome> {
     send("POST", "/api/v1/auth/login", &LoginRequest { email, password }).await
+}
+
+/// Finishes a two-factor log-in with a code or a recovery code.
+pub async fn login_two_factor(challenge: String, code: String) -> ApiResult<Me> {
+    send("POST", "/api/v1/auth/login/two-factor", &TwoFactorLogin { challenge, code }).await
+}
+
+/// Loads whether the caller has two-factor log-in.
+pub async fn two_factor_status() -> ApiResult<TwoFactorStatus> {
+    get("/api/v1/auth/two-factor").await
+}
+
+/// Starts two-factor set-up: a new secret and its QR code.
+pub async fn two_factor_setup() -> ApiResult<TwoFactorSetup> {
+    call("POST", "/api/v1/auth/two-factor/setup", None).await
+}
+
+/// Confirms set-up with a code; answers the recovery codes.
+pub async fn two_factor_enable(code: String) -> ApiResult<RecoveryCodes> {
+    send("POST", "/api/v1/auth/two-factor/enable", &TwoFactorCode { code }).await
+}
+
+/// Turns two-factor log-in off.
+pub async fn two_factor_disable(password: String, code: String) -> ApiResult<serde_json::Value> {
+    send("POST", "/api/v1/auth/two-factor/disable", &DisableTwoFactor { password, code }).await
+}
+
+/// Requires (or stops requiring) two-factor log-in of a team's members.
+pub async fn set_team_two_factor(team: i64, required: bool) -> ApiResult<serde_json::Value> {
+    send("PUT", &format!("/api/v1/teams/{team}/two-factor"), &TeamTwoFactor { required }).await
 }
 
 /// Logs out.

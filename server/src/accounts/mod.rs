@@ -1,5 +1,9 @@
-//! User accounts. For now: creating a user from the CLI with a bcrypt hash
-//! (cost from config); sign-up, sessions and teams come with the dashboard API.
+//! User accounts: creating a user from the CLI with a bcrypt hash (cost
+//! from config), who may sign up ([`signup`]) and redeeming team invitations
+//! ([`invitation`]); sessions and teams come with the dashboard API.
+
+pub mod invitation;
+pub mod signup;
 
 use anyhow::Context;
 use sqlx::PgPool;

@@ -1,6 +1,7 @@
 //! Tenant isolation in one place: every handler that touches a team or a
 //! project asks here first. A resource of a team the caller is not in is
 //! answered 404, exactly like one that does not exist, so ids reveal nothing.
+//! A team that requires two-factor log-in answers 403 to members without it.
 
 use sightline_api_types::Role;
 use sqlx::PgPool;
@@ -9,25 +10,41 @@ use super::error::ApiError;
 
 /// Returns the caller's role in `team_id`, or 404.
 pub async fn team_role(pg: &PgPool, user_id: i64, team_id: i64) -> Result<Role, ApiError> {
-    let role: Option<String> = sqlx::query_scalar("SELECT role FROM memberships WHERE team_id = $1 AND user_id = $2")
-        .bind(team_id)
-        .bind(user_id)
-        .fetch_optional(pg)
-        .await?;
-    role.as_deref().and_then(Role::parse).ok_or(ApiError::NotFound)
+    let row: Option<(String, bool)> = sqlx::query_as(
+        "SELECT m.role, t.require_two_factor AND u.totp_secret IS NULL FROM memberships m \
+         JOIN teams t ON t.id = m.team_id JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 AND m.user_id = $2",
+    )
+    .bind(team_id)
+    .bind(user_id)
+    .fetch_optional(pg)
+    .await?;
+    let (role, blocked) = row.ok_or(ApiError::NotFound)?;
+    two_factor_gate(blocked)?;
+    Role::parse(&role).ok_or(ApiError::NotFound)
+}
+
+fn two_factor_gate(blocked: bool) -> Result<(), ApiError> {
+    if blocked {
+        return Err(ApiError::Forbidden(
+            "this team requires two-factor log-in: turn it on in your account settings to see its projects".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Returns the team of `project_id` and the caller's role there, or 404.
 pub async fn project_role(pg: &PgPool, user_id: i64, project_id: i64) -> Result<(i64, Role), ApiError> {
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "SELECT p.team_id, m.role FROM projects p JOIN memberships m ON m.team_id = p.team_id \
+    let row: Option<(i64, String, bool)> = sqlx::query_as(
+        "SELECT p.team_id, m.role, t.require_two_factor AND u.totp_secret IS NULL FROM projects p \
+         JOIN memberships m ON m.team_id = p.team_id JOIN teams t ON t.id = p.team_id JOIN users u ON u.id = m.user_id \
          WHERE p.id = $1 AND m.user_id = $2",
     )
     .bind(project_id)
     .bind(user_id)
     .fetch_optional(pg)
     .await?;
-    let (team_id, role) = row.ok_or(ApiError::NotFound)?;
+    let (team_id, role, blocked) = row.ok_or(ApiError::NotFound)?;
+    two_factor_gate(blocked)?;
     Ok((team_id, Role::parse(&role).ok_or(ApiError::NotFound)?))
 }
 

@@ -2,37 +2,43 @@
 //! answers the same generic error for an unknown e-mail and a wrong password
 //! (and takes the same time), and is throttled per account and per client
 //! address ([`crate::net::client_ip`]: the real client behind a trusted proxy).
+//! Sign-up follows the instance's policy ([`crate::accounts::signup`]); an
+//! account with two-factor log-in gets a challenge instead of a session
+//! ([`super::twofactor`]).
 
 use std::net::IpAddr;
 
 use axum::{
     extract::State,
     http::{HeaderMap, Method, StatusCode},
+    response::{IntoResponse, Response},
     Json,
 };
 use axum_extra::extract::{
     cookie::{Cookie, SameSite},
     CookieJar,
 };
-use sightline_api_types::{ChangePasswordRequest, ErrorBody, LoginRequest, Me, RegisterRequest, User};
+use sightline_api_types::{
+    ChangePasswordRequest, ErrorBody, LoginRequest, Me, RegisterRequest, TwoFactorChallenge, User,
+};
 
 use super::{
     caller::{check_origin, Caller, Credential},
     error::{ApiError, ApiResult},
 };
 use crate::{
-    accounts::Email,
+    accounts::{invitation, signup, Email},
     auth::{password, session},
     net::client_ip::ClientIp,
     projects,
     startup::AppState,
 };
 
-/// `POST /api/v1/auth/register`: creates the user and a personal team, and logs in.
+/// `POST /api/v1/auth/register`: creates the user and a personal team (and joins the invitation's), and logs in.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", operation_id = "accounts_register", request_body = RegisterRequest,
     responses(
         (status = 201, description = "Signed up and logged in", body = Me, headers(("set-cookie" = String, description = "The `sightline_session` cookie"))),
-        (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
+        (status = 403, description = "Sign-up is closed or needs a valid invitation, or the `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
         (status = 409, description = "An account with this e-mail exists (`conflict`)", body = ErrorBody),
         (status = 422, description = "Bad e-mail or too weak a password (`validation`)", body = ErrorBody),
     ))]
@@ -47,15 +53,21 @@ pub async fn register(
     check_origin(&method, &headers, &state)?;
     let email = Email::parse(&body.email).map_err(ApiError::Validation)?;
     let pw = password::NewPassword::parse(&body.password).map_err(ApiError::Validation)?;
-    let hash = password::hash(pw, state.config.bcrypt_cost).await?;
     let name = body.name.trim().chars().take(100).collect::<String>();
     let mut tx = state.pg.begin().await?;
+    // Decided before hashing: a refused sign-up costs no bcrypt time.
+    let admission = signup::admit(&mut tx, state.config.signup, body.invite.as_deref())
+        .await?
+        .map_err(|refusal| ApiError::Forbidden(refusal.to_string()))?;
+    let hash = password::hash(pw, state.config.bcrypt_cost).await?;
     let user_id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO users (email, password_hash, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO users (email, password_hash, name, is_superuser) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(email.as_str())
     .bind(hash)
     .bind(&name)
+    .bind(admission.first_user)
     .fetch_optional(&mut *tx)
     .await?;
     let user_id = user_id
@@ -63,15 +75,19 @@ pub async fn register(
     let team_name =
         if name.is_empty() { email.as_str().split('@').next().unwrap_or("my").to_string() } else { name.clone() };
     projects::create_team(&mut tx, &format!("{team_name}'s team"), user_id).await?;
+    if let Some(claimed) = admission.invitation {
+        invitation::join(&mut tx, user_id, claimed).await?;
+    }
     tx.commit().await?;
     let jar = start_session(&state, jar, user_id, &headers, ip).await?;
     Ok((StatusCode::CREATED, jar, Json(me(&state, user_id).await?)))
 }
 
-/// `POST /api/v1/auth/login`: starts a new session (rotating any old cookie).
+/// `POST /api/v1/auth/login`: starts a new session (rotating any old cookie), or a two-factor challenge.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", operation_id = "accounts_login", request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = Me, headers(("set-cookie" = String, description = "The `sightline_session` cookie"))),
+        (status = 202, description = "Password right; the account needs a second factor (no session yet)", body = TwoFactorChallenge),
         (status = 403, description = "The `Origin` header is missing or foreign (CSRF protection)", body = ErrorBody),
         (status = 422, description = "Wrong e-mail or password (`validation`)", body = ErrorBody),
         (status = 429, description = "Too many attempts (`rate_limited`)", body = ErrorBody, headers(("retry-after" = u64, description = "Seconds to wait"))),
@@ -83,7 +99,7 @@ pub async fn login(
     headers: HeaderMap,
     jar: CookieJar,
     Json(body): Json<LoginRequest>,
-) -> ApiResult<(CookieJar, Json<Me>)> {
+) -> ApiResult<Response> {
     check_origin(&method, &headers, &state)?;
     state.login_throttle.check(&body.email, ip).map_err(|wait| ApiError::TooManyRequests(wait.as_secs().max(1)))?;
     let row: Option<(i64, String)> =
@@ -100,11 +116,14 @@ pub async fn login(
         (Some(id), true) => id,
         _ => return Err(ApiError::Validation("wrong e-mail or password".into())),
     };
+    if let Some(challenge) = super::twofactor::challenge(&state.pg, user_id).await? {
+        return Ok((StatusCode::ACCEPTED, Json(challenge)).into_response());
+    }
     if let Some(old) = jar.get(session::COOKIE) {
         session::delete(&state.pg, old.value()).await?;
     }
     let jar = start_session(&state, jar, user_id, &headers, ip).await?;
-    Ok((jar, Json(me(&state, user_id).await?)))
+    Ok((jar, Json(me(&state, user_id).await?)).into_response())
 }
 
 /// `POST /api/v1/auth/logout`: ends the current session.
@@ -165,7 +184,8 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn start_session(
+/// Creates a session and adds its cookie to `jar`.
+pub(super) async fn start_session(
     state: &AppState,
     jar: CookieJar,
     user_id: i64,

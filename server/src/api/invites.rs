@@ -1,7 +1,8 @@
 //! Team invitations: an admin invites an e-mail address with a role; the
 //! invitee gets a single-use link valid for seven days (by mail, and shown
 //! to the admin once for mail-less installs); a logged-in user who opens it
-//! joins the team. Pending invites can be listed and withdrawn.
+//! joins the team, and someone without an account may sign up with it.
+//! Pending invites can be listed and withdrawn.
 
 use axum::{
     extract::{Path, State},
@@ -17,7 +18,12 @@ use super::{
     error::{ApiError, ApiResult},
     teams::teams_of,
 };
-use crate::{accounts::Email, auth::secret, mail::Message, startup::AppState};
+use crate::{
+    accounts::{invitation, Email},
+    auth::secret,
+    mail::Message,
+    startup::AppState,
+};
 
 const VALID_FOR: Duration = Duration::days(7);
 
@@ -156,25 +162,11 @@ pub async fn accept(
 ) -> ApiResult<Json<TeamSummary>> {
     caller.require_write()?;
     let mut tx = state.pg.begin().await?;
-    let found: Option<(i64, String)> = sqlx::query_as(
-        "UPDATE invites SET accepted_at = now() \
-         WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now() RETURNING team_id, role",
-    )
-    .bind(secret::hash(input.token.trim()))
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (team_id, role) =
-        found.ok_or_else(|| ApiError::Validation("this invitation is invalid, used or expired".into()))?;
-    // Already a member: keep the higher of the two roles.
-    sqlx::query(
-        "INSERT INTO memberships (team_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (team_id, user_id) DO UPDATE \
-         SET role = CASE WHEN memberships.role = 'owner' OR EXCLUDED.role = 'member' THEN memberships.role ELSE EXCLUDED.role END",
-    )
-    .bind(team_id)
-    .bind(caller.user_id)
-    .bind(&role)
-    .execute(&mut *tx)
-    .await?;
+    let claimed = invitation::claim(&mut tx, &input.token)
+        .await?
+        .ok_or_else(|| ApiError::Validation("this invitation is invalid, used or expired".into()))?;
+    let team_id = claimed.team_id;
+    invitation::join(&mut tx, caller.user_id, claimed).await?;
     tx.commit().await?;
     let team =
         teams_of(&state.pg, caller.user_id).await?.into_iter().find(|t| t.id == team_id).ok_or(ApiError::NotFound)?;

@@ -23,9 +23,11 @@ mod period;
 pub mod projects;
 pub mod rejection;
 pub mod reset;
+pub mod signup;
 pub mod sourcemaps;
 pub mod teams;
 pub mod tokens;
+pub mod twofactor;
 
 use axum::{
     extract::DefaultBodyLimit,
@@ -97,6 +99,13 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/alert-rules/{rule_id}/test", Access::Caller),
     (Method::GET, "/api/v1/projects/{project_id}/alerts", Access::Caller),
     (Method::GET, "/api/v1/openapi.json", Access::Public),
+    (Method::GET, "/api/v1/auth/signup", Access::Public),
+    (Method::POST, "/api/v1/auth/login/two-factor", Access::Public),
+    (Method::GET, "/api/v1/auth/two-factor", Access::Caller),
+    (Method::POST, "/api/v1/auth/two-factor/setup", Access::Caller),
+    (Method::POST, "/api/v1/auth/two-factor/enable", Access::Caller),
+    (Method::POST, "/api/v1/auth/two-factor/disable", Access::Caller),
+    (Method::PUT, "/api/v1/teams/{team_id}/two-factor", Access::Caller),
 ];
 
 /// Builds the `/api/v1` router from [`ROUTES`]; panics if a route has no handler or vice versa.
@@ -160,7 +169,14 @@ pub fn router() -> Router<AppState> {
         .add(Method::DELETE, "/api/v1/alert-rules/{rule_id}", alerts::delete_rule)
         .add(Method::POST, "/api/v1/alert-rules/{rule_id}/test", alerts::test_rule)
         .add(Method::GET, "/api/v1/projects/{project_id}/alerts", alerts::list_alerts)
-        .add(Method::GET, "/api/v1/openapi.json", openapi::document);
+        .add(Method::GET, "/api/v1/openapi.json", openapi::document)
+        .add(Method::GET, "/api/v1/auth/signup", signup::policy)
+        .add(Method::POST, "/api/v1/auth/login/two-factor", twofactor::login)
+        .add(Method::GET, "/api/v1/auth/two-factor", twofactor::status)
+        .add(Method::POST, "/api/v1/auth/two-factor/setup", twofactor::setup)
+        .add(Method::POST, "/api/v1/auth/two-factor/enable", twofactor::enable)
+        .add(Method::POST, "/api/v1/auth/two-factor/disable", twofactor::disable)
+        .add(Method::PUT, "/api/v1/teams/{team_id}/two-factor", twofactor::set_team_requirement);
     let registered: Vec<(Method, &str)> = table.seen.clone();
     let declared: Vec<(Method, &str)> = ROUTES.iter().map(|(m, p, _)| (m.clone(), *p)).collect();
     assert_eq!(registered, declared, "api::ROUTES and api::router() must list the same routes in the same order");

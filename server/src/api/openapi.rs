@@ -25,7 +25,8 @@ use utoipa::{
 };
 
 use super::{
-    accounts, alerts, events, invites, issues, performance, projects, reset, sourcemaps, teams, tokens, Access, ROUTES,
+    accounts, alerts, events, invites, issues, performance, projects, reset, signup, sourcemaps, teams, tokens,
+    twofactor, Access, ROUTES,
 };
 use crate::auth::session;
 
@@ -49,6 +50,8 @@ use crate::auth::session;
         alerts::list_rules, alerts::create_rule, alerts::replace_rule, alerts::delete_rule, alerts::test_rule,
         alerts::list_alerts,
         document,
+        signup::policy, twofactor::login, twofactor::status, twofactor::setup, twofactor::enable,
+        twofactor::disable, twofactor::set_team_requirement,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Shared),

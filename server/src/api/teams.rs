@@ -19,8 +19,8 @@ use crate::{projects, startup::AppState};
 
 /// Lists the teams of `user_id` with their role in each.
 pub async fn teams_of(pg: &PgPool, user_id: i64) -> Result<Vec<TeamSummary>, ApiError> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT t.id, t.slug, t.name, m.role FROM teams t JOIN memberships m ON m.team_id = t.id \
+    let rows: Vec<(i64, String, String, String, bool)> = sqlx::query_as(
+        "SELECT t.id, t.slug, t.name, m.role, t.require_two_factor FROM teams t JOIN memberships m ON m.team_id = t.id \
          WHERE m.user_id = $1 ORDER BY t.name, t.id",
     )
     .bind(user_id)
@@ -28,7 +28,9 @@ pub async fn teams_of(pg: &PgPool, user_id: i64) -> Result<Vec<TeamSummary>, Api
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, slug, name, role)| Some(TeamSummary { id, slug, name, role: Role::parse(&role)? }))
+        .filter_map(|(id, slug, name, role, require_two_factor)| {
+            Some(TeamSummary { id, slug, name, role: Role::parse(&role)?, require_two_factor })
+        })
         .collect())
 }
 

@@ -43,6 +43,8 @@ pub struct Config {
     pub retention_sweep: Duration,
     pub issue_flush: Duration,
     pub bcrypt_cost: u32,
+    /// Who may sign up (`SIGHTLINE_SIGNUP`).
+    pub signup: crate::accounts::signup::SignupPolicy,
     /// Mail settings, validated by [`crate::mail::MailConfig::from_raw`].
     pub mail: crate::mail::MailConfig,
     /// Source-map upload limits and cache size.
@@ -165,6 +167,7 @@ impl Config {
                 500,
             )? as u64),
             bcrypt_cost,
+            signup: parse(&raw.signup, "SIGHTLINE_SIGNUP", "signup", "invite")?,
             mail: crate::mail::MailConfig::from_raw(raw)?,
             sourcemaps: SourcemapConfig::from_raw(raw)?,
             alerts: AlertTiming::from_raw(raw)?,
@@ -264,6 +267,15 @@ mod tests {
         let err = Config::from_raw(&raw).unwrap_err().to_string();
         assert!(err.contains("SIGHTLINE_LISTEN"), "{err}");
         assert!(err.contains("--listen"), "{err}");
+    }
+
+    #[test]
+    fn signup_defaults_to_invite_and_a_bad_policy_names_the_variable() {
+        let c = Config::from_raw(&RawConfig::default()).unwrap();
+        assert_eq!(c.signup, crate::accounts::signup::SignupPolicy::Invite);
+        let raw = RawConfig { signup: Some("everyone".into()), ..Default::default() };
+        let err = Config::from_raw(&raw).unwrap_err().to_string();
+        assert!(err.contains("SIGHTLINE_SIGNUP") && err.contains("--signup"), "{err}");
     }
 
     #[test]

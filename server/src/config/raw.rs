@@ -76,6 +76,9 @@ pub struct RawConfig {
     /// bcrypt cost for password hashes (4–31).
     #[arg(long, env = "SIGHTLINE_BCRYPT_COST", global = true)]
     pub bcrypt_cost: Option<String>,
+    /// Who may sign up from the dashboard: `open`, `invite` (default: with an invitation) or `closed`.
+    #[arg(long, env = "SIGHTLINE_SIGNUP", global = true)]
+    pub signup: Option<String>,
     /// Resend API key; mail goes through Resend first when set.
     #[arg(long, env = "SIGHTLINE_RESEND_API_KEY", global = true, hide_env_values = true)]
     pub resend_api_key: Option<String>,

@@ -122,6 +122,8 @@ async fn with_resend_and_smtp_down_the_outbox_retries_across_a_restart_and_deliv
     let mut raw = raw_config(&dbs);
     fast_alerts(&mut raw);
     mail_settings(&mut raw, &resend, &smtp_url);
+    // A second user signs up after the restart.
+    raw.signup = Some("open".into());
     let app = spawn_app_on(&dbs, raw.clone()).await;
     let t = AlertsApp { browser: AlertsApp::member_of(&app).await, app };
     t.rule(email_rule()).await;

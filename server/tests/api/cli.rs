@@ -133,6 +133,8 @@ async fn an_invalid_setting_exits_2_with_one_line_naming_the_variable() {
         ("SIGHTLINE_CLICKHOUSE_URL", "ftp://x"),
         ("SIGHTLINE_DATABASE_URL", "mysql://root@localhost/x"),
         ("SIGHTLINE_WEBHOOK_ALLOW_PRIVATE", "maybe"),
+        ("SIGHTLINE_SIGNUP", "everyone"),
+        ("SIGHTLINE_TRUSTED_PROXIES", "caddy"),
     ] {
         let out = env.command(&["migrate"]).env(var, value).output().await.unwrap();
         let stderr = String::from_utf8(out.stderr).unwrap();

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::{
     fixtures::*,
-    helpers::{spawn_app, TestApp},
+    helpers::{spawn_app, spawn_open_app, TestApp},
 };
 
 /// A browser-like client: cookie jar, and the dashboard's own Origin on every request.
@@ -56,7 +56,7 @@ impl Browser {
 
 #[tokio::test]
 async fn sign_up_logs_in_with_a_protected_session_cookie() {
-    let app = spawn_app().await;
+    let app = spawn_open_app().await;
     let resp = Browser::new(&app)
         .http
         .post(format!("{}/api/v1/auth/register", app.address))

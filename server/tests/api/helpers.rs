@@ -90,6 +90,12 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Starts a server where anyone may sign up (`SIGHTLINE_SIGNUP=open`), for
+/// tests that register several users; the default (`invite`) stays tested elsewhere.
+pub async fn spawn_open_app() -> TestApp {
+    spawn_app_with(|c| c.signup = Some("open".into())).await
+}
+
 /// Starts a server after letting the test adjust its settings.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut RawConfig)) -> TestApp {
     let dbs = fresh_databases().await;

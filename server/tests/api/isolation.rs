@@ -8,7 +8,7 @@ use reqwest::Method;
 use serde_json::json;
 use sightline::api::{Access, ROUTES};
 
-use crate::{dashboard_api::Browser, helpers::spawn_app};
+use crate::{dashboard_api::Browser, helpers::spawn_open_app};
 
 /// How a route relates to tenants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +71,13 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("DELETE", "/api/v1/alert-rules/{rule_id}", Scope::Tenant),
     ("POST", "/api/v1/alert-rules/{rule_id}/test", Scope::Tenant),
     ("GET", "/api/v1/projects/{project_id}/alerts", Scope::Tenant),
+    ("GET", "/api/v1/auth/signup", Scope::Public),
+    ("POST", "/api/v1/auth/login/two-factor", Scope::Public),
+    ("GET", "/api/v1/auth/two-factor", Scope::Own),
+    ("POST", "/api/v1/auth/two-factor/setup", Scope::Own),
+    ("POST", "/api/v1/auth/two-factor/enable", Scope::Own),
+    ("POST", "/api/v1/auth/two-factor/disable", Scope::Own),
+    ("PUT", "/api/v1/teams/{team_id}/two-factor", Scope::Tenant),
 ];
 
 #[test]
@@ -88,7 +95,7 @@ fn the_table_lists_every_api_route_exactly_once() {
 
 #[tokio::test]
 async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
-    let app = spawn_app().await;
+    let app = spawn_open_app().await;
     let (alice, me) = Browser::register(&app, "alice@example.com").await;
     let team = me["teams"][0]["id"].as_i64().unwrap();
     let user = me["user"]["id"].as_i64().unwrap();
@@ -127,7 +134,7 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let (mallory, _) = Browser::register(&app, "mallory@example.com").await;
     let anonymous = Browser::new(&app);
     // One body that every route's input type accepts, so the access check decides.
-    let body = json!({"token": "guess", "email": "m@example.com", "name": "pwned", "role": "owner", "is_active": false, "retention_days": 1, "status": "ignored", "ids": [issue]});
+    let body = json!({"token": "guess", "email": "m@example.com", "name": "pwned", "role": "owner", "is_active": false, "retention_days": 1, "status": "ignored", "ids": [issue], "required": false});
 
     for (method, template, scope) in TABLE {
         let path = template

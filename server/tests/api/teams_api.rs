@@ -4,11 +4,11 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::{dashboard_api::Browser, helpers::spawn_app};
+use crate::{dashboard_api::Browser, helpers::spawn_open_app};
 
 #[tokio::test]
 async fn members_use_admins_manage_and_a_team_keeps_an_owner() {
-    let app = spawn_app().await;
+    let app = spawn_open_app().await;
     let (alice, me) = Browser::register(&app, "alice@example.com").await;
     let team = me["teams"][0]["id"].as_i64().unwrap();
     let alice_id = me["user"]["id"].as_i64().unwrap();
@@ -53,7 +53,7 @@ async fn members_use_admins_manage_and_a_team_keeps_an_owner() {
 
 #[tokio::test]
 async fn an_invitation_link_lets_a_user_join_once_and_can_be_withdrawn() {
-    let app = spawn_app().await;
+    let app = spawn_open_app().await;
     let (alice, me) = Browser::register(&app, "alice@example.com").await;
     let team = me["teams"][0]["id"].as_i64().unwrap();
     let (status, invite) = alice

@@ -1,5 +1,6 @@
-//! The caller's account: password change and personal API tokens (whose
-//! secret is shown once, right after creation).
+//! The caller's account: password change, two-factor log-in
+//! ([`super::twofactor`]) and personal API tokens (whose secret is shown
+//! once, right after creation).
 
 use leptos::{prelude::*, task::spawn_local};
 
@@ -7,6 +8,7 @@ use crate::{
     api::{self, ApiError},
     components::states::{ErrorBox, FormError, Loading},
     format,
+    pages::twofactor::TwoFactorSection,
 };
 
 /// Shows the account page.
@@ -74,6 +76,7 @@ pub fn Account() -> impl IntoView {
                 <Show when=move || pw_done.get()><span class="notice" role="status">"Password changed."</span></Show>
             </div>
         </form>
+        <TwoFactorSection/>
         <section class="card">
             <h2>"API tokens"</h2>
             <p class="muted">"Use a token as " <code>"Authorization: Bearer <token>"</code> " for the API under /api/v1/."</p>

@@ -1,8 +1,11 @@
-//! The pages before logging in: log in, sign up, forgot and reset password;
-//! and accepting a team invitation (which needs a logged-in caller).
+//! The pages before logging in: log in (with a second step for a
+//! two-factor code), sign up, forgot and reset password; and accepting a
+//! team invitation (which needs a logged-in caller). Sign-up links and the
+//! form show only when the instance's policy would let them work.
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
+use sightline_api_types::{LoginOutcome, SignupInfo};
 
 use crate::{
     api::{self, ApiError},
@@ -35,26 +38,56 @@ fn next_path() -> String {
     }
 }
 
-/// Logs a user in.
+/// Returns the invitation token when `next` is an invitation's accept page.
+fn invite_token(next: &str) -> Option<String> {
+    let token = next.strip_prefix("/invites/accept?token=")?.split('&').next()?;
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+/// Returns why the sign-up form would be refused, or `None` when it would work.
+fn signup_refusal(info: &SignupInfo, invited: bool) -> Option<&'static str> {
+    match info.policy.as_str() {
+        _ if info.first_user => None,
+        "open" => None,
+        "invite" if invited => None,
+        "invite" => Some("Sign-up on this instance needs an invitation: ask a team admin to invite you, then follow the link in the invitation."),
+        _ => Some("Sign-up is closed on this instance: ask an administrator to create your account."),
+    }
+}
+
+/// Logs a user in: the password, then a two-factor code when the account has one.
 #[component]
 pub fn Login() -> impl IntoView {
     let s = use_session();
     let navigate = use_navigate();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let challenge = RwSignal::new(None::<String>);
     let (error, set_error) = signal(None::<ApiError>);
     let busy = RwSignal::new(false);
     let next = next_path();
     let signup_href = format!("/signup?next={}", api::encode(&next));
+    let invited = invite_token(&next).is_some();
+    let policy = LocalResource::new(api::signup_info);
+    let can_sign_up = move || policy.get().and_then(Result::ok).is_some_and(|p| signup_refusal(&p, invited).is_none());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
         let (navigate, next) = (navigate.clone(), next.clone());
         spawn_local(async move {
-            match api::login(email.get_untracked(), password.get_untracked()).await {
-                Ok(me) => {
+            let outcome = match challenge.get_untracked() {
+                Some(c) => api::login_two_factor(c, code.get_untracked()).await.map(LoginOutcome::LoggedIn),
+                None => api::login(email.get_untracked(), password.get_untracked()).await,
+            };
+            match outcome {
+                Ok(LoginOutcome::LoggedIn(me)) => {
                     s.me.set(Some(me));
                     navigate(&next, Default::default());
+                }
+                Ok(LoginOutcome::TwoFactor(c)) => {
+                    set_error.set(None);
+                    challenge.set(Some(c.challenge));
                 }
                 Err(e) => set_error.set(Some(e)),
             }
@@ -64,19 +97,31 @@ pub fn Login() -> impl IntoView {
     view! {
         <AuthCard title="Log in">
             <form on:submit=submit>
-                <label>"Email" <input type="email" name="email" autocomplete="email" required bind:value=email/></label>
-                <label>"Password" <input type="password" name="password" autocomplete="current-password" required bind:value=password/></label>
+                <Show
+                    when=move || challenge.get().is_none()
+                    fallback=move || view! {
+                        <p>"Enter the 6-digit code from your authenticator app, or one of your recovery codes."</p>
+                        <label>"Authentication code" <input type="text" name="code" autocomplete="one-time-code" inputmode="numeric" required bind:value=code/></label>
+                    }
+                >
+                    <label>"Email" <input type="email" name="email" autocomplete="email" required bind:value=email/></label>
+                    <label>"Password" <input type="password" name="password" autocomplete="current-password" required bind:value=password/></label>
+                </Show>
                 <FormError error=error/>
-                <button type="submit" class="primary" disabled=move || busy.get()>"Log in"</button>
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || if challenge.get().is_some() { "Verify" } else { "Log in" }}
+                </button>
             </form>
             <p class="alt">
-                <a href=signup_href>"Create an account"</a> " · " <a href="/forgot-password">"Forgot your password?"</a>
+                {move || can_sign_up().then(|| view! { <a href=signup_href.clone()>"Create an account"</a> " · " })}
+                <a href="/forgot-password">"Forgot your password?"</a>
             </p>
         </AuthCard>
     }
 }
 
-/// Creates an account (and its first team).
+/// Creates an account (and its first team); with an invitation in `?next=`,
+/// the account also joins the invitation's team.
 #[component]
 pub fn Signup() -> impl IntoView {
     let s = use_session();
@@ -87,12 +132,18 @@ pub fn Signup() -> impl IntoView {
     let (error, set_error) = signal(None::<ApiError>);
     let busy = RwSignal::new(false);
     let next = next_path();
+    let invite = invite_token(&next);
+    let invited = invite.is_some();
+    // Signing up redeems the invitation, so its accept page has nothing left to do.
+    let next = if invited { "/".to_string() } else { next };
+    let policy = LocalResource::new(api::signup_info);
+    let refusal = move || policy.get().and_then(Result::ok).and_then(|p| signup_refusal(&p, invited));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
-        let (navigate, next) = (navigate.clone(), next.clone());
+        let (navigate, next, invite) = (navigate.clone(), next.clone(), invite.clone());
         spawn_local(async move {
-            match api::register(email.get_untracked(), password.get_untracked(), name.get_untracked()).await {
+            match api::register(email.get_untracked(), password.get_untracked(), name.get_untracked(), invite).await {
                 Ok(me) => {
                     s.me.set(Some(me));
                     navigate(&next, Default::default());
@@ -104,13 +155,19 @@ pub fn Signup() -> impl IntoView {
     };
     view! {
         <AuthCard title="Create your account">
-            <form on:submit=submit>
-                <label>"Name" <input type="text" name="name" autocomplete="name" bind:value=name/></label>
-                <label>"Email" <input type="email" name="email" autocomplete="email" required bind:value=email/></label>
-                <label>"Password" <input type="password" name="password" autocomplete="new-password" required minlength="8" bind:value=password/></label>
-                <FormError error=error/>
-                <button type="submit" class="primary" disabled=move || busy.get()>"Sign up"</button>
-            </form>
+            <Show
+                when=move || refusal().is_none()
+                fallback=move || view! { <p class="notice" role="status">{refusal}</p> }
+            >
+                <form on:submit=submit.clone()>
+                    <Show when=move || invited><p class="muted">"You were invited to a team: your new account joins it."</p></Show>
+                    <label>"Name" <input type="text" name="name" autocomplete="name" bind:value=name/></label>
+                    <label>"Email" <input type="email" name="email" autocomplete="email" required bind:value=email/></label>
+                    <label>"Password" <input type="password" name="password" autocomplete="new-password" required minlength="8" bind:value=password/></label>
+                    <FormError error=error/>
+                    <button type="submit" class="primary" disabled=move || busy.get()>"Sign up"</button>
+                </form>
+            </Show>
             <p class="alt">"Already have an account? " <a href="/login">"Log in"</a></p>
         </AuthCard>
     }

@@ -11,6 +11,7 @@ pub mod settings;
 pub mod setup;
 pub mod stacktrace;
 pub mod team;
+pub mod twofactor;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};

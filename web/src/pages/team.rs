@@ -78,6 +78,7 @@ pub fn Members() -> impl IntoView {
         <div class="page-head"><h1>"Members of " {team_name}</h1></div>
         <FormError error=error/>
         <TeamName team/>
+        <super::twofactor::TeamTwoFactorSetting team/>
         <section class="card">
             <h2>"Members"</h2>
             {move || match members.get() {
