@@ -41,6 +41,8 @@ async fn store(app: &TestApp, mut event: Value) -> Stored {
     event["event_id"] = json!(id);
     let resp = app.post_envelope(event_envelope(&event)).await;
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    // ClickHouse 18.16 reads UUIDs only with dashes.
+    let id = uuid::Uuid::parse_str(&id).unwrap().hyphenated().to_string();
     let sql = format!("SELECT count() FROM events WHERE event_id = '{id}'");
     assert_eq!(app.wait_for_count(&sql, 1).await, 1, "event {id} stored");
     let mut rows: Vec<Stored> = app.rows("events", &format!("AND event_id = '{id}'")).await;
