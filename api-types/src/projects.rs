@@ -12,7 +12,20 @@ pub struct Project {
     pub slug: String,
     pub platform: String,
     pub retention_days: i32,
+    /// Pages allowed to send events (`shop.example.com`, `*.example.com`, `*`); empty = any.
     pub allowed_origins: Vec<String>,
+    /// Whether secrets and card numbers are filtered out of events at ingest.
+    #[serde(default = "yes")]
+    pub scrub_data: bool,
+    /// Whether client IP addresses are left out of stored events.
+    #[serde(default)]
+    pub scrub_ip_addresses: bool,
+    /// Key names scrubbed besides the defaults (matched as case-insensitive substrings).
+    #[serde(default)]
+    pub sensitive_fields: Vec<String>,
+    /// Key names never scrubbed (exact, case-insensitive).
+    #[serde(default)]
+    pub safe_fields: Vec<String>,
     /// Environments seen in events of the last 30 days.
     #[serde(default)]
     pub environments: Vec<String>,
@@ -37,6 +50,18 @@ pub struct ProjectUpdate {
     pub platform: Option<String>,
     pub retention_days: Option<i32>,
     pub allowed_origins: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scrub_data: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scrub_ip_addresses: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitive_fields: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_fields: Option<Vec<String>>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A client key with the DSN that uses it.

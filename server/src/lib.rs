@@ -4,11 +4,13 @@
 //! 1. An SDK POSTs an envelope to `/api/{project_id}/envelope/` (or a single
 //!    event to the legacy `/store/`); [`routes`] holds the one route table.
 //! 2. [`ingest::handler`] authenticates the public key against the in-memory
-//!    [`projects::keycache`] (no database I/O on the request path), reads the
-//!    body under a size cap and undoes gzip/deflate ([`ingest::decode`]).
+//!    [`projects::keycache`] (no database I/O on the request path), refuses
+//!    pages outside the project's allowed origins ([`projects::origins`]),
+//!    reads the body under a size cap and undoes gzip/deflate ([`ingest::decode`]).
 //!    The client's address (for `{{auto}}` user IPs) is the TCP peer, or the
 //!    `X-Forwarded-For` hop a trusted proxy vouches for ([`net::client_ip`]).
-//! 3. [`ingest::envelope`] splits the envelope; [`event`] normalises `event`
+//! 3. [`ingest::envelope`] splits the envelope; [`scrub`] filters secrets,
+//!    card numbers and (if asked) IP addresses out of each item; [`event`] normalises `event`
 //!    and `transaction` items into ClickHouse rows ([`store::rows`]) and
 //!    computes each error's fingerprint. Other item types are skipped.
 //! 4. The key's token bucket is charged, and the rows go onto the bounded
@@ -45,6 +47,7 @@ pub mod pipeline;
 pub mod projects;
 pub mod retention;
 pub mod routes;
+pub mod scrub;
 pub mod sourcemaps;
 pub mod startup;
 pub mod store;

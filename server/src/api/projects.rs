@@ -1,6 +1,8 @@
 //! Projects and keys: list and create projects in a team, show, change and
-//! delete them (admins), and manage client keys — create, rotate, disable,
-//! per-key rate limit, delete. Every key is shown with its DSN.
+//! delete them (admins) — with their allowed origins and data-scrubbing
+//! settings, which reach the ingest key cache through NOTIFY — and manage
+//! client keys — create, rotate, disable, per-key rate limit, delete. Every
+//! key is shown with its DSN.
 
 use axum::{
     extract::{Path, State},
@@ -14,11 +16,29 @@ use super::{
     caller::Caller,
     error::{ApiError, ApiResult},
 };
-use crate::{projects, startup::AppState};
+use crate::{projects, projects::origins, startup::AppState};
 
-type ProjectRow = (i64, i64, String, String, String, i32, Vec<String>);
+#[derive(sqlx::FromRow)]
+struct ProjectRow {
+    id: i64,
+    team_id: i64,
+    name: String,
+    slug: String,
+    platform: String,
+    retention_days: i32,
+    allowed_origins: Vec<String>,
+    scrub_data: bool,
+    scrub_ip_addresses: bool,
+    sensitive_fields: Vec<String>,
+    safe_fields: Vec<String>,
+}
 
-const PROJECT_COLUMNS: &str = "id, team_id, name, slug, platform, retention_days, allowed_origins";
+const PROJECT_COLUMNS: &str = "id, team_id, name, slug, platform, retention_days, allowed_origins, \
+     scrub_data, scrub_ip_addresses, sensitive_fields, safe_fields";
+/// Most entries in a project's sensitive or safe field list.
+const MAX_FIELDS: usize = 100;
+/// Longest field name in those lists.
+const MAX_FIELD_LEN: usize = 100;
 
 async fn load(state: &AppState, project_id: i64) -> ApiResult<Project> {
     let row: ProjectRow =
@@ -32,8 +52,21 @@ async fn load(state: &AppState, project_id: i64) -> ApiResult<Project> {
 }
 
 fn to_project(row: ProjectRow, keys: Vec<ProjectKey>) -> Project {
-    let (id, team_id, name, slug, platform, retention_days, allowed_origins) = row;
-    Project { id, team_id, name, slug, platform, retention_days, allowed_origins, environments: Vec::new(), keys }
+    Project {
+        id: row.id,
+        team_id: row.team_id,
+        name: row.name,
+        slug: row.slug,
+        platform: row.platform,
+        retention_days: row.retention_days,
+        allowed_origins: row.allowed_origins,
+        scrub_data: row.scrub_data,
+        scrub_ip_addresses: row.scrub_ip_addresses,
+        sensitive_fields: row.sensitive_fields,
+        safe_fields: row.safe_fields,
+        environments: Vec::new(),
+        keys,
+    }
 }
 
 async fn keys_of(state: &AppState, project_id: i64) -> ApiResult<Vec<ProjectKey>> {
@@ -77,7 +110,7 @@ pub async fn list(
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let keys = keys_of(&state, row.0).await?;
+        let keys = keys_of(&state, row.id).await?;
         out.push(to_project(row, keys));
     }
     Ok(Json(out))
@@ -164,14 +197,14 @@ async fn environments_seen(state: &AppState, project_id: i64) -> ApiResult<Vec<S
     Ok(seen)
 }
 
-/// `PATCH /api/v1/projects/{project_id}`: name, platform, retention, allowed origins (admins).
+/// `PATCH /api/v1/projects/{project_id}`: name, platform, retention, allowed origins, scrubbing (admins).
 #[utoipa::path(patch, path = "/api/v1/projects/{project_id}", tag = "projects", operation_id = "projects_update", request_body = ProjectUpdate,
     params(("project_id" = i64, Path, description = "A project id")),
     responses(
         (status = 200, description = "Updated", body = Project),
         (status = 403, description = "The caller's role is too low", body = ErrorBody),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = ErrorBody),
-        (status = 422, description = "Bad name, retention or origin (`validation`)", body = ErrorBody),
+        (status = 422, description = "Bad name, retention, origin or field list (`validation`)", body = ErrorBody),
     ))]
 pub async fn update(
     State(state): State<AppState>,
@@ -187,26 +220,57 @@ pub async fn update(
             return Err(ApiError::Validation("retention is 1 to 3650 days".into()));
         }
     }
-    let origins = input
-        .allowed_origins
-        .map(|o| o.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>());
-    if let Some(bad) =
-        origins.iter().flatten().find(|o| *o != "*" && url::Url::parse(o).map_or(true, |u| u.host().is_none()))
-    {
-        return Err(ApiError::Validation(format!("{bad:?} is not an origin like https://shop.example.com")));
+    let origins = input.allowed_origins.map(|o| clean_list(o, origins::MAX_PATTERNS, "allowed origins")).transpose()?;
+    if let Some(bad) = origins.iter().flatten().find_map(|o| origins::OriginPattern::parse(o).err()) {
+        return Err(ApiError::Validation(bad));
     }
+    let sensitive = input.sensitive_fields.map(|f| field_list(f, "sensitive fields")).transpose()?;
+    let safe = input.safe_fields.map(|f| field_list(f, "safe fields")).transpose()?;
     sqlx::query(
         "UPDATE projects SET name = COALESCE($2, name), platform = COALESCE($3, platform), \
-         retention_days = COALESCE($4, retention_days), allowed_origins = COALESCE($5, allowed_origins) WHERE id = $1",
+         retention_days = COALESCE($4, retention_days), allowed_origins = COALESCE($5, allowed_origins), \
+         scrub_data = COALESCE($6, scrub_data), scrub_ip_addresses = COALESCE($7, scrub_ip_addresses), \
+         sensitive_fields = COALESCE($8, sensitive_fields), safe_fields = COALESCE($9, safe_fields) WHERE id = $1",
     )
     .bind(project_id)
     .bind(name)
     .bind(input.platform)
     .bind(input.retention_days)
     .bind(origins)
+    .bind(input.scrub_data)
+    .bind(input.scrub_ip_addresses)
+    .bind(sensitive)
+    .bind(safe)
     .execute(&state.pg)
     .await?;
     Ok(Json(load(&state, project_id).await?))
+}
+
+/// Trims a list, drops empty entries and duplicates, and bounds its size.
+fn clean_list(list: Vec<String>, max: usize, what: &str) -> ApiResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(list.len().min(max));
+    for entry in list {
+        let entry = entry.trim();
+        if !entry.is_empty() && !out.iter().any(|e| e == entry) {
+            out.push(entry.to_string());
+        }
+        if out.len() > max {
+            return Err(ApiError::Validation(format!("at most {max} {what}")));
+        }
+    }
+    Ok(out)
+}
+
+/// Validates a list of key names: bounded, printable, without separators.
+fn field_list(list: Vec<String>, what: &str) -> ApiResult<Vec<String>> {
+    let list = clean_list(list, MAX_FIELDS, what)?;
+    if let Some(bad) = list.iter().find(|f| f.chars().count() > MAX_FIELD_LEN || f.chars().any(char::is_control)) {
+        let shown: String = bad.chars().take(40).collect();
+        return Err(ApiError::Validation(format!(
+            "{shown:?} is not a field name: {what} have at most {MAX_FIELD_LEN} printable characters"
+        )));
+    }
+    Ok(list)
 }
 
 /// `DELETE /api/v1/projects/{project_id}` (admins). Its keys stop working at once.

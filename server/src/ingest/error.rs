@@ -27,6 +27,8 @@ pub enum IngestError {
     WrongProject,
     #[error("project key is disabled")]
     DisabledKey,
+    #[error("invalid origin: {0} is not in the project's allowed origins")]
+    ForbiddenOrigin(String),
     #[error("request body too large (limit {0} bytes)")]
     BodyTooLarge(usize),
     #[error("decompressed body too large (limit {0} bytes)")]
@@ -58,7 +60,7 @@ impl IngestError {
         match self {
             InvalidProjectId | BadCompression(..) | BodyRead(_) | Envelope(_) | Payload(_) => StatusCode::BAD_REQUEST,
             MissingAuth | BadAuth(_) | UnknownKey => StatusCode::UNAUTHORIZED,
-            WrongProject | DisabledKey => StatusCode::FORBIDDEN,
+            WrongProject | DisabledKey | ForbiddenOrigin(_) => StatusCode::FORBIDDEN,
             BodyTooLarge(_) | DecompressedTooLarge(_) | ItemTooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,

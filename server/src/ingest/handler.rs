@@ -78,6 +78,8 @@ async fn ingest(
         None if matches!(kind, Kind::Store) => return Err(IngestError::MissingAuth),
         None => None,
     };
+    let policy = state.keys.policy(project_id);
+    policy.allowed_origins.check(&headers).map_err(IngestError::ForbiddenOrigin)?;
     let raw = decode::read_body(body, config.max_envelope_bytes).await?;
     let facts = RequestFacts {
         project_id,
@@ -85,6 +87,7 @@ async fn ingest(
         user_agent: header_str(&headers, header::USER_AGENT.as_str()),
         client_ip: Some(client_ip.to_string()),
         max_event_bytes: config.max_event_bytes,
+        scrubber: policy.scrubber.clone(),
     };
     let encoding = header_str(&headers, header::CONTENT_ENCODING.as_str());
     let cap = config.max_decompressed_bytes;

@@ -1,7 +1,10 @@
 //! Turning a decoded request body into rows: envelope items of type `event`
-//! and `transaction` are normalised, every other type is accepted and
+//! and `transaction` are scrubbed by the project's [`Scrubber`] (before
+//! anything else reads them) and normalised, every other type is accepted and
 //! skipped, and a bad item is dropped on its own without poisoning the rest.
 //! Pure CPU work, so large bodies can run on the blocking pool.
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -10,6 +13,7 @@ use uuid::Uuid;
 use super::{envelope, error::IngestError};
 use crate::{
     event::{self, IngestContext},
+    scrub::Scrubber,
     store::rows::Row,
 };
 
@@ -30,6 +34,8 @@ pub struct RequestFacts {
     pub user_agent: Option<String>,
     pub client_ip: Option<String>,
     pub max_event_bytes: usize,
+    /// The project's data scrubbing; `None` stores payloads as sent.
+    pub scrubber: Option<Arc<Scrubber>>,
 }
 
 /// Splits and normalises an envelope body.
@@ -46,10 +52,12 @@ pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestEr
             "event" | "transaction" if item.payload.len() > facts.max_event_bytes => {
                 Err(IngestError::ItemTooLarge(kind.to_string(), facts.max_event_bytes))
             }
-            "event" => event::normalize_event(&item.payload, &ctx).map(Row::Event).map_err(Into::into),
-            "transaction" => {
-                event::normalize_transaction(&item.payload, &ctx).map(Row::Transaction).map_err(Into::into)
+            "event" => {
+                event::normalize_event(&scrubbed(&item.payload, facts), &ctx).map(Row::Event).map_err(Into::into)
             }
+            "transaction" => event::normalize_transaction(&scrubbed(&item.payload, facts), &ctx)
+                .map(Row::Transaction)
+                .map_err(Into::into),
             _ => {
                 skipped += 1;
                 continue;
@@ -78,6 +86,7 @@ pub fn store(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestError
         return Err(IngestError::ItemTooLarge("event".into(), facts.max_event_bytes));
     }
     let ctx = context(facts, None);
+    let body = scrubbed(&body, facts);
     let is_transaction =
         serde_json::from_slice::<TypeProbe>(&body).is_ok_and(|p| p.r#type.as_deref() == Some("transaction"));
     let row = if is_transaction {
@@ -95,12 +104,22 @@ struct TypeProbe {
     r#type: Option<String>,
 }
 
+/// Returns the payload with the project's scrubbing applied.
+fn scrubbed<'a>(payload: &'a [u8], facts: &RequestFacts) -> std::borrow::Cow<'a, [u8]> {
+    match &facts.scrubber {
+        Some(scrubber) => scrubber.scrub_payload(payload),
+        None => std::borrow::Cow::Borrowed(payload),
+    }
+}
+
 fn context(facts: &RequestFacts, envelope_event_id: Option<Uuid>) -> IngestContext {
+    let drop_ip = facts.scrubber.as_ref().is_some_and(|s| s.drops_ip_addresses());
     IngestContext {
         project_id: facts.project_id,
         received_at: facts.received_at,
         client_user_agent: facts.user_agent.clone(),
-        client_ip: facts.client_ip.clone(),
+        // Not even `{{auto}}` gets the address when the project keeps none.
+        client_ip: if drop_ip { None } else { facts.client_ip.clone() },
         envelope_event_id,
     }
 }
@@ -138,6 +157,7 @@ mod tests {
             user_agent: Some("sentry-loadgen".into()),
             client_ip: Some("127.0.0.1".into()),
             max_event_bytes: 1 << 20,
+            scrubber: crate::scrub::Scrubber::new(&Default::default()).map(Arc::new),
         };
         let iterations = 20_000u32;
         for _ in 0..iterations / 10 {

@@ -4,6 +4,8 @@
 //! timer; while Postgres is unreachable the last good copy keeps serving.
 //! Each entry carries its key's token-bucket rate limiter; an envelope with
 //! more events than the bucket holds is admitted when the bucket is full.
+//! Next to the keys it holds each project's ingest policy — allowed origins
+//! and compiled scrubbing rules — so those cost no query either.
 
 use std::{
     collections::HashMap,
@@ -15,6 +17,9 @@ use std::{
 use governor::{clock::Clock, DefaultDirectRateLimiter, Quota, RateLimiter};
 use sqlx::{postgres::PgListener, PgPool};
 use tokio::sync::watch;
+
+use super::origins::AllowedOrigins;
+use crate::scrub::{ScrubSettings, Scrubber};
 
 /// What the ingest path needs to know about a key.
 #[derive(Debug, Clone)]
@@ -61,10 +66,47 @@ impl KeyEntry {
     }
 }
 
-/// A shared, reloadable map from public key to [`KeyEntry`].
+/// What ingest applies to every request of one project.
+#[derive(Debug, Default)]
+pub struct ProjectPolicy {
+    pub allowed_origins: AllowedOrigins,
+    /// `None` when the project scrubs nothing.
+    pub scrubber: Option<Arc<Scrubber>>,
+}
+
+impl ProjectPolicy {
+    /// Builds the policy of a project from its stored settings.
+    pub fn new(allowed_origins: &[String], scrub: &ScrubSettings) -> Self {
+        ProjectPolicy {
+            allowed_origins: AllowedOrigins::from_list(allowed_origins),
+            scrubber: Scrubber::new(scrub).map(Arc::new),
+        }
+    }
+}
+
+/// One load of every key and project policy.
+#[derive(Default)]
+struct Snapshot {
+    keys: HashMap<String, KeyEntry>,
+    policies: HashMap<u64, Arc<ProjectPolicy>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PolicyRow {
+    id: i64,
+    allowed_origins: Vec<String>,
+    scrub_data: bool,
+    scrub_ip_addresses: bool,
+    sensitive_fields: Vec<String>,
+    safe_fields: Vec<String>,
+}
+
+/// A shared, reloadable map from public key to [`KeyEntry`], and from project to [`ProjectPolicy`].
 #[derive(Clone)]
 pub struct KeyCache {
-    inner: Arc<RwLock<Arc<HashMap<String, KeyEntry>>>>,
+    inner: Arc<RwLock<Arc<Snapshot>>>,
+    /// What a project missing from the cache gets (its keys are unknown anyway).
+    default_policy: Arc<ProjectPolicy>,
     default_rate_limit: Option<u32>,
     loaded: watch::Sender<bool>,
 }
@@ -72,12 +114,23 @@ pub struct KeyCache {
 impl KeyCache {
     /// Creates an empty cache; `default_rate_limit` applies to keys without their own.
     pub fn new(default_rate_limit: Option<u32>) -> Self {
-        KeyCache { inner: Arc::default(), default_rate_limit, loaded: watch::channel(false).0 }
+        KeyCache {
+            inner: Arc::default(),
+            default_policy: Arc::new(ProjectPolicy::new(&[], &ScrubSettings::default())),
+            default_rate_limit,
+            loaded: watch::channel(false).0,
+        }
     }
 
     /// Looks up a public key.
     pub fn get(&self, public_key: &str) -> Option<KeyEntry> {
-        self.inner.read().expect("key cache poisoned").get(public_key).cloned()
+        self.inner.read().expect("key cache poisoned").keys.get(public_key).cloned()
+    }
+
+    /// Returns a project's ingest policy (the defaults for a project not loaded).
+    pub fn policy(&self, project_id: u64) -> Arc<ProjectPolicy> {
+        let snapshot = self.inner.read().expect("key cache poisoned").clone();
+        snapshot.policies.get(&project_id).cloned().unwrap_or_else(|| self.default_policy.clone())
     }
 
     /// Tells whether at least one load from Postgres has succeeded.
@@ -92,18 +145,35 @@ impl KeyCache {
             sqlx::query_as("SELECT public_key, project_id, is_active, rate_limit_per_minute FROM project_keys")
                 .fetch_all(pool)
                 .await?;
+        let projects: Vec<PolicyRow> = sqlx::query_as(
+            "SELECT id, allowed_origins, scrub_data, scrub_ip_addresses, sensitive_fields, safe_fields FROM projects",
+        )
+        .fetch_all(pool)
+        .await?;
+        let policies = projects
+            .into_iter()
+            .map(|p| {
+                let scrub = ScrubSettings {
+                    scrub_data: p.scrub_data,
+                    scrub_ip_addresses: p.scrub_ip_addresses,
+                    sensitive_fields: p.sensitive_fields,
+                    safe_fields: p.safe_fields,
+                };
+                (p.id as u64, Arc::new(ProjectPolicy::new(&p.allowed_origins, &scrub)))
+            })
+            .collect();
         let old = self.inner.read().expect("key cache poisoned").clone();
         let mut map = HashMap::with_capacity(rows.len());
         for (key, project_id, active, own_limit) in rows {
             let limit = own_limit.map(|l| l as u32).or(self.default_rate_limit);
-            let limiter = match old.get(&key) {
+            let limiter = match old.keys.get(&key) {
                 Some(prev) if prev.rate_limit_per_minute == limit => prev.limiter.clone(),
                 _ => limit.and_then(NonZeroU32::new).map(|l| Arc::new(RateLimiter::direct(Quota::per_minute(l)))),
             };
             map.insert(key, KeyEntry { project_id: project_id as u64, active, rate_limit_per_minute: limit, limiter });
         }
         let count = map.len();
-        *self.inner.write().expect("key cache poisoned") = Arc::new(map);
+        *self.inner.write().expect("key cache poisoned") = Arc::new(Snapshot { keys: map, policies });
         self.loaded.send_replace(true);
         Ok(count)
     }

@@ -1,8 +1,9 @@
 //! Projects and their client keys: creation from the CLI, and the in-memory
 //! key cache the ingest endpoints authenticate against without touching
-//! Postgres on the request path.
+//! Postgres on the request path, and the allowed-origins matcher it holds.
 
 pub mod keycache;
+pub mod origins;
 
 use anyhow::Context;
 use rand::RngCore;

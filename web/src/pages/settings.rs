@@ -1,4 +1,5 @@
-//! Project settings: name, retention, allowed origins, the client keys
+//! Project settings: name, retention, allowed origins, data scrubbing
+//! (secrets and card numbers, IP addresses, extra sensitive and safe fields), the client keys
 //! (label, per-key rate limit, active state, rotation, new keys, deletion),
 //! and deleting the project, confirmed by typing its name.
 
@@ -46,6 +47,7 @@ pub fn Settings() -> impl IntoView {
                             .map(String::from)
                             .collect(),
                     ),
+                    ..Default::default()
                 };
                 spawn_local(async move {
                     match api::update_project(id.get_untracked(), update).await {
@@ -62,8 +64,8 @@ pub fn Settings() -> impl IntoView {
                     <h2>"General"</h2>
                     <label>"Name" <input type="text" required bind:value=name/></label>
                     <label>"Retention (days)" <input type="number" min="1" max="3650" bind:value=retention/></label>
-                    <label>"Allowed origins (one per line; empty = any)"
-                        <textarea rows="3" bind:value=origins placeholder="https://shop.example.com"></textarea>
+                    <label>"Allowed origins (one per line: shop.example.com, *.example.com, https://shop.example.com:8443; empty = any)"
+                        <textarea rows="3" bind:value=origins placeholder="shop.example.com"></textarea>
                     </label>
                     <FormError error=error/>
                     <div class="row">
@@ -96,9 +98,16 @@ pub fn Settings() -> impl IntoView {
             .into_any(),
     }
     };
+    let scrubbing = move || match project.get() {
+        Some(Ok(p)) => Some(
+            view! { <DataScrubbing id=p.id scrub_data=p.scrub_data scrub_ip=p.scrub_ip_addresses sensitive=p.sensitive_fields safe=p.safe_fields/> },
+        ),
+        _ => None,
+    };
     view! {
         <ProjectHeader id project/>
         {general}
+        {scrubbing}
         <section class="card">
             <div class="card-head">
                 <h2>"Client keys (DSN)"</h2>
@@ -108,6 +117,67 @@ pub fn Settings() -> impl IntoView {
             <ul class="keys">{key_list}</ul>
         </section>
         {move || project.get().and_then(Result::ok).map(|p| view! { <DeleteProject id=p.id team=p.team_id name=p.name/> })}
+    }
+}
+
+/// Splits a textarea into trimmed, non-empty lines.
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+}
+
+/// Edits what ingest filters out of events before storing them.
+#[component]
+fn DataScrubbing(
+    id: i64,
+    scrub_data: bool,
+    scrub_ip: bool,
+    sensitive: Vec<String>,
+    safe: Vec<String>,
+) -> impl IntoView {
+    let scrub_data = RwSignal::new(scrub_data);
+    let scrub_ip = RwSignal::new(scrub_ip);
+    let sensitive = RwSignal::new(sensitive.join("\n"));
+    let safe = RwSignal::new(safe.join("\n"));
+    let (error, set_error) = signal(None::<ApiError>);
+    let saved = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        saved.set(false);
+        let update = ProjectUpdate {
+            scrub_data: Some(scrub_data.get_untracked()),
+            scrub_ip_addresses: Some(scrub_ip.get_untracked()),
+            sensitive_fields: Some(lines(&sensitive.get_untracked())),
+            safe_fields: Some(lines(&safe.get_untracked())),
+            ..Default::default()
+        };
+        spawn_local(async move {
+            match api::update_project(id, update).await {
+                Ok(_) => {
+                    set_error.set(None);
+                    saved.set(true);
+                }
+                Err(e) => set_error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <form class="card settings" on:submit=submit>
+            <h2>"Data scrubbing"</h2>
+            <p class="muted">"Applied when events arrive, before they are stored: values under keys such as password, secret, token, auth, cookie or session, and card numbers, become [Filtered]."</p>
+            <label class="check"><input type="checkbox" name="scrub_data" bind:checked=scrub_data/> "Scrub sensitive data"</label>
+            <label class="check"><input type="checkbox" name="scrub_ip_addresses" bind:checked=scrub_ip/> "Do not store IP addresses"</label>
+            <label>"Additional sensitive fields (one per line; any key containing one is scrubbed)"
+                <textarea name="sensitive_fields" rows="3" bind:value=sensitive placeholder="iban"></textarea>
+            </label>
+            <label>"Safe fields (one per line; never scrubbed)"
+                <textarea name="safe_fields" rows="3" bind:value=safe placeholder="session_count"></textarea>
+            </label>
+            <FormError error=error/>
+            <div class="row">
+                <button type="submit" class="primary">"Save scrubbing"</button>
+                <Show when=move || saved.get()><span class="notice" role="status">"Saved."</span></Show>
+            </div>
+        </form>
     }
 }
 
