@@ -60,7 +60,6 @@ pub async fn create(
     caller: Caller,
     Json(input): Json<TeamInput>,
 ) -> ApiResult<(StatusCode, Json<TeamSummary>)> {
-    caller.require_write()?;
     let name = team_name(&input)?;
     let mut tx = state.pg.begin().await?;
     let id = projects::create_team(&mut tx, &name, caller.user_id).await?;
@@ -84,7 +83,6 @@ pub async fn rename(
     Path(team_id): Path<i64>,
     Json(input): Json<TeamInput>,
 ) -> ApiResult<Json<TeamSummary>> {
-    caller.require_write()?;
     require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
     let name = team_name(&input)?;
     sqlx::query("UPDATE teams SET name = $1 WHERE id = $2").bind(&name).bind(team_id).execute(&state.pg).await?;
@@ -135,7 +133,6 @@ pub async fn update_member(
     Path((team_id, user_id)): Path<(i64, i64)>,
     Json(update): Json<MemberUpdate>,
 ) -> ApiResult<StatusCode> {
-    caller.require_write()?;
     let mine = team_role(&state.pg, caller.user_id, team_id).await?;
     require(mine, Role::Admin)?;
     let theirs = team_role(&state.pg, user_id, team_id).await?;
@@ -168,7 +165,6 @@ pub async fn remove_member(
     caller: Caller,
     Path((team_id, user_id)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
-    caller.require_write()?;
     let mine = team_role(&state.pg, caller.user_id, team_id).await?;
     let theirs = team_role(&state.pg, user_id, team_id).await?;
     if user_id != caller.user_id {

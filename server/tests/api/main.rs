@@ -30,4 +30,5 @@ mod sourcemaps_api;
 mod sourcemaps_cli;
 mod sourcemaps_grouping;
 mod teams_api;
+mod token_scopes;
 mod tokens_api;
