@@ -10,7 +10,7 @@ use axum::{
 };
 use tower_http::cors::{AllowHeaders, Any, CorsLayer};
 
-use crate::{health, ingest::handler, startup::AppState, web};
+use crate::{health, ingest::handler, state::AppState, web};
 
 /// Builds the application router.
 pub fn router(state: AppState) -> Router {

@@ -23,7 +23,7 @@ use crate::{
     accounts::Email,
     auth::{password, session},
     projects,
-    startup::AppState,
+    state::AppState,
 };
 
 /// `POST /api/v1/auth/register`: creates the user and a personal team, and logs in.

@@ -28,7 +28,7 @@ use crate::{
         rule::{RuleSpec, RULE_SELECT},
         Rule,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 /// How many alerts the log shows.

@@ -14,7 +14,7 @@ use axum_extra::extract::CookieJar;
 use super::error::ApiError;
 use crate::{
     auth::{secret, session},
-    startup::AppState,
+    state::AppState,
 };
 
 /// How the caller proved who they are.

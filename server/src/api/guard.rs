@@ -18,7 +18,7 @@ use super::{
     caller::{Caller, Credential},
     error::ApiError,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// What a route asks of its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use super::{
     error::{ApiError, ApiResult},
     teams::teams_of,
 };
-use crate::{accounts::Email, auth::secret, mail::Message, startup::AppState};
+use crate::{accounts::Email, auth::secret, mail::Message, state::AppState};
 
 const VALID_FOR: Duration = Duration::days(7);
 

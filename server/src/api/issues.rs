@@ -25,7 +25,7 @@ use super::{
 };
 use crate::{
     issues::stats::{self, Buckets, Filter, Grain},
-    startup::AppState,
+    state::AppState,
 };
 
 /// Query string of the issue list.

@@ -41,7 +41,7 @@ use utoipa::openapi::{path::Paths, schema::Schema, RefOr};
 use utoipa_axum::{router::UtoipaMethodRouter, routes};
 
 pub use self::guard::Access;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Declares every API route: its access, and its handler (which carries the
 /// method, path and documentation in its `#[utoipa::path]`).

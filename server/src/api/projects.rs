@@ -14,7 +14,7 @@ use super::{
     caller::Caller,
     error::{ApiError, ApiResult},
 };
-use crate::{projects, startup::AppState};
+use crate::{projects, state::AppState};
 
 type ProjectRow = (i64, i64, String, String, String, i32, Vec<String>);
 

@@ -19,7 +19,7 @@ use super::{
 use crate::{
     auth::{password, secret},
     mail::Message,
-    startup::AppState,
+    state::AppState,
 };
 
 /// How long a reset link works.

@@ -24,7 +24,7 @@ use crate::{
         artifacts::{self, ArtifactError, Limits},
         store::{self, SaveError, StoredArtifact},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 /// Most entries a zip may hold.

@@ -15,7 +15,7 @@ use super::{
     caller::Caller,
     error::{ApiError, ApiResult},
 };
-use crate::{projects, startup::AppState};
+use crate::{projects, state::AppState};
 
 /// Lists the teams of `user_id` with their role in each.
 pub async fn teams_of(pg: &PgPool, user_id: i64) -> Result<Vec<TeamSummary>, ApiError> {

@@ -15,7 +15,7 @@ use super::{
     caller::Caller,
     error::{ApiError, ApiResult},
 };
-use crate::{auth::secret, startup::AppState};
+use crate::{auth::secret, state::AppState};
 
 const SCOPES: [&str; 3] = ["read", "write", "project:releases"];
 

@@ -3,6 +3,7 @@
 //! strings; [`Config::from_raw`] parses them into typed values so that a bad
 //! value produces one error line naming the variable (exit code 2 in `main`).
 
+pub mod mail;
 mod raw;
 mod subsystems;
 
@@ -37,8 +38,8 @@ pub struct Config {
     pub retention_sweep: Duration,
     pub issue_flush: Duration,
     pub bcrypt_cost: u32,
-    /// Mail settings, validated by [`crate::mail::MailConfig::from_raw`].
-    pub mail: crate::mail::MailConfig,
+    /// Mail settings, validated by [`mail::MailConfig::from_raw`].
+    pub mail: mail::MailConfig,
     /// Source-map upload limits and cache size.
     pub sourcemaps: SourcemapConfig,
     /// Alert evaluation and delivery timing.
@@ -158,7 +159,7 @@ impl Config {
                 500,
             )? as u64),
             bcrypt_cost,
-            mail: crate::mail::MailConfig::from_raw(raw)?,
+            mail: mail::MailConfig::from_raw(raw)?,
             sourcemaps: SourcemapConfig::from_raw(raw)?,
             alerts: AlertTiming::from_raw(raw)?,
         })

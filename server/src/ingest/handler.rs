@@ -20,7 +20,7 @@ use super::{
 use crate::{
     pipeline::QueueError,
     projects::keycache::{KeyEntry, RateDecision},
-    startup::AppState,
+    state::AppState,
     store::rows::Row,
 };
 

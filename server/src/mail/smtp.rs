@@ -14,10 +14,8 @@ use lettre::{
     AsyncTransport, Tokio1Executor,
 };
 
-use super::{
-    config::{SmtpSettings, SmtpTls},
-    Message,
-};
+use super::Message;
+use crate::config::mail::{SmtpSettings, SmtpTls};
 
 /// A configured SMTP transport (one connection per message; mail is rare).
 #[derive(Debug, Clone)]

@@ -7,10 +7,7 @@ use std::time::Duration;
 
 use ring::hmac;
 use serde_json::{json, Value};
-use sightline::{
-    alerts::outbox::{Backoff, Outbox},
-    config::RawConfig,
-};
+use sightline::{alerts::outbox::Outbox, config::RawConfig, retry::Backoff};
 
 use crate::{
     alerts_support::{fast_alerts, AlertsApp, WebhookReceiver},

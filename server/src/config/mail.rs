@@ -14,19 +14,19 @@ use crate::config::{ConfigError, RawConfig};
 /// Resend's public API, used when only an API key is given.
 const RESEND_DEFAULT_BASE_URL: &str = "https://api.resend.com";
 
-/// Validated mail settings; build a [`super::Mailer`] from them.
+/// Validated mail settings; build a [`crate::mail::Mailer`] from them.
 #[derive(Clone, Default)]
 pub struct MailConfig {
-    pub(super) resend: Option<ResendSettings>,
-    pub(super) smtp: Option<SmtpSettings>,
-    pub(super) from: Option<Mailbox>,
+    pub(crate) resend: Option<ResendSettings>,
+    pub(crate) smtp: Option<SmtpSettings>,
+    pub(crate) from: Option<Mailbox>,
 }
 
 /// Where and how Resend is reached.
 #[derive(Clone)]
-pub(super) struct ResendSettings {
-    pub(super) api_key: String,
-    pub(super) base_url: Url,
+pub(crate) struct ResendSettings {
+    pub(crate) api_key: String,
+    pub(crate) base_url: Url,
 }
 
 /// How the SMTP connection is secured.
@@ -43,11 +43,11 @@ pub enum SmtpTls {
 
 /// A parsed `SIGHTLINE_SMTP_URL`.
 #[derive(Clone)]
-pub(super) struct SmtpSettings {
-    pub(super) host: String,
-    pub(super) port: u16,
-    pub(super) tls: SmtpTls,
-    pub(super) credentials: Option<(String, String)>,
+pub(crate) struct SmtpSettings {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) tls: SmtpTls,
+    pub(crate) credentials: Option<(String, String)>,
 }
 
 impl MailConfig {
