@@ -11,7 +11,7 @@ use std::{sync::atomic::Ordering, time::Duration};
 use axum::{extract::State, http::StatusCode, Json};
 use serde_json::{json, Value};
 
-use crate::{startup::AppState, store};
+use crate::{state::AppState, store};
 
 fn draining(state: &AppState) -> Option<(StatusCode, Json<Value>)> {
     state

@@ -26,7 +26,8 @@
 //!    transaction records new-issue and regression [`alerts`], whose outbox
 //!    worker sends them by e-mail and webhook.
 //!
-//! [`startup`] wires all of this from a [`config::Config`]; [`cli`] is the
+//! [`startup`] wires all of this from a [`config::Config`] into the
+//! [`state::AppState`] every handler sees; [`cli`] is the
 //! command line (`serve`, `migrate`, `project create`, `user create`,
 //! `sourcemaps upload`).
 
@@ -46,10 +47,15 @@ pub mod performance;
 pub mod pipeline;
 pub mod projects;
 pub mod retention;
+pub mod retry;
 pub mod routes;
 pub mod scrub;
 pub mod sourcemaps;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod web;
+
+#[cfg(test)]
+mod layering;

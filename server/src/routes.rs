@@ -10,7 +10,7 @@ use axum::{
 };
 use tower_http::cors::{AllowHeaders, Any, CorsLayer};
 
-use crate::{health, ingest::handler, startup::AppState, web};
+use crate::{health, ingest::handler, state::AppState, web};
 
 /// Builds the application router.
 pub fn router(state: AppState) -> Router {
@@ -24,7 +24,7 @@ pub fn router(state: AppState) -> Router {
     let ops = Router::new().route("/healthz", get(health::healthz)).route("/readyz", get(health::readyz));
 
     // The dashboard and API clients.
-    let api = crate::api::router();
+    let api = crate::api::router(&state);
 
     // The dashboard: assets, and index.html for its routes (never for /api/).
     Router::new().merge(ingest).merge(api).merge(ops).fallback(web::serve).with_state(state)

@@ -14,7 +14,6 @@ use std::{
 
 use anyhow::Context;
 use secrecy::ExposeSecret;
-use sqlx::PgPool;
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 use crate::{
@@ -28,24 +27,9 @@ use crate::{
     retention::Retention,
     routes,
     sourcemaps::symbolicate::Symbolicator,
+    state::AppState,
     store,
 };
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub keys: KeyCache,
-    pub queue: Queue,
-    pub pg: PgPool,
-    pub ch: clickhouse::Client,
-    pub login_throttle: Arc<LoginThrottle>,
-    /// Verified against when a log-in names an unknown e-mail (equal timing).
-    pub dummy_hash: String,
-    pub mailer: Mailer,
-    /// Set at the shutdown signal: the probes answer 503 from then on.
-    pub draining: Arc<AtomicBool>,
-}
 
 /// A bound, ready-to-run server.
 pub struct Application {

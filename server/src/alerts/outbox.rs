@@ -18,25 +18,7 @@ use sqlx::PgPool;
 
 use super::{destination::Guard, webhook};
 use crate::mail::{Mailer, Message};
-
-/// Retry timing of failed deliveries.
-#[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    /// Delay after the first failure; doubles with each further one.
-    pub base: Duration,
-    /// Longest delay between two attempts.
-    pub max: Duration,
-    /// Attempts after which a delivery is given up (`failed`).
-    pub max_attempts: i32,
-}
-
-impl Backoff {
-    /// Returns the delay before the next attempt, after `attempts` failures.
-    pub fn delay(&self, attempts: i32) -> Duration {
-        let doublings = attempts.saturating_sub(1).clamp(0, 30) as u32;
-        self.base.saturating_mul(2u32.saturating_pow(doublings)).min(self.max)
-    }
-}
+use crate::retry::Backoff;
 
 /// Delivers the alert outbox.
 #[derive(Clone)]

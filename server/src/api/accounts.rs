@@ -31,7 +31,7 @@ use crate::{
     auth::{password, session},
     net::client_ip::ClientIp,
     projects,
-    startup::AppState,
+    state::AppState,
 };
 
 /// `POST /api/v1/auth/register`: creates the user and a personal team (and joins the invitation's), and logs in.

@@ -3,6 +3,7 @@
 //! cookie-authenticated writes against CSRF by checking that `Origin` is the
 //! dashboard's own (a cross-site form or fetch carries a foreign origin; a
 //! bearer token is never sent by a browser on its own, so it needs no check).
+//! Which scopes a token needs is the route's declared access ([`super::guard`]).
 
 use axum::{
     extract::FromRequestParts,
@@ -13,7 +14,7 @@ use axum_extra::extract::CookieJar;
 use super::error::ApiError;
 use crate::{
     auth::{secret, session},
-    startup::AppState,
+    state::AppState,
 };
 
 /// How the caller proved who they are.
@@ -32,21 +33,14 @@ pub struct Caller {
     pub credential: Credential,
 }
 
-impl Caller {
-    /// Fails unless the caller may write (sessions always; tokens with `write`).
-    pub fn require_write(&self) -> Result<(), ApiError> {
-        match &self.credential {
-            Credential::Session(_) => Ok(()),
-            Credential::Token { scopes } if scopes.iter().any(|s| s == "write") => Ok(()),
-            Credential::Token { .. } => Err(ApiError::Forbidden("this API token lacks the write scope".into())),
-        }
-    }
-}
-
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Behind the route's guard (api::guard), which has authenticated already.
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         if let Some(token) = bearer(parts) {
             let row: Option<(i64, i64, Vec<String>)> = sqlx::query_as(
                 // `last_used_at` is kept to the minute: a script polling the API
@@ -60,10 +54,6 @@ impl FromRequestParts<AppState> for Caller {
             .fetch_optional(&state.pg)
             .await?;
             let (_, user_id, scopes) = row.ok_or(ApiError::Unauthenticated)?;
-            let read_only = matches!(parts.method, Method::GET | Method::HEAD);
-            if read_only && !scopes.iter().any(|s| s == "read" || s == "write") {
-                return Err(ApiError::Forbidden("this API token lacks the read scope".into()));
-            }
             return Ok(Caller { user_id, credential: Credential::Token { scopes } });
         }
         let jar = CookieJar::from_headers(&parts.headers);

@@ -15,7 +15,7 @@ use super::{
     error::{ApiError, ApiResult},
     issues::load_issue,
 };
-use crate::{issues::stats, startup::AppState, store::rows::EventRow};
+use crate::{issues::stats, state::AppState, store::rows::EventRow};
 
 /// Query string of paginated lists.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -3,11 +3,20 @@
 //! errors as `{"error": {"code", "message"}}` ([`error`]). Wire types come
 //! from the shared `sightline-api-types` crate.
 //!
-//! [`ROUTES`] is the one table of every API route; [`router`] registers
-//! exactly those, and the tenant-isolation test walks the same list, so a
-//! route cannot be added without being checked. The same list is compared
-//! with the OpenAPI document ([`openapi`]), so none goes undocumented.
+//! [`table`] declares every API route once: its [`Access`] and its handler,
+//! whose `#[utoipa::path]` attribute gives the method, the path and the
+//! OpenAPI description (utoipa-axum's `routes!` reads them from there).
+//! Everything else is derived from that one list: [`router`] registers the
+//! routes, each behind a [`guard`] enforcing its access; the OpenAPI
+//! document ([`openapi`]) describes them with their security; and
+//! [`ROUTES`] lists them for the tests (tenant isolation, token scopes, the
+//! document), so a route cannot be added unchecked or undocumented.
+//!
 //! Even axum's own rejections answer the JSON error shape ([`rejection`]).
+//!
+//! To add a route: write the handler with its `#[utoipa::path(method, path
+//! = …)]`, then add one line to [`table`], e.g.
+//! `declare(Write, routes!(releases::create))`.
 
 pub mod access;
 pub mod accounts;
@@ -15,6 +24,7 @@ pub mod alerts;
 pub mod caller;
 pub mod error;
 pub mod events;
+pub mod guard;
 pub mod invites;
 pub mod issues;
 pub mod openapi;
@@ -29,178 +39,143 @@ pub mod teams;
 pub mod tokens;
 pub mod twofactor;
 
-use axum::{
-    extract::DefaultBodyLimit,
-    handler::Handler,
-    http::Method,
-    routing::{on, MethodFilter},
-    Router,
-};
+use std::sync::LazyLock;
 
-use crate::startup::AppState;
+use axum::{extract::DefaultBodyLimit, http::Method, middleware, routing::MethodRouter, Router};
+use utoipa::openapi::{path::Paths, schema::Schema, RefOr};
+use utoipa_axum::{router::UtoipaMethodRouter, routes};
 
-/// Who may call a route without logging in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone (sign-up, log-in).
-    Public,
-    /// A logged-in caller; team resources additionally check membership.
-    Caller,
-}
+pub use self::guard::Access;
+use crate::state::AppState;
 
-/// Every API route: method, path, access.
-pub const ROUTES: &[(Method, &str, Access)] = &[
-    (Method::POST, "/api/v1/auth/register", Access::Public),
-    (Method::POST, "/api/v1/auth/login", Access::Public),
-    (Method::POST, "/api/v1/auth/logout", Access::Caller),
-    (Method::GET, "/api/v1/auth/me", Access::Caller),
-    (Method::POST, "/api/v1/auth/password", Access::Caller),
-    (Method::POST, "/api/v1/auth/password-reset", Access::Public),
-    (Method::POST, "/api/v1/auth/password-reset/confirm", Access::Public),
-    (Method::GET, "/api/v1/teams", Access::Caller),
-    (Method::POST, "/api/v1/teams", Access::Caller),
-    (Method::PATCH, "/api/v1/teams/{team_id}", Access::Caller),
-    (Method::GET, "/api/v1/teams/{team_id}/members", Access::Caller),
-    (Method::PATCH, "/api/v1/teams/{team_id}/members/{user_id}", Access::Caller),
-    (Method::DELETE, "/api/v1/teams/{team_id}/members/{user_id}", Access::Caller),
-    (Method::POST, "/api/v1/teams/{team_id}/leave", Access::Caller),
-    (Method::GET, "/api/v1/teams/{team_id}/invites", Access::Caller),
-    (Method::POST, "/api/v1/teams/{team_id}/invites", Access::Caller),
-    (Method::DELETE, "/api/v1/teams/{team_id}/invites/{invite_id}", Access::Caller),
-    (Method::POST, "/api/v1/invites/accept", Access::Caller),
-    (Method::GET, "/api/v1/teams/{team_id}/projects", Access::Caller),
-    (Method::POST, "/api/v1/teams/{team_id}/projects", Access::Caller),
-    (Method::GET, "/api/v1/projects/{project_id}", Access::Caller),
-    (Method::PATCH, "/api/v1/projects/{project_id}", Access::Caller),
-    (Method::DELETE, "/api/v1/projects/{project_id}", Access::Caller),
-    (Method::GET, "/api/v1/projects/{project_id}/keys", Access::Caller),
-    (Method::POST, "/api/v1/projects/{project_id}/keys", Access::Caller),
-    (Method::PATCH, "/api/v1/projects/{project_id}/keys/{key_id}", Access::Caller),
-    (Method::POST, "/api/v1/projects/{project_id}/keys/{key_id}/rotate", Access::Caller),
-    (Method::DELETE, "/api/v1/projects/{project_id}/keys/{key_id}", Access::Caller),
-    (Method::GET, "/api/v1/projects/{project_id}/issues", Access::Caller),
-    (Method::PATCH, "/api/v1/projects/{project_id}/issues", Access::Caller),
-    (Method::GET, "/api/v1/issues/{issue_id}", Access::Caller),
-    (Method::PATCH, "/api/v1/issues/{issue_id}", Access::Caller),
-    (Method::GET, "/api/v1/issues/{issue_id}/events", Access::Caller),
-    (Method::GET, "/api/v1/issues/{issue_id}/events/{event_id}", Access::Caller),
-    (Method::GET, "/api/v1/issues/{issue_id}/tags", Access::Caller),
-    (Method::GET, "/api/v1/projects/{project_id}/performance", Access::Caller),
-    (Method::GET, "/api/v1/tokens", Access::Caller),
-    (Method::POST, "/api/v1/tokens", Access::Caller),
-    (Method::DELETE, "/api/v1/tokens/{token_id}", Access::Caller),
-    (Method::POST, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Access::Caller),
-    (Method::GET, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Access::Caller),
-    (Method::DELETE, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}", Access::Caller),
-    (Method::GET, "/api/v1/projects/{project_id}/alert-rules", Access::Caller),
-    (Method::POST, "/api/v1/projects/{project_id}/alert-rules", Access::Caller),
-    (Method::PUT, "/api/v1/alert-rules/{rule_id}", Access::Caller),
-    (Method::DELETE, "/api/v1/alert-rules/{rule_id}", Access::Caller),
-    (Method::POST, "/api/v1/alert-rules/{rule_id}/test", Access::Caller),
-    (Method::GET, "/api/v1/projects/{project_id}/alerts", Access::Caller),
-    (Method::GET, "/api/v1/openapi.json", Access::Public),
-    (Method::GET, "/api/v1/auth/signup", Access::Public),
-    (Method::POST, "/api/v1/auth/login/two-factor", Access::Public),
-    (Method::GET, "/api/v1/auth/two-factor", Access::Caller),
-    (Method::POST, "/api/v1/auth/two-factor/setup", Access::Caller),
-    (Method::POST, "/api/v1/auth/two-factor/enable", Access::Caller),
-    (Method::POST, "/api/v1/auth/two-factor/disable", Access::Caller),
-    (Method::PUT, "/api/v1/teams/{team_id}/two-factor", Access::Caller),
-];
-
-/// Builds the `/api/v1` router from [`ROUTES`]; panics if a route has no handler or vice versa.
-pub fn router() -> Router<AppState> {
-    let mut table = Table::default();
-    table
-        .add(Method::POST, "/api/v1/auth/register", accounts::register)
-        .add(Method::POST, "/api/v1/auth/login", accounts::login)
-        .add(Method::POST, "/api/v1/auth/logout", accounts::logout)
-        .add(Method::GET, "/api/v1/auth/me", accounts::current)
-        .add(Method::POST, "/api/v1/auth/password", accounts::change_password)
-        .add(Method::POST, "/api/v1/auth/password-reset", reset::request)
-        .add(Method::POST, "/api/v1/auth/password-reset/confirm", reset::confirm)
-        .add(Method::GET, "/api/v1/teams", teams::list)
-        .add(Method::POST, "/api/v1/teams", teams::create)
-        .add(Method::PATCH, "/api/v1/teams/{team_id}", teams::rename)
-        .add(Method::GET, "/api/v1/teams/{team_id}/members", teams::members)
-        .add(Method::PATCH, "/api/v1/teams/{team_id}/members/{user_id}", teams::update_member)
-        .add(Method::DELETE, "/api/v1/teams/{team_id}/members/{user_id}", teams::remove_member)
-        .add(Method::POST, "/api/v1/teams/{team_id}/leave", teams::leave)
-        .add(Method::GET, "/api/v1/teams/{team_id}/invites", invites::list)
-        .add(Method::POST, "/api/v1/teams/{team_id}/invites", invites::create)
-        .add(Method::DELETE, "/api/v1/teams/{team_id}/invites/{invite_id}", invites::delete)
-        .add(Method::POST, "/api/v1/invites/accept", invites::accept)
-        .add(Method::GET, "/api/v1/teams/{team_id}/projects", projects::list)
-        .add(Method::POST, "/api/v1/teams/{team_id}/projects", projects::create)
-        .add(Method::GET, "/api/v1/projects/{project_id}", projects::show)
-        .add(Method::PATCH, "/api/v1/projects/{project_id}", projects::update)
-        .add(Method::DELETE, "/api/v1/projects/{project_id}", projects::delete)
-        .add(Method::GET, "/api/v1/projects/{project_id}/keys", projects::keys)
-        .add(Method::POST, "/api/v1/projects/{project_id}/keys", projects::create_key)
-        .add(Method::PATCH, "/api/v1/projects/{project_id}/keys/{key_id}", projects::update_key)
-        .add(Method::POST, "/api/v1/projects/{project_id}/keys/{key_id}/rotate", projects::rotate_key)
-        .add(Method::DELETE, "/api/v1/projects/{project_id}/keys/{key_id}", projects::delete_key)
-        .add(Method::GET, "/api/v1/projects/{project_id}/issues", issues::list)
-        .add(Method::PATCH, "/api/v1/projects/{project_id}/issues", issues::bulk_update)
-        .add(Method::GET, "/api/v1/issues/{issue_id}", issues::show)
-        .add(Method::PATCH, "/api/v1/issues/{issue_id}", issues::update)
-        .add(Method::GET, "/api/v1/issues/{issue_id}/events", events::list)
-        .add(Method::GET, "/api/v1/issues/{issue_id}/events/{event_id}", events::show)
-        .add(Method::GET, "/api/v1/issues/{issue_id}/tags", issues::tags)
-        .add(Method::GET, "/api/v1/projects/{project_id}/performance", performance::show)
-        .add(Method::GET, "/api/v1/tokens", tokens::list)
-        .add(Method::POST, "/api/v1/tokens", tokens::create)
-        .add(Method::DELETE, "/api/v1/tokens/{token_id}", tokens::delete)
+/// Declares every API route: its access, and its handler (which carries the
+/// method, path and documentation in its `#[utoipa::path]`).
+fn table() -> Vec<Declared> {
+    use Access::*;
+    vec![
+        declare(Public, routes!(accounts::register)),
+        declare(Public, routes!(accounts::login)),
+        declare(Caller, routes!(accounts::logout)),
+        declare(Read, routes!(accounts::current)),
+        declare(Session, routes!(accounts::change_password)),
+        declare(Public, routes!(reset::request)),
+        declare(Public, routes!(reset::confirm)),
+        declare(Read, routes!(teams::list)),
+        declare(Write, routes!(teams::create)),
+        declare(Write, routes!(teams::rename)),
+        declare(Read, routes!(teams::members)),
+        declare(Write, routes!(teams::update_member)),
+        declare(Write, routes!(teams::remove_member)),
+        declare(Write, routes!(teams::leave)),
+        declare(Read, routes!(invites::list)),
+        declare(Write, routes!(invites::create)),
+        declare(Write, routes!(invites::delete)),
+        declare(Write, routes!(invites::accept)),
+        declare(Read, routes!(projects::list)),
+        declare(Write, routes!(projects::create)),
+        declare(Read, routes!(projects::show)),
+        declare(Write, routes!(projects::update)),
+        declare(Write, routes!(projects::delete)),
+        declare(Read, routes!(projects::keys)),
+        declare(Write, routes!(projects::create_key)),
+        declare(Write, routes!(projects::update_key)),
+        declare(Write, routes!(projects::rotate_key)),
+        declare(Write, routes!(projects::delete_key)),
+        declare(Read, routes!(issues::list)),
+        declare(Write, routes!(issues::bulk_update)),
+        declare(Read, routes!(issues::show)),
+        declare(Write, routes!(issues::update)),
+        declare(Read, routes!(events::list)),
+        declare(Read, routes!(events::show)),
+        declare(Read, routes!(issues::tags)),
+        declare(Read, routes!(performance::show)),
+        declare(Session, routes!(tokens::list)),
+        declare(Session, routes!(tokens::create)),
+        declare(Session, routes!(tokens::delete)),
         // The upload caps its parts itself (config.sourcemaps), streaming, instead of axum's 2 MB.
-        .add(
-            Method::POST,
-            "/api/v1/projects/{project_id}/releases/{release}/sourcemaps",
-            sourcemaps::upload.layer(DefaultBodyLimit::disable()),
-        )
-        .add(Method::GET, "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", sourcemaps::list)
-        .add(
-            Method::DELETE,
-            "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}",
-            sourcemaps::delete,
-        )
-        .add(Method::GET, "/api/v1/projects/{project_id}/alert-rules", alerts::list_rules)
-        .add(Method::POST, "/api/v1/projects/{project_id}/alert-rules", alerts::create_rule)
-        .add(Method::PUT, "/api/v1/alert-rules/{rule_id}", alerts::replace_rule)
-        .add(Method::DELETE, "/api/v1/alert-rules/{rule_id}", alerts::delete_rule)
-        .add(Method::POST, "/api/v1/alert-rules/{rule_id}/test", alerts::test_rule)
-        .add(Method::GET, "/api/v1/projects/{project_id}/alerts", alerts::list_alerts)
-        .add(Method::GET, "/api/v1/openapi.json", openapi::document)
-        .add(Method::GET, "/api/v1/auth/signup", signup::policy)
-        .add(Method::POST, "/api/v1/auth/login/two-factor", twofactor::login)
-        .add(Method::GET, "/api/v1/auth/two-factor", twofactor::status)
-        .add(Method::POST, "/api/v1/auth/two-factor/setup", twofactor::setup)
-        .add(Method::POST, "/api/v1/auth/two-factor/enable", twofactor::enable)
-        .add(Method::POST, "/api/v1/auth/two-factor/disable", twofactor::disable)
-        .add(Method::PUT, "/api/v1/teams/{team_id}/two-factor", twofactor::set_team_requirement);
-    let registered: Vec<(Method, &str)> = table.seen.clone();
-    let declared: Vec<(Method, &str)> = ROUTES.iter().map(|(m, p, _)| (m.clone(), *p)).collect();
-    assert_eq!(registered, declared, "api::ROUTES and api::router() must list the same routes in the same order");
-    table
-        .router
-        .fallback(|| async { error::ApiError::NotFound })
-        .layer(axum::middleware::from_fn(rejection::json_errors))
+        declare(Releases, routes!(sourcemaps::upload)).map(|h| h.layer(DefaultBodyLimit::disable())),
+        declare(Read, routes!(sourcemaps::list)),
+        declare(Releases, routes!(sourcemaps::delete)),
+        declare(Read, routes!(alerts::list_rules)),
+        declare(Write, routes!(alerts::create_rule)),
+        declare(Write, routes!(alerts::replace_rule)),
+        declare(Write, routes!(alerts::delete_rule)),
+        declare(Write, routes!(alerts::test_rule)),
+        declare(Read, routes!(alerts::list_alerts)),
+        declare(Public, routes!(openapi::document)),
+        declare(Public, routes!(signup::policy)),
+        declare(Public, routes!(twofactor::login)),
+        declare(Session, routes!(twofactor::status)),
+        declare(Session, routes!(twofactor::setup)),
+        declare(Session, routes!(twofactor::enable)),
+        declare(Session, routes!(twofactor::disable)),
+        // A security setting of the team: not for an API token, which could weaken it.
+        declare(Session, routes!(twofactor::set_team_requirement)),
+    ]
 }
 
-#[derive(Default)]
-struct Table {
-    router: Router<AppState>,
-    seen: Vec<(Method, &'static str)>,
+/// Every API route as `(method, path, access)`, in [`table`]'s order.
+pub static ROUTES: LazyLock<Vec<(Method, String, Access)>> =
+    LazyLock::new(|| table().into_iter().map(|d| (d.method, d.path, d.access)).collect());
+
+/// Builds the `/api/v1` router from [`table`], each route behind its access guard.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let mut router = Router::new();
+    for declared in table() {
+        let mut handler = declared.handler;
+        if declared.access.authenticated() {
+            let guard = middleware::from_fn_with_state((state.clone(), declared.access), guard::guard);
+            handler = handler.route_layer(guard);
+        }
+        router = router.route(&declared.path, handler);
+    }
+    router.fallback(|| async { error::ApiError::NotFound }).layer(middleware::from_fn(rejection::json_errors))
 }
 
-impl Table {
-    fn add<H, T>(&mut self, method: Method, path: &'static str, handler: H) -> &mut Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
-        self.router = std::mem::take(&mut self.router).route(path, on(filter, handler));
-        self.seen.push((method, path));
+/// Builds the OpenAPI document of [`table`]'s routes.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let mut doc = openapi::base();
+    for declared in table() {
+        openapi::add(&mut doc, declared.access, declared.paths, declared.schemas);
+    }
+    doc
+}
+
+/// One route of [`table`].
+struct Declared {
+    method: Method,
+    path: String,
+    access: Access,
+    handler: MethodRouter<AppState>,
+    paths: Paths,
+    schemas: Vec<(String, RefOr<Schema>)>,
+}
+
+impl Declared {
+    /// Wraps the handler (inside the access guard) with what `wrap` adds.
+    fn map(mut self, wrap: impl FnOnce(MethodRouter<AppState>) -> MethodRouter<AppState>) -> Self {
+        self.handler = wrap(self.handler);
         self
     }
+}
+
+/// Pairs `access` with one handler as utoipa-axum's `routes!` gives it;
+/// panics unless the handler answers exactly one method on one path.
+fn declare(access: Access, (schemas, paths, handler): UtoipaMethodRouter<AppState>) -> Declared {
+    let mut found = paths.paths.iter().flat_map(|(path, item)| {
+        let methods = [
+            (Method::GET, item.get.is_some()),
+            (Method::POST, item.post.is_some()),
+            (Method::PUT, item.put.is_some()),
+            (Method::PATCH, item.patch.is_some()),
+            (Method::DELETE, item.delete.is_some()),
+            (Method::HEAD, item.head.is_some()),
+            (Method::OPTIONS, item.options.is_some()),
+            (Method::TRACE, item.trace.is_some()),
+        ];
+        methods.into_iter().filter(|(_, present)| *present).map(move |(method, _)| (method, path.clone()))
+    });
+    let (method, path) = found.next().expect("a route has a method and a path");
+    assert!(found.next().is_none(), "declare one method of one path per route ({method} {path} has more)");
+    Declared { method, path, access, handler, paths, schemas }
 }

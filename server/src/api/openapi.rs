@@ -2,59 +2,38 @@
 //! `GET /api/v1/openapi.json`. It is generated from the code: each handler
 //! carries a `#[utoipa::path]` with its own statuses, and the schemas are the
 //! `sightline-api-types` wire types themselves (their `openapi` feature), so
-//! the document cannot describe a format the server does not speak. What
-//! every route shares — the two ways to authenticate (on exactly the routes
-//! [`super::ROUTES`] marks `Access::Caller`), 401/403 from the `Caller`
-//! extractor, axum's plain-text answers to a malformed path, query or body,
-//! and 500 — is added here once by [`Shared`] instead of being repeated on
-//! 40 handlers. A test checks that the document lists exactly
-//! the routes of [`super::ROUTES`].
+//! the document cannot describe a format the server does not speak. The
+//! routes are those of [`super::table`]; what every route shares — the two
+//! ways to authenticate (on every route whose access is not
+//! `Access::Public`), 401/403 from the route's guard, axum's plain-text
+//! answers to a malformed path, query or body, and 500 — is added here once
+//! by [`add`] instead of being repeated on 40 handlers. A test checks that
+//! the document lists exactly the routes of [`super::ROUTES`].
 
 use std::sync::LazyLock;
 
-use axum::http::{header::CONTENT_TYPE, Method};
+use axum::http::header::CONTENT_TYPE;
 use sightline_api_types::{ErrorBody, ErrorDetail};
 use utoipa::{
     openapi::{
-        path::{Operation, ParameterIn},
+        path::{Operation, ParameterIn, Paths},
         schema::{ObjectBuilder, Type},
         security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
         Content, Ref, RefOr, Response, Schema,
     },
-    Modify, OpenApi,
+    OpenApi,
 };
 
-use super::{
-    accounts, alerts, events, invites, issues, performance, projects, reset, signup, sourcemaps, teams, tokens,
-    twofactor, Access, ROUTES,
-};
+use super::Access;
 use crate::auth::session;
 
-/// The document: every API route and the schemas they use.
+/// What the document has besides its routes: title, shared schemas, tags and
+/// the security schemes ([`Schemes`]); [`add`] puts in the routes.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Sightline dashboard API"),
-    paths(
-        accounts::register, accounts::login, accounts::logout, accounts::current, accounts::change_password,
-        reset::request, reset::confirm,
-        teams::list, teams::create, teams::rename, teams::members, teams::update_member, teams::remove_member,
-        teams::leave,
-        invites::list, invites::create, invites::delete, invites::accept,
-        projects::list, projects::create, projects::show, projects::update, projects::delete, projects::keys,
-        projects::create_key, projects::update_key, projects::rotate_key, projects::delete_key,
-        issues::list, issues::bulk_update, issues::show, issues::update, events::list, events::show,
-        issues::tags,
-        performance::show,
-        tokens::list, tokens::create, tokens::delete,
-        sourcemaps::upload, sourcemaps::list, sourcemaps::delete,
-        alerts::list_rules, alerts::create_rule, alerts::replace_rule, alerts::delete_rule, alerts::test_rule,
-        alerts::list_alerts,
-        document,
-        signup::policy, twofactor::login, twofactor::status, twofactor::setup, twofactor::enable,
-        twofactor::disable, twofactor::set_team_requirement,
-    ),
     components(schemas(ErrorBody, ErrorDetail)),
-    modifiers(&Shared),
+    modifiers(&Schemes),
     tags(
         (name = "accounts", description = "Sign-up, log-in, sessions and passwords"),
         (name = "teams", description = "Teams, members and roles"),
@@ -72,7 +51,7 @@ pub struct ApiDoc;
 
 /// Serialised once: the document only changes with the binary.
 static DOCUMENT: LazyLock<String> =
-    LazyLock::new(|| ApiDoc::openapi().to_json().expect("the OpenAPI document serialises"));
+    LazyLock::new(|| super::openapi_document().to_json().expect("the OpenAPI document serialises"));
 
 /// `GET /api/v1/openapi.json`: this API's OpenAPI document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", operation_id = "openapi_document",
@@ -81,10 +60,10 @@ pub async fn document() -> ([(axum::http::HeaderName, &'static str); 1], &'stati
     ([(CONTENT_TYPE, "application/json")], DOCUMENT.as_str())
 }
 
-/// Adds the security schemes, each caller route's security, and the answers every route shares.
-struct Shared;
+/// Adds the two ways to authenticate.
+struct Schemes;
 
-impl Modify for Shared {
+impl utoipa::Modify for Schemes {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         let components = doc.components.get_or_insert_with(Default::default);
         let cookie = ApiKeyValue::with_description(session::COOKIE, "The session cookie set by log-in and sign-up");
@@ -94,29 +73,38 @@ impl Modify for Shared {
             .description(Some("A personal API token, `Authorization: Bearer slt_…`"))
             .build();
         components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
-        for (path, item) in doc.paths.paths.iter_mut() {
-            let operations = [
-                (Method::GET, &mut item.get),
-                (Method::POST, &mut item.post),
-                (Method::PUT, &mut item.put),
-                (Method::PATCH, &mut item.patch),
-                (Method::DELETE, &mut item.delete),
-            ];
-            for (method, operation) in operations {
-                let Some(operation) = operation else { continue };
-                let caller = ROUTES.iter().any(|(m, p, access)| *m == method && p == path && *access == Access::Caller);
-                if caller {
-                    let either =
-                        ["session", "bearer"].map(|scheme| SecurityRequirement::new(scheme, Vec::<String>::new()));
-                    operation.security = Some(either.into());
-                }
-                add_shared_answers(operation);
-            }
-        }
     }
 }
 
-fn add_shared_answers(op: &mut Operation) {
+/// Returns the document without routes.
+pub(super) fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// Adds one declared route to `doc`: its operation with the security its
+/// `access` asks for and the answers every route shares, and its schemas.
+pub(super) fn add(
+    doc: &mut utoipa::openapi::OpenApi,
+    access: Access,
+    mut paths: Paths,
+    schemas: Vec<(String, RefOr<Schema>)>,
+) {
+    for item in paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            if access.authenticated() {
+                let either = ["session", "bearer"].map(|scheme| SecurityRequirement::new(scheme, Vec::<String>::new()));
+                operation.security = Some(either.into());
+            }
+            add_shared_answers(operation, access);
+        }
+    }
+    doc.paths.merge(paths);
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.schemas.extend(schemas);
+}
+
+fn add_shared_answers(op: &mut Operation, access: Access) {
     let has = |op: &Operation, place: ParameterIn| {
         op.parameters
             .iter()
@@ -155,8 +143,18 @@ fn add_shared_answers(op: &mut Operation) {
         answers
             .entry("401".into())
             .or_insert_with(|| error("No valid session cookie or API token (`unauthenticated`)"));
-        let why = "the API token lacks the scope (`read` for GET, `write` otherwise), \
-                   or a cookie-authenticated write came from another origin";
+        let token = match access {
+            Access::Public | Access::Caller => None,
+            Access::Read => Some("the API token lacks the `read` or `write` scope"),
+            Access::Write => Some("the API token lacks the `write` scope"),
+            Access::Releases => Some("the API token lacks the `write` or `project:releases` scope"),
+            Access::Session => Some("called with an API token instead of a logged-in session"),
+        };
+        let csrf = "a cookie-authenticated write came from another origin";
+        let why = match token {
+            Some(token) => format!("{token}, or {csrf}"),
+            None => csrf.to_string(),
+        };
         match answers.get_mut("403") {
             Some(RefOr::T(r)) => r.description.push_str(&format!("; or {why}")),
             _ => {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use sightline_api_types::Performance;
 
 use super::{access::project_role, caller::Caller, error::ApiResult, period::Period};
-use crate::{performance, startup::AppState};
+use crate::{performance, state::AppState};
 
 /// Query string of the performance page.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

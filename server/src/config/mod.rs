@@ -3,6 +3,7 @@
 //! strings; [`Config::from_raw`] parses them into typed values so that a bad
 //! value produces one error line naming the variable (exit code 2 in `main`).
 
+pub mod mail;
 mod raw;
 mod subsystems;
 
@@ -45,8 +46,8 @@ pub struct Config {
     pub bcrypt_cost: u32,
     /// Who may sign up (`SIGHTLINE_SIGNUP`).
     pub signup: crate::accounts::signup::SignupPolicy,
-    /// Mail settings, validated by [`crate::mail::MailConfig::from_raw`].
-    pub mail: crate::mail::MailConfig,
+    /// Mail settings, validated by [`mail::MailConfig::from_raw`].
+    pub mail: mail::MailConfig,
     /// Source-map upload limits and cache size.
     pub sourcemaps: SourcemapConfig,
     /// Alert evaluation and delivery timing.
@@ -168,7 +169,7 @@ impl Config {
             )? as u64),
             bcrypt_cost,
             signup: parse(&raw.signup, "SIGHTLINE_SIGNUP", "signup", "invite")?,
-            mail: crate::mail::MailConfig::from_raw(raw)?,
+            mail: mail::MailConfig::from_raw(raw)?,
             sourcemaps: SourcemapConfig::from_raw(raw)?,
             alerts: AlertTiming::from_raw(raw)?,
         })

@@ -20,7 +20,7 @@ pub struct SourcemapConfig {
 pub struct AlertTiming {
     pub eval_interval: Duration,
     pub poll_interval: Duration,
-    pub backoff: crate::alerts::outbox::Backoff,
+    pub backoff: crate::retry::Backoff,
     pub webhook_timeout: Duration,
     /// Whether webhooks may reach the local network (`SIGHTLINE_WEBHOOK_ALLOW_PRIVATE`).
     pub webhook_allow_private: bool,
@@ -66,7 +66,7 @@ impl AlertTiming {
         Ok(AlertTiming {
             eval_interval: ms(&raw.alert_eval_ms, "SIGHTLINE_ALERT_EVAL_MS", "alert-eval-ms", 60_000)?,
             poll_interval: ms(&raw.alert_poll_ms, "SIGHTLINE_ALERT_POLL_MS", "alert-poll-ms", 1_000)?,
-            backoff: crate::alerts::outbox::Backoff {
+            backoff: crate::retry::Backoff {
                 base: ms(&raw.alert_retry_base_ms, "SIGHTLINE_ALERT_RETRY_BASE_MS", "alert-retry-base-ms", 30_000)?,
                 max: Duration::from_secs(positive(
                     &raw.alert_retry_max_secs,

@@ -19,7 +19,7 @@ use crate::{
     net::client_ip::ClientIp,
     pipeline::QueueError,
     projects::keycache::{KeyEntry, RateDecision},
-    startup::AppState,
+    state::AppState,
     store::rows::Row,
 };
 

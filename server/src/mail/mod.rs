@@ -3,9 +3,9 @@
 //! does not answer within the timeout; the returned [`Delivery`] says which
 //! path delivered. Either path alone is a valid setup. With neither, mail is
 //! off: messages are logged, not sent, and [`Mailer::is_enabled`] lets the UI
-//! say so. Settings are parsed in [`config`]; each path lives in its own file.
+//! say so. Settings are parsed with the rest of the configuration
+//! ([`crate::config::mail`]); each path lives in its own file.
 
-mod config;
 mod resend;
 mod smtp;
 
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 
-pub use config::{MailConfig, SmtpTls};
+pub use crate::config::mail::{MailConfig, SmtpTls};
 pub use smtp::SmtpError;
 
 use self::{resend::ResendPath, smtp::SmtpPath};

@@ -7,7 +7,8 @@ use lettre::message::Mailbox;
 use resend_rs::{types::CreateEmailBaseOptions, ConfigBuilder, Resend};
 use secrecy::ExposeSecret;
 
-use super::{config::ResendSettings, Message};
+use super::Message;
+use crate::config::mail::ResendSettings;
 
 /// A Resend client bound to one API key and base URL.
 #[derive(Debug, Clone)]

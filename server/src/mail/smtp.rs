@@ -16,10 +16,8 @@ use lettre::{
 
 use secrecy::ExposeSecret;
 
-use super::{
-    config::{SmtpSettings, SmtpTls},
-    Message,
-};
+use super::Message;
+use crate::config::mail::{SmtpSettings, SmtpTls};
 
 /// A configured SMTP transport (one connection per message; mail is rare).
 #[derive(Debug, Clone)]

@@ -28,7 +28,7 @@ use axum::{
 };
 use ipnet::IpNet;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The header a reverse proxy appends the client's address to.
 const FORWARDED_FOR: &str = "x-forwarded-for";

@@ -8,11 +8,9 @@ use std::time::Duration;
 use ring::hmac;
 use serde_json::{json, Value};
 use sightline::{
-    alerts::{
-        destination::Guard,
-        outbox::{Backoff, Outbox},
-    },
+    alerts::{destination::Guard, outbox::Outbox},
     config::RawConfig,
+    retry::Backoff,
 };
 
 use crate::{

@@ -6,7 +6,8 @@ use std::time::Duration;
 use sightline::{
     config::{Config, RawConfig},
     projects,
-    startup::{AppState, Application},
+    startup::Application,
+    state::AppState,
     store,
 };
 use sqlx::{Connection, PgConnection, PgPool};

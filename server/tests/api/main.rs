@@ -36,6 +36,7 @@ mod sourcemaps_api;
 mod sourcemaps_cli;
 mod sourcemaps_grouping;
 mod teams_api;
+mod token_scopes;
 mod tokens_api;
 mod twofactor_api;
 mod twofactor_support;

@@ -15,19 +15,19 @@ use crate::config::{ConfigError, RawConfig};
 /// Resend's public API, used when only an API key is given.
 const RESEND_DEFAULT_BASE_URL: &str = "https://api.resend.com";
 
-/// Validated mail settings; build a [`super::Mailer`] from them.
+/// Validated mail settings; build a [`crate::mail::Mailer`] from them.
 #[derive(Clone, Default)]
 pub struct MailConfig {
-    pub(super) resend: Option<ResendSettings>,
-    pub(super) smtp: Option<SmtpSettings>,
-    pub(super) from: Option<Mailbox>,
+    pub(crate) resend: Option<ResendSettings>,
+    pub(crate) smtp: Option<SmtpSettings>,
+    pub(crate) from: Option<Mailbox>,
 }
 
 /// Where and how Resend is reached.
 #[derive(Clone)]
-pub(super) struct ResendSettings {
-    pub(super) api_key: SecretString,
-    pub(super) base_url: Url,
+pub(crate) struct ResendSettings {
+    pub(crate) api_key: SecretString,
+    pub(crate) base_url: Url,
 }
 
 /// How the SMTP connection is secured.
@@ -44,12 +44,12 @@ pub enum SmtpTls {
 
 /// A parsed `SIGHTLINE_SMTP_URL`.
 #[derive(Clone)]
-pub(super) struct SmtpSettings {
-    pub(super) host: String,
-    pub(super) port: u16,
-    pub(super) tls: SmtpTls,
+pub(crate) struct SmtpSettings {
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) tls: SmtpTls,
     /// User name and password.
-    pub(super) credentials: Option<(String, SecretString)>,
+    pub(crate) credentials: Option<(String, SecretString)>,
 }
 
 impl MailConfig {
