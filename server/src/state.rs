@@ -26,3 +26,9 @@ pub struct AppState {
     /// Set at the shutdown signal: the probes answer 503 from then on.
     pub draining: Arc<AtomicBool>,
 }
+
+impl crate::net::client_ip::ProxySettings for AppState {
+    fn trusted_proxies(&self) -> &crate::net::client_ip::TrustedProxies {
+        &self.config.trusted_proxies
+    }
+}

@@ -28,8 +28,6 @@ use axum::{
 };
 use ipnet::IpNet;
 
-use crate::state::AppState;
-
 /// The header a reverse proxy appends the client's address to.
 const FORWARDED_FOR: &str = "x-forwarded-for";
 
@@ -100,16 +98,23 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
-impl FromRequestParts<AppState> for ClientIp {
+/// Gives the trusted proxies to [`ClientIp`]. A trait rather than the app's
+/// state type, so `net` (used by `config`) imports nothing above it.
+pub trait ProxySettings {
+    /// Returns the proxies whose `X-Forwarded-For` hops are believed.
+    fn trusted_proxies(&self) -> &TrustedProxies;
+}
+
+impl<S: ProxySettings + Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         // Always set by `into_make_service_with_connect_info`; absent only when a
         // router is driven without a socket, where no header can be vouched for.
         let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
             return Ok(ClientIp(IpAddr::from([0, 0, 0, 0])));
         };
-        Ok(ClientIp(state.config.trusted_proxies.client_ip(peer.ip(), &parts.headers)))
+        Ok(ClientIp(state.trusted_proxies().client_ip(peer.ip(), &parts.headers)))
     }
 }
 
