@@ -6,7 +6,7 @@
 //! every route shares — the two ways to authenticate (on exactly the routes
 //! [`super::ROUTES`] marks `Access::Caller`), 401/403 from the `Caller`
 //! extractor, axum's plain-text answers to a malformed path, query or body,
-//! and 500 — is added here once by [`Shared`] instead of being repeated on
+//! 422 for text Postgres cannot store (a NUL character), and 500 — is added here once by [`Shared`] instead of being repeated on
 //! 40 handlers. A test checks that the document lists exactly
 //! the routes of [`super::ROUTES`].
 
@@ -133,6 +133,20 @@ fn add_shared_answers(op: &mut Operation) {
         let why = format!("Malformed request, answered by axum in plain text: {} cannot be parsed", parts.join(" or "));
         answers.entry("400".into()).or_insert_with(|| plain_text(&why));
     }
+    if !parts.is_empty() {
+        // Postgres refuses NUL characters in text, which any string of a request may carry
+        // (`ApiError::from(sqlx::Error)`), so every operation that reads input may say 422.
+        let nul = "a string held a NUL character (`validation`)";
+        match answers.get_mut("422") {
+            Some(RefOr::T(r)) => {
+                r.description.push_str(&format!("; or {nul}"));
+                r.content.entry("application/json".into()).or_insert_with(error_body);
+            }
+            _ => {
+                answers.insert("422".into(), error(&format!("Validation failed: {nul}")));
+            }
+        }
+    }
     if op.request_body.is_some() {
         answers
             .entry("415".into())
@@ -171,8 +185,12 @@ fn add_shared_answers(op: &mut Operation) {
 /// Returns a response answered with the JSON error body.
 fn error(description: &str) -> RefOr<Response> {
     let mut response = Response::new(description);
-    response.content.insert("application/json".into(), Content::new(Some(Ref::from_schema_name("ErrorBody"))));
+    response.content.insert("application/json".into(), error_body());
     RefOr::T(response)
+}
+
+fn error_body() -> Content {
+    Content::new(Some(Ref::from_schema_name("ErrorBody")))
 }
 
 /// Returns a response answered with axum's plain-text rejection message.

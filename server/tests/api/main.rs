@@ -7,6 +7,7 @@ mod alerts_delivery;
 mod alerts_rules;
 mod alerts_support;
 mod alerts_windows;
+mod api_fuzz_findings;
 mod auth;
 mod bad_input;
 mod cli;
