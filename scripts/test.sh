@@ -26,8 +26,9 @@
 #   SIGHTLINE_TEST_DATABASE_URL / SIGHTLINE_TEST_CLICKHOUSE_URL  use these servers
 #                                   instead of starting/finding our own
 #   SL_CH_HTTP_PORT / SL_CH_TCP_PORT  ports of the test ClickHouse (18123 / 19000)
-#   SIGHTLINE_SKIP_SDK=1            skip the browser SDK, dashboard and deployment tests
-#                                   (scripts/test-sdk.sh, test-web.sh, test-deploy.sh)
+#   SIGHTLINE_SKIP_SDK=1            skip the browser SDK, dashboard, deployment and API
+#                                   fuzz tests (scripts/test-sdk.sh, test-web.sh,
+#                                   test-deploy.sh, test-api-fuzz.sh)
 #   SIGHTLINE_TEST_CMD              run this shell command instead of cargo test
 #                                   (debugging the script itself)
 #   CHDB_SPEC                       pip requirement for chdb (default chdb-core>=26)
@@ -184,6 +185,13 @@ if [ $# -eq 0 ] && [ -z "${SIGHTLINE_TEST_CMD:-}" ] && [ -z "${SIGHTLINE_SKIP_SD
     deploy_rc=0
     "$SL_ROOT/scripts/test-deploy.sh" || deploy_rc=$?
     if [ "$rc" -eq 0 ]; then rc="$deploy_rc"; fi
+
+    # The dashboard API under schemathesis (its OpenAPI document against the
+    # real server), with a session cookie and with an API token.
+    section "Dashboard API fuzzing (schemathesis)"
+    api_fuzz_rc=0
+    "$SL_ROOT/scripts/test-api-fuzz.sh" || api_fuzz_rc=$?
+    if [ "$rc" -eq 0 ]; then rc="$api_fuzz_rc"; fi
 fi
 
 section "Cleanup"

@@ -38,6 +38,9 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod event;
+// Only the cargo-fuzz crate (fuzz/) turns this on; the server never has it.
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod health;
 pub mod ingest;
 pub mod issues;

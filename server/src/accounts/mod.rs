@@ -21,7 +21,7 @@ impl Email {
                 !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
             })
             && s.matches('@').count() == 1
-            && !s.chars().any(char::is_whitespace);
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control());
         if valid {
             Ok(Email(s.to_string()))
         } else {
@@ -64,7 +64,11 @@ mod tests {
     #[test]
     fn emails_are_checked() {
         assert!(Email::parse(" ada@example.com ").is_ok());
-        for bad in ["", "ada", "ada@", "@example.com", "a@b", "a b@example.com", "a@@example.com"] {
+        // NUL and other control characters: found by schemathesis (scripts/test-api-fuzz.sh).
+        let controls = ["\u{b3}\u{cb}B\0\u{1}", "ada\0@example.com", "ada@exa\u{7}mple.com"];
+        for bad in
+            ["", "ada", "ada@", "@example.com", "a@b", "a b@example.com", "a@@example.com"].iter().chain(&controls)
+        {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -30,12 +30,24 @@ pub enum ApiError {
     #[error("too many attempts; try again in {0} seconds")]
     TooManyRequests(u64),
     #[error("internal error")]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::Internal(e.into())
+        ApiError::from(anyhow::Error::from(e))
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        // Postgres stores no NUL character in text (22021) nor `\u0000` in jsonb (22P05).
+        // Any string of a request may hold one, so this is the client's error, not ours.
+        let code = e.downcast_ref::<sqlx::Error>().and_then(|e| e.as_database_error()).and_then(|d| d.code());
+        if matches!(code.as_deref(), Some("22021" | "22P05")) {
+            return ApiError::Validation("text must not contain NUL (\\u0000) characters".into());
+        }
+        ApiError::Internal(e)
     }
 }
 

@@ -5,10 +5,11 @@
 //! the document cannot describe a format the server does not speak. The
 //! routes are those of [`super::table`]; what every route shares — the two
 //! ways to authenticate (on every route whose access is not
-//! `Access::Public`), 401/403 from the route's guard, axum's plain-text
-//! answers to a malformed path, query or body, and 500 — is added here once
-//! by [`add`] instead of being repeated on 40 handlers. A test checks that
-//! the document lists exactly the routes of [`super::ROUTES`].
+//! `Access::Public`), 401/403 from the route's guard, the JSON answers to a
+//! malformed path, query or body, 422 for text Postgres cannot store (a NUL
+//! character), and 500 — is added here once by [`add`] instead of being
+//! repeated on 40 handlers. A test checks that the document lists exactly
+//! the routes of [`super::ROUTES`].
 
 use std::sync::LazyLock;
 
@@ -17,7 +18,6 @@ use sightline_api_types::{ErrorBody, ErrorDetail};
 use utoipa::{
     openapi::{
         path::{Operation, ParameterIn, Paths},
-        schema::{ObjectBuilder, Type},
         security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
         Content, Ref, RefOr, Response, Schema,
     },
@@ -104,6 +104,19 @@ pub(super) fn add(
     components.schemas.extend(schemas);
 }
 
+/// Adds `why` to the operation's 422 answer (the JSON error), creating it if needed.
+fn add_422(answers: &mut std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>>, why: &str) {
+    match answers.get_mut("422") {
+        Some(RefOr::T(r)) => {
+            r.description.push_str(&format!("; or {why}"));
+            r.content.entry("application/json".into()).or_insert_with(error_body);
+        }
+        _ => {
+            answers.insert("422".into(), error(&format!("Validation failed: {why}")));
+        }
+    }
+}
+
 fn add_shared_answers(op: &mut Operation, access: Access) {
     let has = |op: &Operation, place: ParameterIn| {
         op.parameters
@@ -121,23 +134,19 @@ fn add_shared_answers(op: &mut Operation, access: Access) {
     let fallible = op.operation_id.as_deref() != Some("openapi_document");
     let answers = &mut op.responses.responses;
     if !parts.is_empty() {
-        let why = format!("Malformed request, answered by axum in plain text: {} cannot be parsed", parts.join(" or "));
-        answers.entry("400".into()).or_insert_with(|| plain_text(&why));
+        // axum's own rejections, rewritten into the JSON error by `rejection::json_errors`.
+        let why = format!("Malformed request (`bad_request`): {} cannot be parsed", parts.join(" or "));
+        answers.entry("400".into()).or_insert_with(|| error(&why));
+        // Postgres refuses NUL characters in text, which any string of a request may carry
+        // (`ApiError::from(sqlx::Error)`), so every operation that reads input may say 422.
+        let nul = "a string held a NUL character (`validation`)";
+        add_422(answers, nul);
     }
     if op.request_body.is_some() {
-        answers
-            .entry("415".into())
-            .or_insert_with(|| plain_text("The body is not sent as `Content-Type: application/json`"));
-        let mismatch = "; or, as plain text, the JSON does not match the body's schema";
-        match answers.get_mut("422") {
-            Some(RefOr::T(r)) => {
-                r.description.push_str(mismatch);
-                r.content.insert("text/plain".into(), text());
-            }
-            _ => {
-                answers.insert("422".into(), plain_text("The JSON does not match the body's schema"));
-            }
-        }
+        answers.entry("415".into()).or_insert_with(|| {
+            error("The body is not sent as `Content-Type: application/json` (`unsupported_media_type`)")
+        });
+        add_422(answers, "the JSON does not match the body's schema (`validation`)");
     }
     if op.security.is_some() {
         answers
@@ -172,17 +181,10 @@ fn add_shared_answers(op: &mut Operation, access: Access) {
 /// Returns a response answered with the JSON error body.
 fn error(description: &str) -> RefOr<Response> {
     let mut response = Response::new(description);
-    response.content.insert("application/json".into(), Content::new(Some(Ref::from_schema_name("ErrorBody"))));
+    response.content.insert("application/json".into(), error_body());
     RefOr::T(response)
 }
 
-/// Returns a response answered with axum's plain-text rejection message.
-fn plain_text(description: &str) -> RefOr<Response> {
-    let mut response = Response::new(description);
-    response.content.insert("text/plain".into(), text());
-    RefOr::T(response)
-}
-
-fn text() -> Content {
-    Content::new(Some(RefOr::T(Schema::Object(ObjectBuilder::new().schema_type(Type::String).build()))))
+fn error_body() -> Content {
+    Content::new(Some(Ref::from_schema_name("ErrorBody")))
 }

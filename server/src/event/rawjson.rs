@@ -111,6 +111,16 @@ fn copy_inner(out: &mut Vec<u8>, b: &[u8], shape: Option<Shape>) -> Option<()> {
                 expect_key = level < TRACKED && is_object[level];
             }
             b':' => expect_key = false,
+            // A number with a 3-digit exponent or 300+ digits may not fit an f64 (`1e309`, found
+            // by the fuzzer): copied as is it made blobs a `Value` cannot read. Let `Value` judge.
+            b'e' | b'E' if i > 0 && b[i - 1].is_ascii_digit() => {
+                let exp =
+                    b[i + 1..].strip_prefix(b"+").or_else(|| b[i + 1..].strip_prefix(b"-")).unwrap_or(&b[i + 1..]);
+                if exp.iter().take_while(|d| d.is_ascii_digit()).count() >= 3 {
+                    return None;
+                }
+            }
+            b'0'..=b'9' if i >= 299 && b[i - 299..i].iter().all(u8::is_ascii_digit) => return None,
             _ => {}
         }
         out.push(c);
@@ -122,6 +132,15 @@ fn copy_inner(out: &mut Vec<u8>, b: &[u8], shape: Option<Shape>) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_a_value_cannot_hold_are_not_copied_verbatim() {
+        assert_eq!(compact("[1,1e309]", None), None);
+        assert_eq!(compact("[1.5E+400]", None), None);
+        assert_eq!(compact(&format!("[{}]", "9".repeat(400)), None), None);
+        assert_eq!(compact("[1.5E3,2e-7]", None).as_deref(), Some("[1.5E3,2e-7]"));
+        assert_eq!(compact("[true,false,null,12345,-1.25]", None).as_deref(), Some("[true,false,null,12345,-1.25]"));
+    }
 
     fn compact(raw: &str, shape: Option<Shape>) -> Option<String> {
         let mut out = Vec::new();

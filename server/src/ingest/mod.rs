@@ -9,4 +9,4 @@ pub mod decode;
 pub mod envelope;
 pub mod error;
 pub mod handler;
-mod process;
+pub(crate) mod process;

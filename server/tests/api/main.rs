@@ -8,6 +8,7 @@ mod alerts_rules;
 mod alerts_support;
 mod alerts_webhooks;
 mod alerts_windows;
+mod api_fuzz_findings;
 mod auth;
 mod bad_input;
 mod cli;
