@@ -27,7 +27,10 @@
 #                                   instead of starting/finding our own
 #   SL_CH_HTTP_PORT / SL_CH_TCP_PORT  ports of the test ClickHouse (18123 / 19000)
 #   SIGHTLINE_SKIP_SDK=1            skip the browser SDK, dashboard and deployment tests
-#                                   (scripts/test-sdk.sh, test-web.sh, test-deploy.sh)
+#                                   (scripts/test-sdk.sh, test-web.sh, test-deploy.sh,
+#                                   test-docker.sh)
+#   SIGHTLINE_SKIP_DOCKER=1         skip only the Docker image and compose stack tests
+#                                   (scripts/test-docker.sh; needs root or sudo)
 #   SIGHTLINE_TEST_CMD              run this shell command instead of cargo test
 #                                   (debugging the script itself)
 #   CHDB_SPEC                       pip requirement for chdb (default chdb-core>=26)
@@ -184,6 +187,15 @@ if [ $# -eq 0 ] && [ -z "${SIGHTLINE_TEST_CMD:-}" ] && [ -z "${SIGHTLINE_SKIP_SD
     deploy_rc=0
     "$SL_ROOT/scripts/test-deploy.sh" || deploy_rc=$?
     if [ "$rc" -eq 0 ]; then rc="$deploy_rc"; fi
+
+    # The image from the shipped Dockerfile and the shipped compose stack under
+    # a real Docker Engine (local base images: no registry is reachable here).
+    if [ -z "${SIGHTLINE_SKIP_DOCKER:-}" ]; then
+        section "Docker image and compose stack"
+        docker_rc=0
+        "$SL_ROOT/scripts/test-docker.sh" || docker_rc=$?
+        if [ "$rc" -eq 0 ]; then rc="$docker_rc"; fi
+    fi
 fi
 
 section "Cleanup"
