@@ -37,7 +37,15 @@ ensure_docker_engine() {
     fi
     info "starting dockerd (log: $state/dockerd.log)"
     # nice: image builds run inside dockerd and must not starve the machine.
-    as_root nice -n 10 "$SL_DOCKERD" >"$state/dockerd.log" 2>&1 &
+    # A plain command in the background (not the as_root function, which would
+    # fork a subshell): $! is then dockerd itself (nice execs it), so
+    # stop_docker_engine stops the daemon and not just its parent.
+    if [ "$(id -u)" -eq 0 ]; then
+        nice -n 10 "$SL_DOCKERD" >"$state/dockerd.log" 2>&1 &
+    else
+        command -v sudo >/dev/null 2>&1 || die "need root (or sudo) to start dockerd"
+        sudo nice -n 10 "$SL_DOCKERD" >"$state/dockerd.log" 2>&1 &
+    fi
     SL_DOCKERD_PID=$!
     local i
     for i in $(seq 1 60); do
