@@ -26,9 +26,12 @@
 #   SIGHTLINE_TEST_DATABASE_URL / SIGHTLINE_TEST_CLICKHOUSE_URL  use these servers
 #                                   instead of starting/finding our own
 #   SL_CH_HTTP_PORT / SL_CH_TCP_PORT  ports of the test ClickHouse (18123 / 19000)
-#   SIGHTLINE_SKIP_SDK=1            skip the browser SDK, dashboard, deployment and API
-#                                   fuzz tests (scripts/test-sdk.sh, test-web.sh,
-#                                   test-deploy.sh, test-api-fuzz.sh)
+#   SIGHTLINE_SKIP_SDK=1            skip the browser SDK, dashboard, deployment, API
+#                                   fuzz and Docker tests (scripts/test-sdk.sh,
+#                                   test-web.sh, test-deploy.sh, test-api-fuzz.sh,
+#                                   test-docker.sh)
+#   SIGHTLINE_SKIP_DOCKER=1         skip only the Docker image and compose stack tests
+#                                   (scripts/test-docker.sh; needs root or sudo)
 #   SIGHTLINE_TEST_CMD              run this shell command instead of cargo test
 #                                   (debugging the script itself)
 #   CHDB_SPEC                       pip requirement for chdb (default chdb-core>=26)
@@ -192,6 +195,15 @@ if [ $# -eq 0 ] && [ -z "${SIGHTLINE_TEST_CMD:-}" ] && [ -z "${SIGHTLINE_SKIP_SD
     api_fuzz_rc=0
     "$SL_ROOT/scripts/test-api-fuzz.sh" || api_fuzz_rc=$?
     if [ "$rc" -eq 0 ]; then rc="$api_fuzz_rc"; fi
+
+    # The image from the shipped Dockerfile and the shipped compose stack under
+    # a real Docker Engine (local base images: no registry is reachable here).
+    if [ -z "${SIGHTLINE_SKIP_DOCKER:-}" ]; then
+        section "Docker image and compose stack"
+        docker_rc=0
+        "$SL_ROOT/scripts/test-docker.sh" || docker_rc=$?
+        if [ "$rc" -eq 0 ]; then rc="$docker_rc"; fi
+    fi
 fi
 
 section "Cleanup"

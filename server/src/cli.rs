@@ -1,5 +1,5 @@
-//! The command line: `serve`, `migrate`, `project create`, `user create`,
-//! `sourcemaps upload`.
+//! The command line: `serve`, `migrate`, `healthcheck`, `project create`,
+//! `user create`, `sourcemaps upload`.
 //! Every global flag mirrors an environment variable (see [`crate::config`]).
 
 use std::io::{BufRead, IsTerminal};
@@ -28,9 +28,18 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (ingest, API, probes) until SIGTERM/SIGINT.
-    Serve,
+    Serve {
+        /// Run `migrate` first, retrying while the databases still refuse
+        /// connections (the container image's default: it has no shell for a
+        /// wrapper script).
+        #[arg(long)]
+        migrate: bool,
+    },
     /// Create or upgrade the Postgres and ClickHouse schemas (idempotent).
     Migrate,
+    /// Probe this machine's server: GET /healthz on the port of `--listen`;
+    /// exit 0 when it answers 200, 1 otherwise (a container health check).
+    Healthcheck,
     /// Manage projects.
     Project {
         #[command(subcommand)]
@@ -102,23 +111,21 @@ pub enum UserAction {
 /// Runs a parsed command with a validated config.
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Serve => {
+        Command::Serve { migrate } => {
+            if migrate {
+                migrate_with_retries(&config).await?;
+            }
             let app = startup::Application::build(config).await?;
             tracing::info!(address = %app.local_addr(), "sightline listening");
             app.run_until(startup::shutdown_signal()).await
         }
-        Command::Migrate => {
-            let pg = store::postgres::connect(config.database_url.expose_secret()).await?;
-            store::postgres::migrate(&pg).await?;
-            let ch = clickhouse_client(&config);
-            let applied = store::clickhouse::migrate(&ch, &config.clickhouse_database).await?;
-            println!("Postgres schema is current");
-            if applied.is_empty() {
-                println!("ClickHouse schema is current");
+        Command::Migrate => migrate(&config).await,
+        Command::Healthcheck => {
+            if probe_health(config.listen).await {
+                Ok(())
             } else {
-                println!("ClickHouse schema versions applied: {applied:?}");
+                std::process::exit(1)
             }
-            Ok(())
         }
         Command::Project { action: ProjectAction::Create { name, team } } => {
             let pg = store::postgres::connect(config.database_url.expose_secret()).await?;
@@ -139,6 +146,84 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Sourcemaps { action: SourcemapsAction::Upload { url, token, project, release, url_prefix, dir } } => {
             let args = crate::sourcemaps::upload::UploadArgs { server: url, token, project, release, url_prefix, dir };
             crate::sourcemaps::upload::run(args).await
+        }
+    }
+}
+
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    let pg = store::postgres::connect(config.database_url.expose_secret()).await?;
+    store::postgres::migrate(&pg).await?;
+    let ch = clickhouse_client(config);
+    let applied = store::clickhouse::migrate(&ch, &config.clickhouse_database).await?;
+    println!("Postgres schema is current");
+    if applied.is_empty() {
+        println!("ClickHouse schema is current");
+    } else {
+        println!("ClickHouse schema versions applied: {applied:?}");
+    }
+    Ok(())
+}
+
+/// Retries `migrate` a few times: a database that has just passed its container
+/// health check may still refuse its first connections.
+async fn migrate_with_retries(config: &Config) -> anyhow::Result<()> {
+    const TRIES: u32 = 10;
+    let mut attempt = 1;
+    loop {
+        match migrate(config).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < TRIES => {
+                tracing::warn!(error = %format!("{e:#}"), attempt, "migrate failed; retrying in 3 s");
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e.context(format!("migrate failed {TRIES} times"))),
+        }
+    }
+}
+
+/// Answers whether the server listening on `listen` says 200 to GET /healthz
+/// within 5 s. A wildcard listen address is probed on loopback. Plain HTTP/1.0
+/// over a socket: the runtime image has no shell, curl or wget to do it.
+async fn probe_health(listen: std::net::SocketAddr) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\nConnection: close\r\n\r\n").await?;
+        // The status line is all we need; 64 bytes hold it.
+        let mut head = [0u8; 64];
+        let mut len = 0;
+        while len < head.len() {
+            let n = stream.read(&mut head[len..]).await?;
+            if n == 0 {
+                break;
+            }
+            len += n;
+        }
+        std::io::Result::Ok(head[..len].to_vec())
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(5), exchange).await {
+        Ok(Ok(head)) => {
+            let ok = head.starts_with(b"HTTP/1.1 200 ") || head.starts_with(b"HTTP/1.0 200 ");
+            if !ok {
+                eprintln!("healthcheck: {addr}/healthz answered {:?}", String::from_utf8_lossy(&head).lines().next());
+            }
+            ok
+        }
+        Ok(Err(e)) => {
+            eprintln!("healthcheck: {addr}: {e}");
+            false
+        }
+        Err(_) => {
+            eprintln!("healthcheck: {addr}: no answer within 5 s");
+            false
         }
     }
 }
