@@ -109,12 +109,17 @@ pub struct KeyCache {
     default_policy: Arc<ProjectPolicy>,
     default_rate_limit: Option<u32>,
     loaded: watch::Sender<bool>,
+    /// One reload at a time: two overlapping reloads (a NOTIFY and the timer)
+    /// would each build a fresh bucket from the same old snapshot, and the
+    /// later one would refill a key whose bucket the traffic had emptied.
+    reloading: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl KeyCache {
     /// Creates an empty cache; `default_rate_limit` applies to keys without their own.
     pub fn new(default_rate_limit: Option<u32>) -> Self {
         KeyCache {
+            reloading: Arc::default(),
             inner: Arc::default(),
             default_policy: Arc::new(ProjectPolicy::new(&[], &ScrubSettings::default())),
             default_rate_limit,
@@ -141,6 +146,7 @@ impl KeyCache {
     /// Reloads every key from Postgres, keeping the buckets of unchanged keys.
     #[tracing::instrument(skip_all)]
     pub async fn reload(&self, pool: &PgPool) -> Result<usize, sqlx::Error> {
+        let _one_at_a_time = self.reloading.lock().await;
         let rows: Vec<(String, i64, bool, Option<i32>)> =
             sqlx::query_as("SELECT public_key, project_id, is_active, rate_limit_per_minute FROM project_keys")
                 .fetch_all(pool)
