@@ -119,11 +119,39 @@ pub async fn login(
     if let Some(challenge) = super::twofactor::challenge(&state.pg, user_id).await? {
         return Ok((StatusCode::ACCEPTED, Json(challenge)).into_response());
     }
+    Ok(replace_session(&state, jar, user_id, &headers, ip).await?.into_response())
+}
+
+/// Ends the request's old session, if any, and starts a new one for `user_id`
+/// (a log-in never keeps a session id the client brought: no fixation).
+pub(super) async fn replace_session(
+    state: &AppState,
+    jar: CookieJar,
+    user_id: i64,
+    headers: &HeaderMap,
+    ip: IpAddr,
+) -> ApiResult<(CookieJar, Json<Me>)> {
     if let Some(old) = jar.get(session::COOKIE) {
         session::delete(&state.pg, old.value()).await?;
     }
-    let jar = start_session(&state, jar, user_id, &headers, ip).await?;
-    Ok((jar, Json(me(&state, user_id).await?)).into_response())
+    let jar = start_session(state, jar, user_id, headers, ip).await?;
+    Ok((jar, Json(me(state, user_id).await?)))
+}
+
+/// Fails with `wrong` (422) unless `password` is the account's own.
+pub(super) async fn check_own_password(
+    pg: &sqlx::PgPool,
+    user_id: i64,
+    password: String,
+    wrong: &str,
+) -> ApiResult<()> {
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_one(pg).await?;
+    if password::verify(password, hash).await {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(wrong.into()))
+    }
 }
 
 /// `POST /api/v1/auth/logout`: ends the current session.
@@ -166,13 +194,7 @@ pub async fn change_password(
     let Credential::Session(token) = &caller.credential else {
         return Err(ApiError::Forbidden("change the password from a logged-in session".into()));
     };
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(caller.user_id)
-        .fetch_one(&state.pg)
-        .await?;
-    if !password::verify(body.current_password, hash).await {
-        return Err(ApiError::Validation("the current password is wrong".into()));
-    }
+    check_own_password(&state.pg, caller.user_id, body.current_password, "the current password is wrong").await?;
     let pw = password::NewPassword::parse(&body.new_password).map_err(ApiError::Validation)?;
     let hash = password::hash(pw, state.config.bcrypt_cost).await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")

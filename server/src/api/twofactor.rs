@@ -23,12 +23,12 @@ use sqlx::PgPool;
 
 use super::{
     access::{require, team_role},
-    accounts::{me, start_session},
+    accounts::{check_own_password, replace_session},
     caller::{check_origin, Caller},
     error::{ApiError, ApiResult},
 };
 use crate::{
-    auth::{password, secret, session, totp},
+    auth::{secret, totp},
     net::client_ip::ClientIp,
     state::AppState,
 };
@@ -178,13 +178,7 @@ pub async fn disable(
     caller: Caller,
     Json(body): Json<DisableTwoFactor>,
 ) -> ApiResult<StatusCode> {
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(caller.user_id)
-        .fetch_one(&state.pg)
-        .await?;
-    if !password::verify(body.password, hash).await {
-        return Err(ApiError::Validation("the password is wrong".into()));
-    }
+    check_own_password(&state.pg, caller.user_id, body.password, "the password is wrong").await?;
     if !is_enabled(&state.pg, caller.user_id).await? {
         return Err(ApiError::Validation("two-factor log-in is not on".into()));
     }
@@ -242,11 +236,7 @@ pub async fn login(
         .bind(secret::hash(body.challenge.trim()))
         .execute(&state.pg)
         .await?;
-    if let Some(old) = jar.get(session::COOKIE) {
-        session::delete(&state.pg, old.value()).await?;
-    }
-    let jar = start_session(&state, jar, user_id, &headers, ip).await?;
-    Ok((jar, Json(me(&state, user_id).await?)))
+    replace_session(&state, jar, user_id, &headers, ip).await
 }
 
 /// `PUT /api/v1/teams/{team_id}/two-factor`: requires (or stops requiring) two factors of members.
