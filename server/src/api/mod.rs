@@ -27,6 +27,7 @@ pub mod events;
 pub mod guard;
 pub mod invites;
 pub mod issues;
+pub mod keys;
 pub mod openapi;
 pub mod performance;
 mod period;
@@ -76,11 +77,11 @@ fn table() -> Vec<Declared> {
         declare(Read, routes!(projects::show)),
         declare(Write, routes!(projects::update)),
         declare(Write, routes!(projects::delete)),
-        declare(Read, routes!(projects::keys)),
-        declare(Write, routes!(projects::create_key)),
-        declare(Write, routes!(projects::update_key)),
-        declare(Write, routes!(projects::rotate_key)),
-        declare(Write, routes!(projects::delete_key)),
+        declare(Read, routes!(keys::keys)),
+        declare(Write, routes!(keys::create_key)),
+        declare(Write, routes!(keys::update_key)),
+        declare(Write, routes!(keys::rotate_key)),
+        declare(Write, routes!(keys::delete_key)),
         declare(Read, routes!(issues::list)),
         declare(Write, routes!(issues::bulk_update)),
         declare(Read, routes!(issues::show)),
