@@ -4,25 +4,13 @@
 // feedback API, linked to the issue of the error it is about.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { buildSentryBrowser, eventAccepted, useSightline, waitFor } from './harness.mjs';
+import { buildSentryBrowser, eventAccepted, memberApi, useSightline, waitFor } from './harness.mjs';
 
-let cookie;
+let api;
 before(buildSentryBrowser);
 const e2e = useSightline(async ({ stack }) => {
-  const base = `http://127.0.0.1:${stack.port}`;
-  const headers = { 'content-type': 'application/json', origin: base };
-  const reg = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers, body: JSON.stringify({ email: 'fb@example.com', password: 'correct horse' }) });
-  assert.equal(reg.status, 201);
-  cookie = reg.headers.get('set-cookie').split(';')[0];
-  const me = await reg.json();
-  stack.pg(`INSERT INTO memberships (team_id, user_id, role) SELECT team_id, ${me.user.id}, 'member' FROM projects WHERE id = ${stack.projectId}`);
+  api = await memberApi(stack, 'fb@example.com');
 });
-
-async function api(path) {
-  const res = await fetch(`http://127.0.0.1:${e2e.stack.port}${path}`, { headers: { cookie } });
-  assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
-  return res;
-}
 
 // A 1x1 PNG, as the feedback widget's screenshot would be.
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';

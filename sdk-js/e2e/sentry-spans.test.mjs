@@ -5,26 +5,13 @@
 // its vitals and their attribution, readable through the dashboard API.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { buildSentryBrowser, useSightline, waitFor } from './harness.mjs';
+import { buildSentryBrowser, memberApi, useSightline, waitFor } from './harness.mjs';
 
-let cookie;
+let api;
 before(buildSentryBrowser);
 const e2e = useSightline(async ({ stack }) => {
-  const base = `http://127.0.0.1:${stack.port}`;
-  const headers = { 'content-type': 'application/json', origin: base };
-  const reg = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers, body: JSON.stringify({ email: 'perf@example.com', password: 'correct horse' }) });
-  assert.equal(reg.status, 201);
-  cookie = reg.headers.get('set-cookie').split(';')[0];
-  const me = await reg.json();
-  stack.pg(`INSERT INTO memberships (team_id, user_id, role) SELECT team_id, ${me.user.id}, 'member' FROM projects WHERE id = ${stack.projectId}`);
+  api = await memberApi(stack, 'perf@example.com');
 });
-
-/** GETs a dashboard API path as the team member. */
-async function api(path) {
-  const res = await fetch(`http://127.0.0.1:${e2e.stack.port}${path}`, { headers: { cookie } });
-  assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
-  return res.json();
-}
 
 test('@sentry/browser streams a page load as spans: one row with its vitals and LCP element', async () => {
   const { page } = e2e.browser;
@@ -64,11 +51,11 @@ test('@sentry/browser streams a page load as spans: one row with its vitals and 
 
   // The performance page's data: the page in the per-page table, its LCP element in the attribution.
   const perf = await waitFor('the page on the performance API', async () => {
-    const p = await api(`/api/v1/projects/${e2e.stack.projectId}/performance?period=24h`);
+    const p = await (await api(`/api/v1/projects/${e2e.stack.projectId}/performance?period=24h`)).json();
     return p.pages.length > 0 && p;
   });
   assert.equal(perf.pages[0].name, '/e2e/pages/sentry-tracing.html');
   assert.equal(perf.pages[0].lcp, perf.vitals.find((v) => v.name === 'lcp').p75);
-  const blamed = await api(`/api/v1/projects/${e2e.stack.projectId}/performance/attribution?page=${encodeURIComponent(row.name)}`);
+  const blamed = await (await api(`/api/v1/projects/${e2e.stack.projectId}/performance/attribution?page=${encodeURIComponent(row.name)}`)).json();
   assert.deepEqual(blamed.lcp.map((a) => [a.selector, a.samples]), [['body > h1#hero-title.hero', 1]]);
 });
