@@ -135,7 +135,7 @@ if [ ! -d "$ROOT/sdk-js/node_modules" ] || [ "$ROOT/sdk-js/package-lock.json" -n
 fi
 (cd "$ROOT/sdk-js" && npm run --silent build >/dev/null && npm pack --silent --pack-destination "$STAGE" >/dev/null)
 mv "$STAGE"/sightline-browser-*.tgz "$STAGE/sightline-browser.tgz"
-for f in sightline.min.js sightline.min.js.map sightline.errors.min.js sightline.errors.min.js.map; do
+for f in sightline.min.js sightline.min.js.map sightline.errors.min.js sightline.errors.min.js.map sightline.feedback.min.js sightline.feedback.min.js.map; do
     cp "$ROOT/sdk-js/dist/$f" "$STAGE/$f"
 done
 find "$STAGE" -type f \( -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.wasm' -o -name '*.map' \) -exec pigz -11 -k -n {} +

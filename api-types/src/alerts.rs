@@ -17,6 +17,8 @@ pub enum AlertKind {
     /// The p75 of `vital` over `window_minutes`, for `page` or the whole
     /// project, above `threshold`.
     Vital,
+    /// A visitor sent user feedback (the widget, `captureFeedback`, a user report).
+    Feedback,
 }
 
 impl AlertKind {
@@ -27,12 +29,13 @@ impl AlertKind {
             AlertKind::Regression => "regression",
             AlertKind::Frequency => "frequency",
             AlertKind::Vital => "vital",
+            AlertKind::Feedback => "feedback",
         }
     }
 
     /// Parses the stored name.
     pub fn parse(s: &str) -> Option<Self> {
-        [AlertKind::NewIssue, AlertKind::Regression, AlertKind::Frequency, AlertKind::Vital]
+        [AlertKind::NewIssue, AlertKind::Regression, AlertKind::Frequency, AlertKind::Vital, AlertKind::Feedback]
             .into_iter()
             .find(|k| k.as_str() == s)
     }

@@ -8,19 +8,23 @@
 pub mod accounts;
 pub mod alerts;
 pub mod error;
+pub mod feedback;
 pub mod issues;
 pub mod performance;
 pub mod projects;
 pub mod sourcemaps;
 pub mod teams;
 pub mod twofactor;
+pub mod usage;
 
 pub use accounts::*;
 pub use alerts::*;
 pub use error::*;
+pub use feedback::*;
 pub use issues::*;
 pub use performance::*;
 pub use projects::*;
 pub use sourcemaps::*;
 pub use teams::*;
 pub use twofactor::*;
+pub use usage::*;

@@ -60,3 +60,28 @@ pub struct Performance {
     pub series: Vec<VitalPoint>,
     pub pages: Vec<PageVitals>,
 }
+
+/// One element the SDK blamed for a vital on a page, with how often and how bad.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attribution {
+    /// CSS path of the element, as the SDK wrote it (`body > img#hero`).
+    pub selector: String,
+    /// Page loads that blamed it.
+    pub samples: u64,
+    /// p75 of the vital over those page loads.
+    pub p75: f64,
+}
+
+/// `GET /api/v1/projects/{id}/performance/attribution`: what caused one page's vitals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PageAttribution {
+    pub page: String,
+    /// Largest Contentful Paint elements, most frequent first.
+    pub lcp: Vec<Attribution>,
+    /// First sources of the worst layout shifts.
+    pub cls: Vec<Attribution>,
+    /// Targets of the slowest interactions.
+    pub inp: Vec<Attribution>,
+}

@@ -13,6 +13,7 @@ const pkg = (name) => JSON.parse(readFileSync(new URL(`../node_modules/${name}/p
 const CASES = [
   ['Sightline, errors only (`sightline.errors.min.js`)', { entryPoints: ['src/entries/errors.ts'] }],
   ['Sightline, everything incl. web-vitals (`sightline.min.js`)', { entryPoints: ['src/entries/global.ts'] }],
+  ['Sightline feedback form add-on (`sightline.feedback.min.js`)', { entryPoints: ['src/entries/feedback.ts'] }],
   [`@sentry/browser ${pkg('@sentry/browser')}, errors only`, { stdin: "import { init, captureException } from '@sentry/browser'; window.Sentry = { init, captureException };" }],
   [`@sentry/browser ${pkg('@sentry/browser')} + browserTracingIntegration`, { stdin: "import { init, captureException, browserTracingIntegration } from '@sentry/browser'; window.Sentry = { init, captureException, browserTracingIntegration };" }],
   [`web-vitals ${pkg('web-vitals')} alone (all five metrics)`, { stdin: "import { onLCP, onINP, onCLS, onFCP, onTTFB } from 'web-vitals'; window.wv = { onLCP, onINP, onCLS, onFCP, onTTFB };" }],

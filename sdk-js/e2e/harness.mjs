@@ -185,3 +185,22 @@ export function tag(row, key) {
   const i = row.tags_key.indexOf(key);
   return i < 0 ? undefined : row.tags_value[i];
 }
+
+/**
+ * Registers `email` through the API, makes it a member of the `e2e` project's
+ * team, and returns `api(path)`: a GET as that user that asserts a 200.
+ */
+export async function memberApi(stack, email) {
+  const base = `http://127.0.0.1:${stack.port}`;
+  const headers = { 'content-type': 'application/json', origin: base };
+  const reg = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers, body: JSON.stringify({ email, password: 'correct horse' }) });
+  if (reg.status !== 201) throw new Error(`register ${email}: ${reg.status} ${await reg.text()}`);
+  const cookie = reg.headers.get('set-cookie').split(';')[0];
+  const me = await reg.json();
+  stack.pg(`INSERT INTO memberships (team_id, user_id, role) SELECT team_id, ${me.user.id}, 'member' FROM projects WHERE id = ${stack.projectId}`);
+  return async (path) => {
+    const res = await fetch(`${base}${path}`, { headers: { cookie } });
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+}

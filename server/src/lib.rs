@@ -12,7 +12,10 @@
 //! 3. [`ingest::envelope`] splits the envelope; [`scrub`] filters secrets,
 //!    card numbers and (if asked) IP addresses out of each item; [`event`] normalises `event`
 //!    and `transaction` items into ClickHouse rows ([`store::rows`]) and
-//!    computes each error's fingerprint. Other item types are skipped.
+//!    computes each error's fingerprint. `span` items (page loads as
+//!    `@sentry/browser` 10+ streams them) are read by [`event::span`] and
+//!    joined across envelopes by [`pageloads`] into the same rows as
+//!    transactions. Other item types are skipped.
 //! 4. The key's token bucket is charged, and the rows go onto the bounded
 //!    [`pipeline::Queue`]; the request is answered `{"id": …}`. A full queue
 //!    answers 503 with `Retry-After`, so SDKs retry instead of losing events.
@@ -38,6 +41,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod event;
+pub mod feedback;
 // Only the cargo-fuzz crate (fuzz/) turns this on; the server never has it.
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
@@ -46,6 +50,8 @@ pub mod ingest;
 pub mod issues;
 pub mod mail;
 pub mod net;
+pub mod outcomes;
+pub mod pageloads;
 pub mod performance;
 pub mod pipeline;
 pub mod projects;

@@ -29,7 +29,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 /// Every ClickHouse table with project data, and its time column.
-pub const TABLES: [(&str, &str); 8] = [
+pub const TABLES: [(&str, &str); 11] = [
     ("events", "timestamp"),
     ("transactions", "timestamp"),
     ("issue_hourly", "bucket"),
@@ -38,6 +38,9 @@ pub const TABLES: [(&str, &str); 8] = [
     ("vitals_daily", "bucket"),
     ("vitals_site_hourly", "bucket"),
     ("vitals_site_daily", "bucket"),
+    ("outcomes", "day"),
+    ("feedback", "timestamp"),
+    ("feedback_screenshots", "timestamp"),
 ];
 
 /// What one sweep did.

@@ -10,6 +10,7 @@ use std::{
         atomic::{AtomicBool, Ordering},
         Arc,
     },
+    time::Duration,
 };
 
 use anyhow::Context;
@@ -22,6 +23,8 @@ use crate::{
     config::Config,
     issues::IssueTracker,
     mail::Mailer,
+    outcomes::Tally,
+    pageloads::Joiner,
     pipeline::{spool::Spool, writer::Writer, Queue},
     projects::keycache::KeyCache,
     retention::Retention,
@@ -42,6 +45,8 @@ pub struct Application {
     refresher: JoinHandle<()>,
     retention: JoinHandle<()>,
     alert_tasks: Vec<JoinHandle<()>>,
+    pageload_task: JoinHandle<()>,
+    outcome_task: JoinHandle<()>,
 }
 
 impl Application {
@@ -76,6 +81,10 @@ impl Application {
         let tracker_task = tokio::spawn(tracker.run(pg.clone(), config.issue_flush, tracker_stop_rx));
         let refresher = tokio::spawn(keys.clone().run_refresher(pg.clone(), config.key_refresh));
         let retention = tokio::spawn(Retention::default().run(pg.clone(), ch.clone(), config.retention_sweep));
+        let pageloads = Joiner::new(queue.clone(), config.pageload_wait, config.pageload_max_pending);
+        let pageload_task = tokio::spawn(pageloads.clone().run(Duration::from_secs(5)));
+        let outcomes = Tally::default();
+        let outcome_task = tokio::spawn(outcomes.clone().run(ch.clone(), Duration::from_secs(5)));
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
         let mailer =
@@ -109,6 +118,8 @@ impl Application {
             config: Arc::new(config),
             keys,
             queue,
+            pageloads,
+            outcomes,
             pg,
             ch,
             login_throttle: Arc::new(LoginThrottle::default()),
@@ -126,6 +137,8 @@ impl Application {
             refresher,
             retention,
             alert_tasks,
+            pageload_task,
+            outcome_task,
         })
     }
 
@@ -152,6 +165,8 @@ impl Application {
             refresher,
             retention,
             alert_tasks,
+            pageload_task,
+            outcome_task,
         } = self;
         // Between the signal and closing the listener the probes answer 503, so a
         // proxy with health checks (the repo's Caddyfile) holds new requests for
@@ -165,11 +180,17 @@ impl Application {
                 tokio::time::sleep(delay).await;
             }
         };
-        let app = routes::router(state);
+        let app = routes::router(state.clone());
         let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(signal)
             .await;
         tracing::info!("no longer accepting requests; draining the ingest queue");
+        // Page loads still waiting for spans are written as they are, before the queue drains.
+        pageload_task.abort();
+        let flushed = state.pageloads.flush(&state.queue);
+        if flushed > 0 {
+            tracing::info!(flushed, "wrote page loads still waiting for their spans");
+        }
         // Writer first: the tracker's last flush must include the last batch.
         writer_stop.send_replace(true);
         if let Err(e) = writer_task.await {
@@ -178,6 +199,10 @@ impl Application {
         tracker_stop.send_replace(true);
         if let Err(e) = tracker_task.await {
             tracing::error!(error = %e, "issue tracker failed while draining");
+        }
+        outcome_task.abort();
+        if let Err(e) = state.outcomes.flush(&state.ch).await {
+            tracing::warn!(error = %e, "cannot write the last outcomes");
         }
         refresher.abort();
         retention.abort();

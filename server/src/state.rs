@@ -8,7 +8,8 @@ use std::sync::{atomic::AtomicBool, Arc};
 use sqlx::PgPool;
 
 use crate::{
-    auth::throttle::LoginThrottle, config::Config, mail::Mailer, pipeline::Queue, projects::keycache::KeyCache,
+    auth::throttle::LoginThrottle, config::Config, mail::Mailer, outcomes::Tally, pageloads::Joiner, pipeline::Queue,
+    projects::keycache::KeyCache,
 };
 
 /// What every handler can reach.
@@ -17,6 +18,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub keys: KeyCache,
     pub queue: Queue,
+    /// Page loads streamed as spans, waiting for the rest of their spans.
+    pub pageloads: Joiner,
+    /// Outcomes counted since the last flush to ClickHouse.
+    pub outcomes: Tally,
     pub pg: PgPool,
     pub ch: clickhouse::Client,
     pub login_throttle: Arc<LoginThrottle>,

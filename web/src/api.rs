@@ -320,6 +320,31 @@ pub async fn performance(project: i64, period: &str) -> ApiResult<Performance> {
     get(&format!("/api/v1/projects/{project}/performance?period={}", encode(period))).await
 }
 
+/// Loads what the SDK blamed for one page's LCP, CLS and INP over `period`.
+pub async fn attribution(project: i64, page: &str, period: &str) -> ApiResult<PageAttribution> {
+    get(&format!("/api/v1/projects/{project}/performance/attribution?page={}&period={}", encode(page), encode(period)))
+        .await
+}
+
+// ---------------------------------------------------------------- feedback
+
+/// Loads a project's user feedback over `period` (e.g. `30d`), newest first.
+pub async fn feedback(project: i64, period: &str) -> ApiResult<Vec<Feedback>> {
+    get(&format!("/api/v1/projects/{project}/feedback?period={}", encode(period))).await
+}
+
+/// Loads the feedback about an issue's events.
+pub async fn issue_feedback(issue: i64) -> ApiResult<Vec<Feedback>> {
+    get(&format!("/api/v1/issues/{issue}/feedback")).await
+}
+
+// ---------------------------------------------------------------- usage
+
+/// Loads what became of a project's items over `period` (e.g. `30d`).
+pub async fn usage(project: i64, period: &str) -> ApiResult<Usage> {
+    get(&format!("/api/v1/projects/{project}/usage?period={}", encode(period))).await
+}
+
 // ---------------------------------------------------------------- alerts
 
 /// Lists a project's alert rules.

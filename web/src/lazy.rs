@@ -38,6 +38,10 @@ on_demand!(/// `/issues/:issue`
     IssueRoute => crate::pages::issue::IssuePage);
 on_demand!(/// `/projects/:project/performance`
     PerformanceRoute => crate::pages::performance::Performance);
+on_demand!(/// `/projects/:project/feedback`
+    FeedbackRoute => crate::pages::feedback::Feedback);
+on_demand!(/// `/projects/:project/usage`
+    UsageRoute => crate::pages::usage::Usage);
 on_demand!(/// `/projects/:project/settings`
     SettingsRoute => crate::pages::settings::Settings);
 on_demand!(/// `/projects/:project/alerts`

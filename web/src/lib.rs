@@ -47,6 +47,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:project/setup") view=lazy::SetupRoute/>
                     <Route path=path!("/projects/:project/issues") view=issues::IssueList/>
                     <Route path=path!("/projects/:project/performance") view=lazy::PerformanceRoute/>
+                    <Route path=path!("/projects/:project/feedback") view=lazy::FeedbackRoute/>
+                    <Route path=path!("/projects/:project/usage") view=lazy::UsageRoute/>
                     <Route path=path!("/projects/:project/settings") view=lazy::SettingsRoute/>
                     <Route path=path!("/projects/:project/alerts") view=lazy::AlertsRoute/>
                     <Route path=path!("/issues/:issue") view=lazy::IssueRoute/>

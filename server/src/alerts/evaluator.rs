@@ -1,6 +1,8 @@
-//! The periodic evaluator of frequency and Web-Vital rules. Each pass asks
-//! ClickHouse, per enabled rule, about the last `window_minutes`: events per
-//! issue (or of the whole project), or the p75 of a vital. The base tables
+//! The periodic evaluator of frequency, Web-Vital and feedback rules. Each
+//! pass asks ClickHouse, per enabled rule, about the last `window_minutes`:
+//! events per issue (or of the whole project), or the p75 of a vital; a
+//! feedback rule about feedback of the last hour (one alert per feedback,
+//! [`super::feedback_rules`]). The base tables
 //! are queried, not the hourly rollups, because windows are minutes long.
 //! A firing's dedup key is the rule's window-sized time slot, so a condition
 //! that holds fires at most once per window, and several server processes
@@ -30,7 +32,7 @@ pub async fn run(pg: PgPool, ch: clickhouse::Client, public_url: Url, every: Dur
 /// Evaluates every enabled frequency and vital rule once; returns the alerts recorded.
 pub async fn evaluate_all(pg: &PgPool, ch: &clickhouse::Client, public_url: &Url) -> anyhow::Result<usize> {
     let rules: Vec<Rule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{RULE_SELECT} WHERE r.enabled AND r.kind IN ('frequency', 'vital') ORDER BY r.id"
+        "{RULE_SELECT} WHERE r.enabled AND r.kind IN ('frequency', 'vital', 'feedback') ORDER BY r.id"
     )))
     .fetch_all(pg)
     .await
@@ -41,6 +43,7 @@ pub async fn evaluate_all(pg: &PgPool, ch: &clickhouse::Client, public_url: &Url
         let alerts = match rule.kind() {
             AlertKind::Frequency => frequency(pg, ch, &rule, now, public_url).await,
             AlertKind::Vital => vital(ch, &rule, now, public_url).await,
+            AlertKind::Feedback => super::feedback_rules::feedback(ch, &rule, now, public_url).await,
             _ => continue,
         }
         .with_context(|| format!("cannot evaluate alert rule {}", rule.id))?;

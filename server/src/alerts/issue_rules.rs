@@ -74,7 +74,7 @@ fn alert_for(rule: &Rule, change: &IssueChange, public_url: &Url) -> Option<Aler
             let at = chrono::Utc::now().timestamp_millis();
             (format!("Regression: {}", issue.title), format!("regression:{}:{at}", issue.id))
         }
-        AlertKind::Frequency | AlertKind::Vital => return None,
+        AlertKind::Frequency | AlertKind::Vital | AlertKind::Feedback => return None,
     };
     let mut facts = vec![("Issue".to_string(), issue.title.clone())];
     if !issue.culprit.is_empty() {

@@ -18,6 +18,7 @@
 pub mod address;
 pub mod destination;
 pub mod evaluator;
+pub mod feedback_rules;
 pub mod issue_rules;
 pub mod outbox;
 pub mod render;

@@ -87,6 +87,12 @@ impl RuleSpec {
                 (input.scope, input.vital, input.page, input.threshold, input.window_minutes) =
                     (None, None, None, None, None);
             }
+            AlertKind::Feedback => {
+                (input.scope, input.vital, input.page, input.threshold, input.window_minutes) =
+                    (None, None, None, None, None);
+                // Feedback has no level.
+                input.level = None;
+            }
             AlertKind::Frequency => {
                 let scope = input.scope.as_deref().map(str::trim).unwrap_or("issue");
                 if !matches!(scope, "issue" | "project") {

@@ -24,6 +24,7 @@ pub mod alerts;
 pub mod caller;
 pub mod error;
 pub mod events;
+pub mod feedback;
 pub mod guard;
 pub mod invites;
 pub mod issues;
@@ -39,6 +40,7 @@ pub mod sourcemaps;
 pub mod teams;
 pub mod tokens;
 pub mod twofactor;
+pub mod usage;
 
 use std::sync::LazyLock;
 
@@ -90,6 +92,11 @@ fn table() -> Vec<Declared> {
         declare(Read, routes!(events::show)),
         declare(Read, routes!(issues::tags)),
         declare(Read, routes!(performance::show)),
+        declare(Read, routes!(performance::attribution)),
+        declare(Read, routes!(usage::show)),
+        declare(Read, routes!(feedback::list)),
+        declare(Read, routes!(feedback::of_issue)),
+        declare(Read, routes!(feedback::screenshot)),
         declare(Session, routes!(tokens::list)),
         declare(Session, routes!(tokens::create)),
         declare(Session, routes!(tokens::delete)),

@@ -41,6 +41,8 @@ use crate::auth::session;
         (name = "projects", description = "Projects and their client keys (DSNs)"),
         (name = "issues", description = "Grouped errors, their events and tags"),
         (name = "performance", description = "Web Vitals"),
+        (name = "usage", description = "Outcomes of the items SDKs sent"),
+        (name = "feedback", description = "What visitors wrote through the feedback widget or captureFeedback"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "sourcemaps", description = "Source maps and minified files per release"),
         (name = "alerts", description = "Alert rules, fired alerts and their delivery log"),

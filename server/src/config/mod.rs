@@ -34,6 +34,12 @@ pub struct Config {
     pub max_decompressed_bytes: usize,
     pub max_event_bytes: usize,
     pub queue_capacity: usize,
+    /// Largest feedback screenshot kept, in bytes.
+    pub max_screenshot_bytes: usize,
+    /// How long a page load streamed as spans waits for its vitals ([`crate::pageloads`]).
+    pub pageload_wait: Duration,
+    /// How many such page loads wait at once, at most.
+    pub pageload_max_pending: usize,
     pub batch_size: usize,
     pub flush_interval: Duration,
     pub spool_dir: PathBuf,
@@ -128,6 +134,24 @@ impl Config {
             )?,
             max_event_bytes: positive(&raw.max_event_bytes, "SIGHTLINE_MAX_EVENT_BYTES", "max-event-bytes", MIB)?,
             queue_capacity: positive(&raw.queue_capacity, "SIGHTLINE_QUEUE_CAPACITY", "queue-capacity", 100_000)?,
+            max_screenshot_bytes: positive(
+                &raw.max_screenshot_bytes,
+                "SIGHTLINE_MAX_SCREENSHOT_BYTES",
+                "max-screenshot-bytes",
+                2 * MIB,
+            )?,
+            pageload_wait: Duration::from_secs(positive(
+                &raw.pageload_wait_secs,
+                "SIGHTLINE_PAGELOAD_WAIT_SECS",
+                "pageload-wait-secs",
+                600,
+            )? as u64),
+            pageload_max_pending: positive(
+                &raw.pageload_max_pending,
+                "SIGHTLINE_PAGELOAD_MAX_PENDING",
+                "pageload-max-pending",
+                50_000,
+            )?,
             batch_size: positive(&raw.batch_size, "SIGHTLINE_BATCH_SIZE", "batch-size", 20_000)?,
             flush_interval: Duration::from_millis(positive(
                 &raw.flush_interval_ms,

@@ -42,6 +42,15 @@ pub struct RawConfig {
     /// Largest single event or transaction payload, in bytes.
     #[arg(long, env = "SIGHTLINE_MAX_EVENT_BYTES", global = true)]
     pub max_event_bytes: Option<String>,
+    /// Largest feedback screenshot (an attachment item), in bytes.
+    #[arg(long, env = "SIGHTLINE_MAX_SCREENSHOT_BYTES", global = true)]
+    pub max_screenshot_bytes: Option<String>,
+    /// Seconds a page load streamed as spans waits for its LCP and CLS spans.
+    #[arg(long, env = "SIGHTLINE_PAGELOAD_WAIT_SECS", global = true)]
+    pub pageload_wait_secs: Option<String>,
+    /// Page loads (streamed as spans) held at once while they wait for their vitals.
+    #[arg(long, env = "SIGHTLINE_PAGELOAD_MAX_PENDING", global = true)]
+    pub pageload_max_pending: Option<String>,
     /// Rows held in memory between the endpoint and ClickHouse.
     #[arg(long, env = "SIGHTLINE_QUEUE_CAPACITY", global = true)]
     pub queue_capacity: Option<String>,

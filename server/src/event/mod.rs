@@ -12,6 +12,7 @@
 //! except the `received_at` the caller passes in.
 
 mod blobs;
+pub mod feedback;
 pub mod fingerprint;
 mod interfaces;
 pub(crate) mod lenient;
@@ -21,6 +22,7 @@ mod normalize;
 mod pairs;
 mod rawjson;
 pub mod regroup;
+pub mod span;
 mod transaction;
 pub mod useragent;
 mod useragent_cache;
@@ -54,4 +56,6 @@ pub enum PayloadError {
     InvalidJson(String),
     #[error("invalid event payload: not a json object")]
     NotAnObject,
+    #[error("invalid payload: {0} is missing")]
+    MissingField(&'static str),
 }

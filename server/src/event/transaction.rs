@@ -48,6 +48,9 @@ pub fn normalize_transaction(payload: &[u8], ctx: &IngestContext) -> Result<Tran
         tags_value,
         sdk_name: name(event.sdk_name.as_deref()),
         sdk_version: name(event.sdk_version.as_deref()),
+        lcp_element: String::new(),
+        cls_source: String::new(),
+        inp_target: String::new(),
     })
 }
 

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     net::client_ip::ClientIp,
+    outcomes,
     pipeline::QueueError,
     projects::keycache::{KeyEntry, RateDecision},
     state::AppState,
@@ -79,7 +80,13 @@ async fn ingest(
         None => None,
     };
     let policy = state.keys.policy(project_id);
-    policy.allowed_origins.check(&headers).map_err(IngestError::ForbiddenOrigin)?;
+    if let Err(origin) = policy.allowed_origins.check(&headers) {
+        if let Some(public_key) = &request_key {
+            let filtered = outcomes::ItemOutcome::new(outcomes::Outcome::Filtered, "envelope", "disallowed_origin", 1);
+            state.outcomes.record(project_id, public_key, &[filtered]);
+        }
+        return Err(IngestError::ForbiddenOrigin(origin));
+    }
     let raw = decode::read_body(body, config.max_envelope_bytes).await?;
     let facts = RequestFacts {
         project_id,
@@ -87,6 +94,7 @@ async fn ingest(
         user_agent: header_str(&headers, header::USER_AGENT.as_str()),
         client_ip: Some(client_ip.to_string()),
         max_event_bytes: config.max_event_bytes,
+        max_screenshot_bytes: config.max_screenshot_bytes,
         scrubber: policy.scrubber.clone(),
     };
     let encoding = header_str(&headers, header::CONTENT_ENCODING.as_str());
@@ -104,14 +112,29 @@ async fn ingest(
     } else {
         tokio::task::spawn_blocking(work).await.map_err(|e| IngestError::BodyRead(e.to_string()))??
     };
-    let key = match key.take() {
-        Some(k) => k,
-        None => {
+    let (key, public_key) = match (key.take(), request_key) {
+        (Some(k), Some(public_key)) => (k, public_key),
+        _ => {
             let dsn = processed.dsn.as_deref().ok_or(IngestError::MissingAuth)?;
-            auth::authorize(&state.keys, &auth::key_from_dsn(dsn)?, project_id)?
+            let public_key = auth::key_from_dsn(dsn)?;
+            (auth::authorize(&state.keys, &public_key, project_id)?, public_key)
         }
     };
-    enqueue(&state, &key, processed.rows)?;
+    let mut rows = processed.rows;
+    if let Some(spans) = processed.spans {
+        let joined = state.pageloads.absorb(project_id, spans.facts, &spans.ctx);
+        rows.extend(joined.rows.into_iter().map(Row::Transaction));
+    }
+    let mut outcomes = processed.outcomes;
+    let queued = enqueue(&state, &key, rows);
+    if matches!(queued, Err(IngestError::RateLimited { .. })) {
+        outcomes::rate_limited(&mut outcomes);
+    }
+    // A full queue (503) is retried by the SDK: counted when it lands.
+    if !matches!(queued, Err(IngestError::QueueFull | IngestError::ShuttingDown)) {
+        state.outcomes.record(project_id, &public_key, &outcomes);
+    }
+    queued?;
     Ok(Json(Accepted { id: processed.event_id.map(|id| id.simple().to_string()) }))
 }
 

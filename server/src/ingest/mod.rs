@@ -10,3 +10,4 @@ pub mod envelope;
 pub mod error;
 pub mod handler;
 pub(crate) mod process;
+pub mod screenshots;

@@ -1,7 +1,9 @@
 //! Turning a decoded request body into rows: envelope items of type `event`
 //! and `transaction` are scrubbed by the project's [`Scrubber`] (before
-//! anything else reads them) and normalised, every other type is accepted and
-//! skipped, and a bad item is dropped on its own without poisoning the rest.
+//! anything else reads them) and normalised, `span` items are read into the
+//! page-load facts the handler joins ([`crate::pageloads`]), every other type
+//! is accepted and skipped, and a bad item is dropped on its own without
+//! poisoning the rest.
 //! Pure CPU work, so large bodies can run on the blocking pool.
 
 use std::sync::Arc;
@@ -10,9 +12,10 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{envelope, error::IngestError};
+use super::{envelope, error::IngestError, screenshots};
 use crate::{
-    event::{self, IngestContext},
+    event::{self, span::SpanFacts, IngestContext},
+    outcomes::{self, ItemOutcome, Outcome},
     scrub::Scrubber,
     store::rows::Row,
 };
@@ -25,6 +28,17 @@ pub struct Processed {
     pub dsn: Option<String>,
     /// The id to answer with.
     pub event_id: Option<Uuid>,
+    /// Spans of page loads, to join with their other spans before they become rows.
+    pub spans: Option<Spans>,
+    /// What became of each item, as far as processing knows (the rate limit comes later).
+    pub outcomes: Vec<ItemOutcome>,
+}
+
+/// The page-load spans of a request and the context they arrived in.
+#[derive(Debug)]
+pub struct Spans {
+    pub ctx: IngestContext,
+    pub facts: Vec<SpanFacts>,
 }
 
 /// Request facts the normaliser needs besides the body.
@@ -34,6 +48,8 @@ pub struct RequestFacts {
     pub user_agent: Option<String>,
     pub client_ip: Option<String>,
     pub max_event_bytes: usize,
+    /// Largest feedback screenshot kept.
+    pub max_screenshot_bytes: usize,
     /// The project's data scrubbing; `None` stores payloads as sent.
     pub scrubber: Option<Arc<Scrubber>>,
 }
@@ -46,10 +62,18 @@ pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestEr
     let mut rows = Vec::new();
     let mut first_error = None;
     let mut skipped = 0usize;
+    let mut spans = Vec::new();
+    let mut outcomes = Vec::new();
+    let mut attachments = Vec::new();
     for item in &envelope.items {
         let kind = item.ty.as_str();
+        let category = match kind {
+            "event" => "error",
+            "user_report" => "feedback",
+            k => k,
+        };
         let result = match kind {
-            "event" | "transaction" if item.payload.len() > facts.max_event_bytes => {
+            "event" | "transaction" | "span" if item.payload.len() > facts.max_event_bytes => {
                 Err(IngestError::ItemTooLarge(kind.to_string(), facts.max_event_bytes))
             }
             "event" => {
@@ -58,26 +82,80 @@ pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestEr
             "transaction" => event::normalize_transaction(&scrubbed(&item.payload, facts), &ctx)
                 .map(Row::Transaction)
                 .map_err(Into::into),
+            "span" => match event::span::parse_span_item(&scrubbed(&item.payload, facts)) {
+                Ok(item) => {
+                    outcomes.push(ItemOutcome::new(Outcome::Accepted, "span", "", item.facts.len() as u64));
+                    outcomes.push(ItemOutcome::new(Outcome::Filtered, "span", "not_stored", item.skipped as u64));
+                    outcomes.push(ItemOutcome::new(Outcome::Invalid, "span", "invalid_span", item.invalid as u64));
+                    spans.extend(item.facts);
+                    skipped += 1;
+                    continue;
+                }
+                Err(e) => Err(e.into()),
+            },
+            "feedback" | "user_report" if item.payload.len() > facts.max_event_bytes => {
+                Err(IngestError::ItemTooLarge(kind.to_string(), facts.max_event_bytes))
+            }
+            "feedback" => event::feedback::normalize_feedback(&scrubbed(&item.payload, facts), &ctx)
+                .map(Row::Feedback)
+                .map_err(Into::into),
+            "user_report" => event::feedback::normalize_user_report(&scrubbed(&item.payload, facts), &ctx)
+                .map(Row::Feedback)
+                .map_err(Into::into),
+            "attachment" => {
+                attachments.push(item);
+                skipped += 1;
+                continue;
+            }
+            "client_report" => {
+                match outcomes::client_report::parse(&item.payload) {
+                    Ok(discards) => outcomes.extend(discards),
+                    Err(reason) => outcomes.push(ItemOutcome::new(Outcome::Invalid, kind, reason, 1)),
+                }
+                skipped += 1;
+                continue;
+            }
             _ => {
+                // Counted, never logged: SDKs send these on every page.
+                outcomes.push(ItemOutcome::new(Outcome::Filtered, category, "not_stored", 1));
                 skipped += 1;
                 continue;
             }
         };
         match result {
-            Ok(row) => rows.push(row),
+            Ok(row) => {
+                outcomes.push(ItemOutcome::new(Outcome::Accepted, category, "", 1));
+                rows.push(row);
+            }
             Err(e) => {
-                tracing::debug!(item = kind, error = %e, "envelope item dropped");
+                outcomes.push(ItemOutcome::new(Outcome::Invalid, category, invalid_reason(&e), 1));
                 first_error.get_or_insert(e);
             }
         }
     }
+    screenshots::attach(&attachments, &mut rows, &mut outcomes, facts.max_screenshot_bytes);
     if rows.is_empty() && skipped == 0 {
         if let Some(e) = first_error {
             return Err(e);
         }
     }
     let event_id = header_id.or_else(|| rows.first().map(row_id));
-    Ok(Processed { rows, dsn: envelope.header.dsn, event_id })
+    let spans = (!spans.is_empty()).then_some(Spans { ctx, facts: spans });
+    outcomes.retain(|o| o.quantity > 0);
+    Ok(Processed { rows, dsn: envelope.header.dsn, event_id, spans, outcomes })
+}
+
+/// Names why an item was refused, for its `invalid` outcome.
+fn invalid_reason(e: &IngestError) -> &'static str {
+    match e {
+        IngestError::ItemTooLarge(..) => "too_large",
+        IngestError::Payload(crate::event::PayloadError::NotAnObject) => "not_an_object",
+        IngestError::Payload(crate::event::PayloadError::MissingField(field)) => match *field {
+            "message" | "comments" => "missing_message",
+            _ => "missing_field",
+        },
+        _ => "invalid_payload",
+    }
 }
 
 /// Normalises a legacy `store` body: one JSON event (or transaction).
@@ -95,7 +173,9 @@ pub fn store(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestError
         Row::Event(event::normalize_event(&body, &ctx)?)
     };
     let event_id = Some(row_id(&row));
-    Ok(Processed { rows: vec![row], dsn: None, event_id })
+    let category = if is_transaction { "transaction" } else { "error" };
+    let outcomes = vec![ItemOutcome::new(Outcome::Accepted, category, "", 1)];
+    Ok(Processed { rows: vec![row], dsn: None, event_id, spans: None, outcomes })
 }
 
 #[derive(serde::Deserialize)]
@@ -127,6 +207,8 @@ fn context(facts: &RequestFacts, envelope_event_id: Option<Uuid>) -> IngestConte
 fn row_id(row: &Row) -> Uuid {
     match row {
         Row::Event(e) => e.event_id,
+        Row::Feedback(f) => f.feedback_id,
+        Row::Screenshot(s) => s.feedback_id,
         Row::Transaction(t) => t.event_id,
     }
 }
@@ -157,6 +239,7 @@ mod tests {
             user_agent: Some("sentry-loadgen".into()),
             client_ip: Some("127.0.0.1".into()),
             max_event_bytes: 1 << 20,
+            max_screenshot_bytes: 1 << 20,
             scrubber: crate::scrub::Scrubber::new(&Default::default()).map(Arc::new),
         };
         let iterations = 20_000u32;

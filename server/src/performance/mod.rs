@@ -6,6 +6,7 @@
 //! 14-day page over millions of page loads merges a few thousand small rows.
 //! Queries are portable between ClickHouse 18.16 and current releases.
 
+pub mod attribution;
 pub mod histogram;
 
 use clickhouse::{Client, Row};

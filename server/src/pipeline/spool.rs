@@ -102,6 +102,9 @@ mod tests {
             tags_value: vec!["b".into()],
             sdk_name: String::new(),
             sdk_version: String::new(),
+            lcp_element: "img#hero".into(),
+            cls_source: String::new(),
+            inp_target: String::new(),
         })
     }
 

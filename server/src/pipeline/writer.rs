@@ -191,5 +191,6 @@ pub async fn insert(client: &Client, rows: &[Row]) -> clickhouse::error::Result<
         }
         insert.end().await?;
     }
+    crate::store::feedback::insert(client, rows).await?;
     Ok(())
 }

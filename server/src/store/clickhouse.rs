@@ -10,6 +10,9 @@ use url::Url;
 const MIGRATIONS: &[(u32, &str, &str)] = &[
     (1, "events and transactions", include_str!("clickhouse_schema.sql")),
     (2, "dashboard rollups", include_str!("clickhouse_rollups.sql")),
+    (10, "web vitals attribution", include_str!("clickhouse_attribution.sql")),
+    (11, "outcomes", include_str!("clickhouse_outcomes.sql")),
+    (12, "user feedback", include_str!("clickhouse_feedback.sql")),
 ];
 
 /// Builds a client for `database` (plain RowBinary: 18.16 lacks the typed formats).

@@ -93,6 +93,54 @@ pub struct TransactionRow {
     pub tags_value: Vec<String>,
     pub sdk_name: String,
     pub sdk_version: String,
+    /// CSS path of the LCP element (`body > img#hero`), when the SDK said.
+    /// Defaults keep rows spooled before these columns existed readable.
+    #[serde(default)]
+    pub lcp_element: String,
+    /// CSS path of the first node that shifted in the worst CLS window.
+    #[serde(default)]
+    pub cls_source: String,
+    /// CSS path of the element of the slowest interaction (INP).
+    #[serde(default)]
+    pub inp_target: String,
+}
+
+/// One piece of user feedback (`feedback` table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clickhouse::Row)]
+pub struct FeedbackRow {
+    pub project_id: u64,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub feedback_id: Uuid,
+    pub timestamp: u32,
+    pub message: String,
+    pub name: String,
+    pub email: String,
+    /// The page the visitor was on.
+    pub url: String,
+    /// `widget`, `api`, `user_report`, … as the SDK said.
+    pub source: String,
+    /// 32 hex digits of the error event the feedback is about, or empty.
+    pub associated_event_id: String,
+    pub replay_id: String,
+    pub release: String,
+    pub environment: String,
+    pub browser: String,
+    pub os: String,
+    /// 1 when a screenshot was stored with it (`feedback_screenshots`).
+    pub has_screenshot: u8,
+}
+
+/// A screenshot sent with a piece of feedback (`feedback_screenshots` table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clickhouse::Row)]
+pub struct ScreenshotRow {
+    pub project_id: u64,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub feedback_id: Uuid,
+    pub timestamp: u32,
+    pub filename: String,
+    pub content_type: String,
+    /// The image bytes (ClickHouse `Array(UInt8)`: RowBinary writes them as they are).
+    pub data: Vec<u8>,
 }
 
 /// A row on its way to ClickHouse.
@@ -103,4 +151,6 @@ pub struct TransactionRow {
 pub enum Row {
     Event(EventRow),
     Transaction(TransactionRow),
+    Feedback(FeedbackRow),
+    Screenshot(ScreenshotRow),
 }

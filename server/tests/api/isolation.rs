@@ -58,6 +58,11 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("GET", "/api/v1/issues/{issue_id}/events/{event_id}", Scope::Tenant),
     ("GET", "/api/v1/issues/{issue_id}/tags", Scope::Tenant),
     ("GET", "/api/v1/projects/{project_id}/performance", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/performance/attribution", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/usage", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/feedback", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}/feedback", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/feedback/{feedback_id}/screenshot", Scope::Tenant),
     ("GET", "/api/v1/tokens", Scope::Own),
     ("POST", "/api/v1/tokens", Scope::Own),
     ("DELETE", "/api/v1/tokens/{token_id}", Scope::Tenant),
@@ -148,7 +153,8 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
             .replace("{invite_id}", &invite_id.to_string())
             .replace("{release}", "shop@1.0")
             .replace("{artifact_id}", &artifact_id.to_string())
-            .replace("{rule_id}", &rule_id.to_string());
+            .replace("{rule_id}", &rule_id.to_string())
+            .replace("{feedback_id}", "0123456789abcdef0123456789abcdef");
         let method: Method = method.parse().unwrap();
         if *scope != Scope::Public {
             let (status, err) = anonymous.call(method.clone(), &path, Some(body.clone())).await;

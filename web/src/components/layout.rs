@@ -132,7 +132,9 @@ pub fn ProjectHeader(
             <nav class="tabs" aria-label="Project">
                 {tab("issues", "Issues")}
                 {tab("performance", "Performance")}
+                {tab("feedback", "Feedback")}
                 {tab("alerts", "Alerts")}
+                {tab("usage", "Usage")}
                 {tab("settings", "Settings")}
                 {tab("setup", "Setup")}
             </nav>

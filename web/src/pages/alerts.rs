@@ -87,7 +87,8 @@ pub fn Alerts() -> impl IntoView {
             <label>"When"
                 <select name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
                     {[("new_issue", "A new issue appears"), ("regression", "A resolved issue comes back"),
-                      ("frequency", "Events reach a count in a window"), ("vital", "A Web Vital's p75 goes over a limit")]
+                      ("frequency", "Events reach a count in a window"), ("vital", "A Web Vital's p75 goes over a limit"),
+                      ("feedback", "A visitor sends feedback")]
                         .into_iter()
                         .map(|(v, label)| view! { <option value=v selected=move || kind.get() == v>{label}</option> })
                         .collect_view()}
@@ -117,7 +118,7 @@ pub fn Alerts() -> impl IntoView {
                 </label>
             </Show>
             <label>"Environment (empty = any)" <input type="text" name="environment" bind:value=form.environment/></label>
-            <Show when=move || kind.get() != "vital">
+            <Show when=move || !matches!(kind.get().as_str(), "vital" | "feedback")>
                 <label>"Level" <select name="level" bind:value=form.level>
                     {["", "fatal", "error", "warning", "info", "debug"]
                         .map(|l| view! { <option value=l>{if l.is_empty() { "any" } else { l }}</option> })
@@ -268,6 +269,7 @@ fn describe(rule: &AlertRule) -> String {
             if rule.scope.as_deref() == Some("project") { "the project" } else { "one issue" },
             rule.window_minutes.unwrap_or_default()
         ),
+        AlertKind::Feedback => "user feedback".to_string(),
         AlertKind::Vital => format!(
             "{} p75 > {} on {} over {} min",
             rule.vital.as_deref().unwrap_or("").to_uppercase(),

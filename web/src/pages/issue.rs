@@ -14,6 +14,7 @@ use crate::{
     },
     format,
     pages::{
+        feedback::FeedbackList,
         param_id, query_param,
         stacktrace::{Breadcrumbs, StackTrace},
     },
@@ -28,6 +29,7 @@ pub fn IssuePage() -> impl IntoView {
     let event_id = query_param("event");
     let issue = LocalResource::new(move || api::issue(id.get()));
     let tags = LocalResource::new(move || api::tags(id.get()));
+    let feedback = LocalResource::new(move || api::issue_feedback(id.get()));
     let chosen = LocalResource::new(move || {
         let ev = event_id.get();
         async move {
@@ -153,6 +155,13 @@ pub fn IssuePage() -> impl IntoView {
                         None => view! { <Loading/> }.into_any(),
                         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
                         Some(Ok(t)) => view! { <Tags tags=t/> }.into_any(),
+                    }}
+                    {move || match (feedback.get(), issue.get()) {
+                        (Some(Ok(list)), Some(Ok(d))) if !list.is_empty() => Some(view! {
+                            <h2>"User feedback"</h2>
+                            <FeedbackList project=d.issue.project_id items=list/>
+                        }),
+                        _ => None,
                     }}
                 </aside>
             </div>

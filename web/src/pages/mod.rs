@@ -2,7 +2,9 @@
 
 pub mod account;
 pub mod alerts;
+pub mod attribution;
 pub mod auth;
+pub mod feedback;
 pub mod issue;
 pub mod issues;
 pub mod performance;
@@ -12,6 +14,7 @@ pub mod setup;
 pub mod stacktrace;
 pub mod team;
 pub mod twofactor;
+pub mod usage;
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};

@@ -1,6 +1,7 @@
 //! Web Vitals of a project: five cards (p75 with its good /
 //! needs-improvement / poor rating and the share of each), the p75 of one
-//! vital over time, and a sortable per-page table.
+//! vital over time, and a sortable per-page table; a page's name opens what
+//! the SDK blamed for its vitals ([`super::attribution`]).
 
 use leptos::prelude::*;
 use sightline_api_types::{PageVitals, Performance as Perf, VitalSummary, VitalValues};
@@ -13,7 +14,7 @@ use crate::{
         states::{Empty, ErrorBox, Loading},
     },
     format,
-    pages::param_id,
+    pages::{attribution::PageAttribution, param_id},
 };
 
 const VITALS: [&str; 5] = ["lcp", "inp", "cls", "fcp", "ttfb"];
@@ -48,7 +49,7 @@ pub fn Performance() -> impl IntoView {
             </Empty>
         }
         .into_any(),
-        Some(Ok(p)) => view! { <PerfView perf=p/> }.into_any(),
+        Some(Ok(p)) => view! { <PerfView perf=p project=id.get() period=period.get()/> }.into_any(),
     }
     };
     view! {
@@ -68,8 +69,9 @@ pub fn Performance() -> impl IntoView {
 }
 
 #[component]
-fn PerfView(perf: Perf) -> impl IntoView {
+fn PerfView(perf: Perf, project: i64, period: String) -> impl IntoView {
     let chosen = RwSignal::new("lcp".to_string());
+    let selected = RwSignal::new(None::<String>);
     let series = perf.series.clone();
     let chart = move || {
         let name = chosen.get();
@@ -99,8 +101,9 @@ fn PerfView(perf: Perf) -> impl IntoView {
         </section>
         <section class="card">
             <h2>"Pages"</h2>
-            <PageTable pages=perf.pages/>
+            <PageTable pages=perf.pages selected/>
         </section>
+        {move || selected.get().map(|page| view! { <PageAttribution project page period=period.clone()/> })}
     }
 }
 
@@ -147,7 +150,7 @@ fn VitalCard(name: &'static str, v: Option<VitalSummary>) -> impl IntoView {
 
 /// The per-page table, sortable by any column.
 #[component]
-fn PageTable(pages: Vec<PageVitals>) -> impl IntoView {
+fn PageTable(pages: Vec<PageVitals>, selected: RwSignal<Option<String>>) -> impl IntoView {
     if pages.is_empty() {
         return view! { <p class="muted">"No pages in this period."</p> }.into_any();
     }
@@ -171,7 +174,11 @@ fn PageTable(pages: Vec<PageVitals>) -> impl IntoView {
             .map(|p| {
                 view! {
                     <tr>
-                        <td class="page-name">{p.name.clone()}</td>
+                        <td class="page-name">{
+                            let name = p.name.clone();
+                            let shown = name.clone();
+                            view! { <button class="link" title="What caused this page's vitals" on:click=move |_| selected.set(Some(name.clone()))>{shown}</button> }
+                        }</td>
                         <td class="num">{p.samples}</td>
                         {VITALS.iter().map(|n| {
                             let v = pick(&p.p75, n);
