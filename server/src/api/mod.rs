@@ -21,6 +21,7 @@
 pub mod access;
 pub mod accounts;
 pub mod alerts;
+pub mod bundles;
 pub mod caller;
 pub mod error;
 pub mod events;
@@ -97,6 +98,11 @@ fn table() -> Vec<Declared> {
         declare(Releases, routes!(sourcemaps::upload)).map(|h| h.layer(DefaultBodyLimit::disable())),
         declare(Read, routes!(sourcemaps::list)),
         declare(Releases, routes!(sourcemaps::delete)),
+        // sentry-cli's chunked upload (Sentry's own paths); chunk parts are capped by the handler.
+        declare(Caller, routes!(bundles::auth_info)),
+        declare(Releases, routes!(bundles::options)),
+        declare(Releases, routes!(bundles::upload)).map(|h| h.layer(DefaultBodyLimit::disable())),
+        declare(Releases, routes!(bundles::assemble)),
         declare(Read, routes!(alerts::list_rules)),
         declare(Write, routes!(alerts::create_rule)),
         declare(Write, routes!(alerts::replace_rule)),

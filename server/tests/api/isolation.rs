@@ -64,6 +64,10 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("POST", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Scope::Tenant),
     ("GET", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Scope::Tenant),
     ("DELETE", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}", Scope::Tenant),
+    ("GET", "/api/0/", Scope::Own),
+    ("GET", "/api/0/organizations/{org}/chunk-upload/", Scope::Tenant),
+    ("POST", "/api/0/organizations/{org}/chunk-upload/", Scope::Tenant),
+    ("POST", "/api/0/organizations/{org}/artifactbundle/assemble/", Scope::Tenant),
     ("GET", "/api/v1/openapi.json", Scope::Public),
     ("GET", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
     ("POST", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
@@ -98,6 +102,7 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let app = spawn_open_app().await;
     let (alice, me) = Browser::register(&app, "alice@example.com").await;
     let team = me["teams"][0]["id"].as_i64().unwrap();
+    let team_slug = me["teams"][0]["slug"].as_str().unwrap().to_string();
     let user = me["user"]["id"].as_i64().unwrap();
     let (_, project) = alice.post(&format!("/api/v1/teams/{team}/projects"), json!({"name": "Secret"})).await;
     let project_id = project["id"].as_i64().unwrap();
@@ -148,7 +153,8 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
             .replace("{invite_id}", &invite_id.to_string())
             .replace("{release}", "shop@1.0")
             .replace("{artifact_id}", &artifact_id.to_string())
-            .replace("{rule_id}", &rule_id.to_string());
+            .replace("{rule_id}", &rule_id.to_string())
+            .replace("{org}", &team_slug);
         let method: Method = method.parse().unwrap();
         if *scope != Scope::Public {
             let (status, err) = anonymous.call(method.clone(), &path, Some(body.clone())).await;

@@ -34,6 +34,7 @@ mod scrubbing;
 mod shutdown;
 mod signup_api;
 mod sourcemaps_api;
+mod sourcemaps_bundles;
 mod sourcemaps_cli;
 mod sourcemaps_grouping;
 mod teams_api;
