@@ -49,6 +49,7 @@ pub mod net;
 pub mod performance;
 pub mod pipeline;
 pub mod projects;
+pub mod releases;
 pub mod retention;
 pub mod retry;
 pub mod routes;

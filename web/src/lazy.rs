@@ -38,6 +38,8 @@ on_demand!(/// `/issues/:issue`
     IssueRoute => crate::pages::issue::IssuePage);
 on_demand!(/// `/projects/:project/performance`
     PerformanceRoute => crate::pages::performance::Performance);
+on_demand!(/// `/projects/:project/releases`
+    ReleasesRoute => crate::pages::releases::Releases);
 on_demand!(/// `/projects/:project/settings`
     SettingsRoute => crate::pages::settings::Settings);
 on_demand!(/// `/projects/:project/alerts`

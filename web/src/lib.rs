@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:project/setup") view=lazy::SetupRoute/>
                     <Route path=path!("/projects/:project/issues") view=issues::IssueList/>
                     <Route path=path!("/projects/:project/performance") view=lazy::PerformanceRoute/>
+                    <Route path=path!("/projects/:project/releases") view=lazy::ReleasesRoute/>
                     <Route path=path!("/projects/:project/settings") view=lazy::SettingsRoute/>
                     <Route path=path!("/projects/:project/alerts") view=lazy::AlertsRoute/>
                     <Route path=path!("/issues/:issue") view=lazy::IssueRoute/>

@@ -34,6 +34,7 @@ pub mod performance;
 mod period;
 pub mod projects;
 pub mod rejection;
+pub mod releases;
 pub mod reset;
 pub mod signup;
 pub mod sourcemaps;
@@ -103,6 +104,11 @@ fn table() -> Vec<Declared> {
         declare(Releases, routes!(bundles::options)),
         declare(Releases, routes!(bundles::upload)).map(|h| h.layer(DefaultBodyLimit::disable())),
         declare(Releases, routes!(bundles::assemble)),
+        // Releases as the build tools announce them, and the dashboard's list.
+        declare(Releases, routes!(releases::create)),
+        declare(Releases, routes!(releases::update)),
+        declare(Releases, routes!(releases::deploy)),
+        declare(Read, routes!(releases::list)),
         declare(Read, routes!(alerts::list_rules)),
         declare(Write, routes!(alerts::create_rule)),
         declare(Write, routes!(alerts::replace_rule)),

@@ -68,6 +68,10 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("GET", "/api/0/organizations/{org}/chunk-upload/", Scope::Tenant),
     ("POST", "/api/0/organizations/{org}/chunk-upload/", Scope::Tenant),
     ("POST", "/api/0/organizations/{org}/artifactbundle/assemble/", Scope::Tenant),
+    ("POST", "/api/0/organizations/{org}/releases/", Scope::Tenant),
+    ("PUT", "/api/0/organizations/{org}/releases/{version}/", Scope::Tenant),
+    ("POST", "/api/0/organizations/{org}/releases/{version}/deploys/", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/releases", Scope::Tenant),
     ("GET", "/api/v1/openapi.json", Scope::Public),
     ("GET", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
     ("POST", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
@@ -129,6 +133,11 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     .fetch_one(&app.pg)
     .await
     .unwrap();
+    sqlx::query("INSERT INTO releases (project_id, version) VALUES ($1, 'shop@1.0')")
+        .bind(project_id)
+        .execute(&app.pg)
+        .await
+        .unwrap();
     let (_, rule) = alice
         .post(
             &format!("/api/v1/projects/{project_id}/alert-rules"),
@@ -154,7 +163,8 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
             .replace("{release}", "shop@1.0")
             .replace("{artifact_id}", &artifact_id.to_string())
             .replace("{rule_id}", &rule_id.to_string())
-            .replace("{org}", &team_slug);
+            .replace("{org}", &team_slug)
+            .replace("{version}", "shop@1.0");
         let method: Method = method.parse().unwrap();
         if *scope != Scope::Public {
             let (status, err) = anonymous.call(method.clone(), &path, Some(body.clone())).await;
@@ -190,6 +200,16 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
         (1, Some("mine")),
         "rule neither changed nor deleted"
     );
+    let release: (Option<chrono::DateTime<chrono::Utc>>, i64) = sqlx::query_as(
+        "SELECT released_at, (SELECT count(*) FROM deploys) FROM releases WHERE project_id = $1 AND version = 'shop@1.0'",
+    )
+    .bind(project_id)
+    .fetch_one(&app.pg)
+    .await
+    .unwrap();
+    assert_eq!(release, (None, 0), "release neither finalized nor deployed");
+    let chunks: i64 = sqlx::query_scalar("SELECT count(*) FROM upload_chunks").fetch_one(&app.pg).await.unwrap();
+    assert_eq!(chunks, 0, "no chunk stored for an outsider");
     let (_, members) = alice.get(&format!("/api/v1/teams/{team}/members")).await;
     assert_eq!(members.as_array().unwrap().len(), 1);
     app.stop().await;

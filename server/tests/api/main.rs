@@ -27,6 +27,7 @@ mod openapi;
 mod origins;
 mod protocol;
 mod python_sdk;
+mod releases_api;
 mod reset_api;
 mod restart;
 mod retention;

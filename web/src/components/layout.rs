@@ -132,6 +132,7 @@ pub fn ProjectHeader(
             <nav class="tabs" aria-label="Project">
                 {tab("issues", "Issues")}
                 {tab("performance", "Performance")}
+                {tab("releases", "Releases")}
                 {tab("alerts", "Alerts")}
                 {tab("settings", "Settings")}
                 {tab("setup", "Setup")}
