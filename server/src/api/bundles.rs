@@ -47,7 +47,7 @@ async fn uploader(state: &AppState, caller: &Caller, org: &str) -> ApiResult<i64
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChunkUploadOptions {
-    /// Where chunks are posted (relative: the CLI prefixes its `--url`).
+    /// Where chunks are posted: absolute, on `SIGHTLINE_PUBLIC_URL` (Sentry's newer CLI checks the host).
     url: String,
     chunk_size: u64,
     chunks_per_request: usize,
@@ -74,7 +74,7 @@ pub async fn options(
 ) -> ApiResult<Json<ChunkUploadOptions>> {
     uploader(&state, &caller, &org).await?;
     Ok(Json(ChunkUploadOptions {
-        url: format!("/api/0/organizations/{org}/chunk-upload/"),
+        url: chunk_url(&state.config.public_url, &org),
         chunk_size: CHUNK_SIZE,
         chunks_per_request: CHUNKS_PER_REQUEST,
         max_request_size: MAX_REQUEST_BYTES,
@@ -84,6 +84,15 @@ pub async fn options(
         compression: vec!["zstd", "gzip"],
         accept: vec!["artifact_bundles", "artifact_bundles_v2"],
     }))
+}
+
+/// Returns the chunk upload URL of `org` under the server's public URL.
+fn chunk_url(public: &url::Url, org: &str) -> String {
+    let mut url = public.clone();
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(["api", "0", "organizations", org, "chunk-upload", ""]);
+    }
+    url.to_string()
 }
 
 /// The multipart form of a chunk upload (documentation only).

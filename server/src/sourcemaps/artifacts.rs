@@ -189,15 +189,16 @@ pub fn resolve(base: &str, reference: &str) -> String {
 pub fn check_pair(minified: &Artifact, map: &Artifact) -> Result<(), ArtifactError> {
     let wrong =
         |reason: String| ArtifactError::WrongFile { map: map.name.clone(), minified: minified.name.clone(), reason };
-    if let (Some(a), Some(b)) = (minified.debug_id, map.debug_id) {
-        if a != b {
-            return Err(wrong(format!("debug IDs differ ({a} and {b})")));
-        }
-    }
+    let same_id = match (minified.debug_id, map.debug_id) {
+        (Some(a), Some(b)) if a != b => return Err(wrong(format!("debug IDs differ ({a} and {b})"))),
+        (Some(_), Some(_)) => true,
+        _ => false,
+    };
     let decoded = parse_map(&map.name, &map.content)?;
     let DecodedMap::Regular(sm) = decoded else { return Ok(()) };
     let base = |s: &str| s.rsplit('/').next().unwrap_or("").to_string();
-    if let Some(file) = sm.get_file().filter(|f| !f.is_empty()) {
+    // Equal debug IDs pair them whatever the names (Sentry's newer CLI renames files by debug ID).
+    if let Some(file) = sm.get_file().filter(|f| !f.is_empty() && !same_id) {
         if base(file) != base(minified.name.split(['?', '#']).next().unwrap_or("")) {
             return Err(wrong(format!("the map says it is for {file:?}")));
         }

@@ -106,7 +106,8 @@ async fn a_chunked_bundle_becomes_artifacts_and_a_second_upload_sends_no_chunk()
     let (status, options) = call(&app, &shop.token, app.http.get(url)).await;
     assert_eq!(status, 200, "{options}");
     assert_eq!(options["hashAlgorithm"], "sha1");
-    assert_eq!(options["url"], format!("/api/0/organizations/{org}/chunk-upload/"));
+    let chunk_url = options["url"].as_str().unwrap();
+    assert!(chunk_url.starts_with("http") && chunk_url.ends_with(&format!("/api/0/organizations/{org}/chunk-upload/")));
     assert!(options["chunkSize"].as_u64().unwrap() >= 1 << 20, "{options}");
     assert_eq!(options["compression"], json!(["zstd", "gzip"]));
 
