@@ -19,10 +19,11 @@ use super::{
     access::{require, team_by_slug, team_projects},
     caller::{Caller, Credential},
     error::{ApiError, ApiResult},
+    sourcemaps::artifact_error,
 };
 use crate::{
     sourcemaps::{
-        artifacts::{ArtifactError, Limits},
+        artifacts::Limits,
         bundle,
         chunks::{self, ChunkError, Encoding, CHUNKS_PER_REQUEST, CHUNK_SIZE, MAX_REQUEST_BYTES},
         store::{self, SaveError},
@@ -237,15 +238,6 @@ pub struct AssembleResponse {
 impl AssembleResponse {
     fn ok() -> Self {
         AssembleResponse { state: "ok", missing_chunks: vec![], detail: None }
-    }
-}
-
-fn artifact_error(e: ArtifactError) -> ApiError {
-    match e {
-        ArtifactError::FileTooLarge { .. } | ArtifactError::TooManyEntries(_) | ArtifactError::ZipTooLarge(_) => {
-            ApiError::PayloadTooLarge(e.to_string())
-        }
-        other => ApiError::Validation(other.to_string()),
     }
 }
 

@@ -237,18 +237,24 @@ pub fn unzip(bytes: &[u8], prefix: &str, limits: &Limits) -> Result<Vec<Artifact
             continue;
         }
         let name = artifact_name(prefix, &path);
-        let budget = limits.max_zip_bytes.saturating_sub(total);
-        let cap = limits.max_file_bytes.min(budget);
-        let content = read_capped(&name, entry, cap).map_err(|e| match e {
-            ArtifactError::FileTooLarge { .. } if cap < limits.max_file_bytes => {
-                ArtifactError::ZipTooLarge(limits.max_zip_bytes)
-            }
-            other => other,
-        })?;
-        total += content.len() as u64;
+        let content = read_entry(&name, entry, limits, &mut total)?;
         out.push(check_file(name, content)?);
     }
     Ok(out)
+}
+
+/// Reads one zip entry under the per-file cap and what is left of the zip's
+/// total (`total` so far, updated), counted while inflating.
+pub fn read_entry(name: &str, entry: impl Read, limits: &Limits, total: &mut u64) -> Result<Vec<u8>, ArtifactError> {
+    let cap = limits.max_file_bytes.min(limits.max_zip_bytes.saturating_sub(*total));
+    let content = read_capped(name, entry, cap).map_err(|e| match e {
+        ArtifactError::FileTooLarge { .. } if cap < limits.max_file_bytes => {
+            ArtifactError::ZipTooLarge(limits.max_zip_bytes)
+        }
+        other => other,
+    })?;
+    *total += content.len() as u64;
+    Ok(content)
 }
 
 /// Checks every minified file against its map when both are in `artifacts`.

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::artifacts::{
-    artifact_name, js_debug_id, map_debug_id, parse_map, read_capped, resolve, sourcemap_reference, Artifact,
-    ArtifactError, Kind, Limits,
+    artifact_name, js_debug_id, map_debug_id, parse_map, read_capped, read_entry, resolve, sourcemap_reference,
+    Artifact, ArtifactError, Kind, Limits,
 };
 
 /// Magic bytes symbolic's `SourceBundleWriter` puts before the zip.
@@ -81,14 +81,7 @@ pub fn unpack(bytes: &[u8], limits: &Limits) -> Result<Vec<Artifact>, ArtifactEr
         let entry = archive
             .by_name(path)
             .map_err(|_| ArtifactError::BadZip(format!("manifest.json names {path}, which the zip lacks")))?;
-        let cap = limits.max_file_bytes.min(limits.max_zip_bytes.saturating_sub(total));
-        let content = read_capped(&name, entry, cap).map_err(|e| match e {
-            ArtifactError::FileTooLarge { .. } if cap < limits.max_file_bytes => {
-                ArtifactError::ZipTooLarge(limits.max_zip_bytes)
-            }
-            other => other,
-        })?;
-        total += content.len() as u64;
+        let content = read_entry(&name, entry, limits, &mut total)?;
         let header_id = info.header("debug-id").and_then(|id| Uuid::try_parse(id.trim()).ok());
         let artifact = match kind {
             Kind::SourceMap => {
