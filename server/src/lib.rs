@@ -6,7 +6,7 @@
 //! 2. [`ingest::handler`] authenticates the public key against the in-memory
 //!    [`projects::keycache`] (no database I/O on the request path), refuses
 //!    pages outside the project's allowed origins ([`projects::origins`]),
-//!    reads the body under a size cap and undoes gzip/deflate ([`ingest::decode`]).
+//!    reads the body under a size cap and undoes gzip/deflate/br/zstd ([`ingest::decode`]).
 //!    The client's address (for `{{auto}}` user IPs) is the TCP peer, or the
 //!    `X-Forwarded-For` hop a trusted proxy vouches for ([`net::client_ip`]).
 //! 3. [`ingest::envelope`] splits the envelope; [`scrub`] filters secrets,
@@ -55,6 +55,7 @@ pub mod pageloads;
 pub mod performance;
 pub mod pipeline;
 pub mod projects;
+pub mod releases;
 pub mod retention;
 pub mod retry;
 pub mod routes;

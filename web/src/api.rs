@@ -345,6 +345,13 @@ pub async fn usage(project: i64, period: &str) -> ApiResult<Usage> {
     get(&format!("/api/v1/projects/{project}/usage?period={}", encode(period))).await
 }
 
+// ---------------------------------------------------------------- releases
+
+/// Lists a project's releases, most recently active first.
+pub async fn releases(project: i64) -> ApiResult<Vec<Release>> {
+    get(&format!("/api/v1/projects/{project}/releases")).await
+}
+
 // ---------------------------------------------------------------- alerts
 
 /// Lists a project's alert rules.

@@ -42,6 +42,8 @@ on_demand!(/// `/projects/:project/feedback`
     FeedbackRoute => crate::pages::feedback::Feedback);
 on_demand!(/// `/projects/:project/usage`
     UsageRoute => crate::pages::usage::Usage);
+on_demand!(/// `/projects/:project/releases`
+    ReleasesRoute => crate::pages::releases::Releases);
 on_demand!(/// `/projects/:project/settings`
     SettingsRoute => crate::pages::settings::Settings);
 on_demand!(/// `/projects/:project/alerts`

@@ -56,3 +56,32 @@ pub fn require(role: Role, needed: Role) -> Result<(), ApiError> {
         Err(ApiError::Forbidden(format!("this needs the {} role", needed.as_str())))
     }
 }
+
+/// Returns the team named by `slug` (Sentry's organization slug, as
+/// sentry-cli's `--org` gives it) and the caller's role there, or 404.
+pub async fn team_by_slug(pg: &PgPool, user_id: i64, slug: &str) -> Result<(i64, Role), ApiError> {
+    let team_id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM teams WHERE slug = $1").bind(slug).fetch_optional(pg).await?;
+    let team_id = team_id.ok_or(ApiError::NotFound)?;
+    Ok((team_id, team_role(pg, user_id, team_id).await?))
+}
+
+/// Resolves sentry-cli's project names (slugs, or ids as numbers or strings)
+/// within `team_id`; 404 for any that is not there.
+pub async fn team_projects(pg: &PgPool, team_id: i64, names: &[String]) -> Result<Vec<i64>, ApiError> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM projects WHERE team_id = $1 AND (slug = $2 OR id::TEXT = $2) ORDER BY slug = $2 DESC LIMIT 1",
+        )
+        .bind(team_id)
+        .bind(name)
+        .fetch_optional(pg)
+        .await?;
+        let id = id.ok_or(ApiError::NotFound)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}

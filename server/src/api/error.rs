@@ -70,8 +70,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
-        if let ApiError::Internal(cause) = &self {
-            tracing::error!(error = ?cause, "API call failed");
+        match &self {
+            ApiError::Internal(cause) => tracing::error!(error = ?cause, "API call failed"),
+            // Why a client (a build tool, say) was refused, for whoever runs the server.
+            refused => tracing::debug!(%status, reason = %refused, "API call refused"),
         }
         let body = ErrorBody { error: ErrorDetail { code: code.into(), message: self.to_string() } };
         let mut response = (status, Json(body)).into_response();

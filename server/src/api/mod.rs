@@ -21,6 +21,7 @@
 pub mod access;
 pub mod accounts;
 pub mod alerts;
+pub mod bundles;
 pub mod caller;
 pub mod error;
 pub mod events;
@@ -34,6 +35,7 @@ pub mod performance;
 mod period;
 pub mod projects;
 pub mod rejection;
+pub mod releases;
 pub mod reset;
 pub mod signup;
 pub mod sourcemaps;
@@ -104,6 +106,16 @@ fn table() -> Vec<Declared> {
         declare(Releases, routes!(sourcemaps::upload)).map(|h| h.layer(DefaultBodyLimit::disable())),
         declare(Read, routes!(sourcemaps::list)),
         declare(Releases, routes!(sourcemaps::delete)),
+        // sentry-cli's chunked upload (Sentry's own paths); chunk parts are capped by the handler.
+        declare(Caller, routes!(bundles::auth_info)),
+        declare(Releases, routes!(bundles::options)),
+        declare(Releases, routes!(bundles::upload)).map(|h| h.layer(DefaultBodyLimit::disable())),
+        declare(Releases, routes!(bundles::assemble)),
+        // Releases as the build tools announce them, and the dashboard's list.
+        declare(Releases, routes!(releases::create)),
+        declare(Releases, routes!(releases::update)),
+        declare(Releases, routes!(releases::deploy)),
+        declare(Read, routes!(releases::list)),
         declare(Read, routes!(alerts::list_rules)),
         declare(Write, routes!(alerts::create_rule)),
         declare(Write, routes!(alerts::replace_rule)),

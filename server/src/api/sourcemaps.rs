@@ -79,7 +79,8 @@ fn check_release(release: &str) -> ApiResult<()> {
     Ok(())
 }
 
-fn artifact_error(e: ArtifactError) -> ApiError {
+/// Maps a refused artifact to 413 (sizes) or 422 (content).
+pub(super) fn artifact_error(e: ArtifactError) -> ApiError {
     match e {
         ArtifactError::FileTooLarge { .. } | ArtifactError::TooManyEntries(_) | ArtifactError::ZipTooLarge(_) => {
             ApiError::PayloadTooLarge(e.to_string())

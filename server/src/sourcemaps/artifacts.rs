@@ -189,15 +189,16 @@ pub fn resolve(base: &str, reference: &str) -> String {
 pub fn check_pair(minified: &Artifact, map: &Artifact) -> Result<(), ArtifactError> {
     let wrong =
         |reason: String| ArtifactError::WrongFile { map: map.name.clone(), minified: minified.name.clone(), reason };
-    if let (Some(a), Some(b)) = (minified.debug_id, map.debug_id) {
-        if a != b {
-            return Err(wrong(format!("debug IDs differ ({a} and {b})")));
-        }
-    }
+    let same_id = match (minified.debug_id, map.debug_id) {
+        (Some(a), Some(b)) if a != b => return Err(wrong(format!("debug IDs differ ({a} and {b})"))),
+        (Some(_), Some(_)) => true,
+        _ => false,
+    };
     let decoded = parse_map(&map.name, &map.content)?;
     let DecodedMap::Regular(sm) = decoded else { return Ok(()) };
     let base = |s: &str| s.rsplit('/').next().unwrap_or("").to_string();
-    if let Some(file) = sm.get_file().filter(|f| !f.is_empty()) {
+    // Equal debug IDs pair them whatever the names (Sentry's newer CLI renames files by debug ID).
+    if let Some(file) = sm.get_file().filter(|f| !f.is_empty() && !same_id) {
         if base(file) != base(minified.name.split(['?', '#']).next().unwrap_or("")) {
             return Err(wrong(format!("the map says it is for {file:?}")));
         }
@@ -236,18 +237,24 @@ pub fn unzip(bytes: &[u8], prefix: &str, limits: &Limits) -> Result<Vec<Artifact
             continue;
         }
         let name = artifact_name(prefix, &path);
-        let budget = limits.max_zip_bytes.saturating_sub(total);
-        let cap = limits.max_file_bytes.min(budget);
-        let content = read_capped(&name, entry, cap).map_err(|e| match e {
-            ArtifactError::FileTooLarge { .. } if cap < limits.max_file_bytes => {
-                ArtifactError::ZipTooLarge(limits.max_zip_bytes)
-            }
-            other => other,
-        })?;
-        total += content.len() as u64;
+        let content = read_entry(&name, entry, limits, &mut total)?;
         out.push(check_file(name, content)?);
     }
     Ok(out)
+}
+
+/// Reads one zip entry under the per-file cap and what is left of the zip's
+/// total (`total` so far, updated), counted while inflating.
+pub fn read_entry(name: &str, entry: impl Read, limits: &Limits, total: &mut u64) -> Result<Vec<u8>, ArtifactError> {
+    let cap = limits.max_file_bytes.min(limits.max_zip_bytes.saturating_sub(*total));
+    let content = read_capped(name, entry, cap).map_err(|e| match e {
+        ArtifactError::FileTooLarge { .. } if cap < limits.max_file_bytes => {
+            ArtifactError::ZipTooLarge(limits.max_zip_bytes)
+        }
+        other => other,
+    })?;
+    *total += content.len() as u64;
+    Ok(content)
 }
 
 /// Checks every minified file against its map when both are in `artifacts`.

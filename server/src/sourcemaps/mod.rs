@@ -8,8 +8,13 @@
 //! by debug ID (Sentry's `debug_meta.images`) or by release and URL, mapped
 //! ([`frames`]) with source context, and the row is regrouped from the
 //! original frames, so two minified builds of one bug make one issue.
+//!
+//! sentry-cli and Sentry's bundler plugins upload the same files as an
+//! artifact bundle cut into chunks ([`chunks`]), unpacked by [`bundle`].
 
 pub mod artifacts;
+pub mod bundle;
+pub mod chunks;
 pub mod frames;
 pub mod store;
 pub mod symbolicate;

@@ -95,6 +95,31 @@ async fn a_decompression_bomb_is_refused() {
 }
 
 #[tokio::test]
+async fn brotli_and_zstd_bombs_are_refused_while_inflating() {
+    let app = spawn_app().await;
+    // 200 MiB of spaces after an event: a few hundred KB compressed, past the 40 MiB cap.
+    let mut zeros = event_envelope(&js_error(&new_id(), "bomb", "f", 1));
+    zeros.resize(200 * 1024 * 1024, b' ');
+    let zst = zstd::encode_all(&zeros[..], 3).unwrap();
+    let mut br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 1, ..Default::default() };
+    brotli::BrotliCompress(&mut &zeros[..], &mut br, &params).unwrap();
+    drop(zeros);
+    for (encoding, bomb) in [("zstd", zst), ("br", br)] {
+        assert!(bomb.len() < 4 * 1024 * 1024, "{encoding}: {} bytes", bomb.len());
+        let resp =
+            app.http.post(app.envelope_url()).header("content-encoding", encoding).body(bomb).send().await.unwrap();
+        expect(&app, resp, 413, "decompressed body too large").await;
+        let resp =
+            app.http.post(app.envelope_url()).header("content-encoding", encoding).body("junk").send().await.unwrap();
+        expect(&app, resp, 400, encoding).await;
+    }
+    // Only the four good events `expect` sends after each refusal.
+    assert_eq!(app.wait_for_events(4).await, 4);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn corrupt_gzip_and_unknown_encodings_are_refused() {
     let app = spawn_app().await;
     let resp =

@@ -110,6 +110,21 @@ async fn a_gzip_body_is_decoded() {
 }
 
 #[tokio::test]
+async fn brotli_and_zstd_bodies_are_decoded_as_relay_does() {
+    let app = spawn_app().await;
+    let plain = event_envelope(&js_error(&new_id(), "brotli", "f", 1));
+    let mut br = Vec::new();
+    brotli::BrotliCompress(&mut &plain[..], &mut br, &Default::default()).unwrap();
+    let resp = app.http.post(app.envelope_url()).header("content-encoding", "br").body(br).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let zst = zstd::encode_all(&event_envelope(&js_error(&new_id(), "zstd", "f", 1))[..], 3).unwrap();
+    let resp = app.http.post(app.envelope_url()).header("content-encoding", "zstd").body(zst).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(app.wait_for_events(2).await, 2);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn unknown_item_types_are_skipped_and_the_event_still_lands() {
     let app = spawn_app().await;
     let id = new_id();

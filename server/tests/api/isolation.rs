@@ -69,6 +69,14 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("POST", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Scope::Tenant),
     ("GET", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps", Scope::Tenant),
     ("DELETE", "/api/v1/projects/{project_id}/releases/{release}/sourcemaps/{artifact_id}", Scope::Tenant),
+    ("GET", "/api/0/", Scope::Own),
+    ("GET", "/api/0/organizations/{org}/chunk-upload/", Scope::Tenant),
+    ("POST", "/api/0/organizations/{org}/chunk-upload/", Scope::Tenant),
+    ("POST", "/api/0/organizations/{org}/artifactbundle/assemble/", Scope::Tenant),
+    ("POST", "/api/0/organizations/{org}/releases/", Scope::Tenant),
+    ("PUT", "/api/0/organizations/{org}/releases/{version}/", Scope::Tenant),
+    ("POST", "/api/0/organizations/{org}/releases/{version}/deploys/", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/releases", Scope::Tenant),
     ("GET", "/api/v1/openapi.json", Scope::Public),
     ("GET", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
     ("POST", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
@@ -103,6 +111,7 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let app = spawn_open_app().await;
     let (alice, me) = Browser::register(&app, "alice@example.com").await;
     let team = me["teams"][0]["id"].as_i64().unwrap();
+    let team_slug = me["teams"][0]["slug"].as_str().unwrap().to_string();
     let user = me["user"]["id"].as_i64().unwrap();
     let (_, project) = alice.post(&format!("/api/v1/teams/{team}/projects"), json!({"name": "Secret"})).await;
     let project_id = project["id"].as_i64().unwrap();
@@ -129,6 +138,11 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     .fetch_one(&app.pg)
     .await
     .unwrap();
+    sqlx::query("INSERT INTO releases (project_id, version) VALUES ($1, 'shop@1.0')")
+        .bind(project_id)
+        .execute(&app.pg)
+        .await
+        .unwrap();
     let (_, rule) = alice
         .post(
             &format!("/api/v1/projects/{project_id}/alert-rules"),
@@ -154,7 +168,9 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
             .replace("{release}", "shop@1.0")
             .replace("{artifact_id}", &artifact_id.to_string())
             .replace("{rule_id}", &rule_id.to_string())
-            .replace("{feedback_id}", "0123456789abcdef0123456789abcdef");
+            .replace("{feedback_id}", "0123456789abcdef0123456789abcdef")
+            .replace("{org}", &team_slug)
+            .replace("{version}", "shop@1.0");
         let method: Method = method.parse().unwrap();
         if *scope != Scope::Public {
             let (status, err) = anonymous.call(method.clone(), &path, Some(body.clone())).await;
@@ -190,6 +206,16 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
         (1, Some("mine")),
         "rule neither changed nor deleted"
     );
+    let release: (Option<chrono::DateTime<chrono::Utc>>, i64) = sqlx::query_as(
+        "SELECT released_at, (SELECT count(*) FROM deploys) FROM releases WHERE project_id = $1 AND version = 'shop@1.0'",
+    )
+    .bind(project_id)
+    .fetch_one(&app.pg)
+    .await
+    .unwrap();
+    assert_eq!(release, (None, 0), "release neither finalized nor deployed");
+    let chunks: i64 = sqlx::query_scalar("SELECT count(*) FROM upload_chunks").fetch_one(&app.pg).await.unwrap();
+    assert_eq!(chunks, 0, "no chunk stored for an outsider");
     let (_, members) = alice.get(&format!("/api/v1/teams/{team}/members")).await;
     assert_eq!(members.as_array().unwrap().len(), 1);
     app.stop().await;

@@ -133,6 +133,7 @@ pub fn ProjectHeader(
                 {tab("issues", "Issues")}
                 {tab("performance", "Performance")}
                 {tab("feedback", "Feedback")}
+                {tab("releases", "Releases")}
                 {tab("alerts", "Alerts")}
                 {tab("usage", "Usage")}
                 {tab("settings", "Settings")}
