@@ -2,12 +2,36 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A Web Vital the SDKs measure on page loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Vital {
+    /// Largest Contentful Paint, ms.
+    Lcp,
+    /// Interaction to Next Paint, ms.
+    Inp,
+    /// Cumulative Layout Shift, unitless.
+    Cls,
+    /// First Contentful Paint, ms.
+    Fcp,
+    /// Time to First Byte, ms.
+    Ttfb,
+}
+
+crate::names::named!(Vital, "vital", {
+    Lcp => "lcp",
+    Inp => "inp",
+    Cls => "cls",
+    Fcp => "fcp",
+    Ttfb => "ttfb",
+});
+
 /// One vital over the period: percentiles and the share of each rating.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VitalSummary {
-    /// `lcp`, `inp`, `cls`, `fcp` or `ttfb`.
-    pub name: String,
+    pub name: Vital,
     pub samples: u64,
     pub p50: Option<f64>,
     pub p75: Option<f64>,
@@ -29,6 +53,19 @@ pub struct VitalValues {
     pub cls: Option<f64>,
     pub fcp: Option<f64>,
     pub ttfb: Option<f64>,
+}
+
+impl VitalValues {
+    /// Returns the value of `vital`.
+    pub fn get(&self, vital: Vital) -> Option<f64> {
+        match vital {
+            Vital::Lcp => self.lcp,
+            Vital::Inp => self.inp,
+            Vital::Cls => self.cls,
+            Vital::Fcp => self.fcp,
+            Vital::Ttfb => self.ttfb,
+        }
+    }
 }
 
 /// p75 of each vital in one time bucket.

@@ -106,7 +106,7 @@ pub fn Account() -> impl IntoView {
                                     <tr>
                                         <td>{t.name.clone()}</td>
                                         <td><code>{t.prefix.clone()}</code></td>
-                                        <td>{t.scopes.join(", ")}</td>
+                                        <td>{t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
                                         <td>{t.last_used_at.as_deref().map(format::relative).unwrap_or_else(|| "never".into())}</td>
                                         <td><button class="link danger" on:click=move |_| revoke(id)>"Revoke"</button></td>
                                     </tr>

@@ -3,7 +3,7 @@
 //! how each notification went (channel, path, attempts, last error).
 
 use leptos::{prelude::*, task::spawn_local};
-use sightline_api_types::{AlertFiring, AlertKind, AlertRule, AlertRuleInput};
+use sightline_api_types::{AlertFiring, AlertKind, AlertRule, AlertRuleInput, Level, Vital};
 
 use crate::{
     api::{self, ApiError},
@@ -57,7 +57,10 @@ pub fn Alerts() -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let input = form.input();
+        let input = match form.input() {
+            Ok(input) => input,
+            Err(e) => return set_error.set(Some(e)),
+        };
         let editing = form.editing.get_untracked();
         spawn_local(async move {
             let done = match editing {
@@ -101,7 +104,7 @@ pub fn Alerts() -> impl IntoView {
             </Show>
             <Show when=move || kind.get() == "vital">
                 <label>"Vital" <select name="vital" bind:value=form.vital>
-                    {["lcp", "inp", "cls", "fcp", "ttfb"].map(|v| view! { <option value=v>{v.to_uppercase()}</option> }).collect_view()}
+                    {Vital::ALL.iter().map(|&v| view! { <option value=v.as_str()>{format::vital_abbr(v)}</option> }).collect_view()}
                 </select></label>
                 <label>"Page (transaction name; empty = all pages)" <input type="text" name="page" bind:value=form.page/></label>
             </Show>
@@ -119,9 +122,8 @@ pub fn Alerts() -> impl IntoView {
             <label>"Environment (empty = any)" <input type="text" name="environment" bind:value=form.environment/></label>
             <Show when=move || kind.get() != "vital">
                 <label>"Level" <select name="level" bind:value=form.level>
-                    {["", "fatal", "error", "warning", "info", "debug"]
-                        .map(|l| view! { <option value=l>{if l.is_empty() { "any" } else { l }}</option> })
-                        .collect_view()}
+                    <option value="">"any"</option>
+                    {Level::NAMES.iter().map(|&l| view! { <option value=l>{l}</option> }).collect_view()}
                 </select></label>
             </Show>
             <label>"At most one alert per issue (or page) every … minutes (0 = no limit)"
@@ -211,25 +213,29 @@ impl RuleForm {
         self.name.set(text(rule.map(|r| r.name.clone())));
         self.kind.set(rule.map_or("new_issue", |r| r.kind.as_str()).to_string());
         self.scope.set(rule.and_then(|r| r.scope.clone()).unwrap_or_else(|| "issue".into()));
-        self.vital.set(rule.and_then(|r| r.vital.clone()).unwrap_or_else(|| "lcp".into()));
+        self.vital.set(rule.and_then(|r| r.vital).unwrap_or(Vital::Lcp).as_str().to_string());
         self.page.set(text(rule.and_then(|r| r.page.clone())));
         self.threshold.set(num(rule.and_then(|r| r.threshold)));
         self.window.set(rule.and_then(|r| r.window_minutes).map_or_else(|| "10".into(), |w| w.to_string()));
         self.quiet.set(rule.map_or(0, |r| r.quiet_until).to_string());
         self.environment.set(text(rule.and_then(|r| r.environment.clone())));
-        self.level.set(text(rule.and_then(|r| r.level.clone())));
+        self.level.set(text(rule.and_then(|r| r.level).map(|l| l.as_str().to_string())));
         self.throttle.set(rule.map_or(0, |r| r.throttle_minutes).to_string());
         self.email.set(rule.map(|r| r.email_to.join(", ")).unwrap_or_default());
         self.webhook.set(text(rule.and_then(|r| r.webhook_url.clone())));
         self.secret.set(String::new());
     }
 
-    /// Returns the rule the form describes (the server validates it).
-    fn input(&self) -> AlertRuleInput {
+    /// Returns the rule the form describes (the server validates the rest).
+    fn input(&self) -> Result<AlertRuleInput, ApiError> {
         let opt = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|v| !v.is_empty());
-        let kind = AlertKind::parse(&self.kind.get_untracked()).unwrap_or(AlertKind::NewIssue);
+        let kind = self.kind.get_untracked().parse::<AlertKind>().map_err(|e| ApiError {
+            status: 0,
+            code: "validation".into(),
+            message: e.to_string(),
+        })?;
         let secret = opt(self.secret);
-        AlertRuleInput {
+        Ok(AlertRuleInput {
             name: self.name.get_untracked(),
             kind,
             enabled: true,
@@ -252,7 +258,7 @@ impl RuleForm {
             webhook_url: opt(self.webhook),
             // Absent keeps the stored secret when editing.
             webhook_secret: secret,
-        }
+        })
     }
 }
 
@@ -270,16 +276,17 @@ fn describe(rule: &AlertRule) -> String {
         ),
         AlertKind::Vital => format!(
             "{} p75 > {} on {} over {} min",
-            rule.vital.as_deref().unwrap_or("").to_uppercase(),
+            rule.vital.map_or("", format::vital_abbr),
             rule.threshold.unwrap_or_default(),
             rule.page.as_deref().unwrap_or("all pages"),
             rule.window_minutes.unwrap_or_default()
         ),
     };
-    for (label, value) in [("environment", &rule.environment), ("level", &rule.level)] {
-        if let Some(v) = value {
-            text.push_str(&format!(", {label} {v}"));
-        }
+    if let Some(e) = &rule.environment {
+        text.push_str(&format!(", environment {e}"));
+    }
+    if let Some(l) = rule.level {
+        text.push_str(&format!(", level {l}"));
     }
     if rule.throttle_minutes > 0 {
         text.push_str(&format!(", at most every {} min", rule.throttle_minutes));
@@ -303,11 +310,11 @@ fn RuleRow(
             kind: r.kind,
             enabled: !r.enabled,
             environment: r.environment,
-            level: r.level,
+            level: r.level.map(|l| l.as_str().to_string()),
             quiet_until: r.quiet_until,
             throttle_minutes: r.throttle_minutes,
             scope: r.scope,
-            vital: r.vital,
+            vital: r.vital.map(|v| v.as_str().to_string()),
             page: r.page,
             threshold: r.threshold,
             window_minutes: r.window_minutes,

@@ -76,7 +76,7 @@ pub fn IssuePage() -> impl IntoView {
                         <h1 class="issue-title">{i.title.clone()}</h1>
                         <p class="culprit">{i.culprit.clone()}</p>
                         <p class="issue-meta">
-                            <span class=format!("level level-{}", i.level)>{i.level.clone()}</span>
+                            <span class=format!("level level-{}", i.level)>{i.level.as_str()}</span>
                             <span class=format!("badge status-{}", status.as_str())>{status.as_str()}</span>
                             {i.regressed.then(|| view! { <span class="badge regressed">"Regressed"</span> })}
                             <span title=format::datetime(&i.first_seen)>{format!("First seen {}", format::relative(&i.first_seen))}</span>

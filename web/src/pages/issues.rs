@@ -230,7 +230,7 @@ fn IssueRow(issue: IssueSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView 
             }
         });
     };
-    let level = issue.level.clone();
+    let level = issue.level.as_str();
     view! {
         <tr class="issue-row" data-issue-id=id.to_string()>
             <td class="check">
@@ -239,7 +239,7 @@ fn IssueRow(issue: IssueSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView 
             <td class="issue-main">
                 <a class="issue-title" href=format!("/issues/{id}")>{issue.title.clone()}</a>
                 <div class="issue-meta">
-                    <span class=format!("level level-{level}")>{level.clone()}</span>
+                    <span class=format!("level level-{level}")>{level}</span>
                     {issue.regressed.then(|| view! { <span class="badge regressed">"Regressed"</span> })}
                     {(issue.status != IssueStatus::Unresolved).then(|| view! { <span class="badge">{issue.status.as_str()}</span> })}
                     <span class="culprit">{issue.culprit.clone()}</span>
