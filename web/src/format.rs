@@ -69,27 +69,11 @@ pub fn vital(name: Vital, v: Option<f64>) -> String {
     }
 }
 
-/// Rates a vital value by the web-vitals thresholds.
+/// Rates a vital value by the web-vitals thresholds (the table in
+/// `api-types` the server rates by too): `good`, `needs-improvement` or
+/// `poor`, as the CSS classes name them.
 pub fn rating(name: Vital, v: f64) -> &'static str {
-    let (good, poor) = thresholds(name);
-    if v <= good {
-        "good"
-    } else if v <= poor {
-        "needs-improvement"
-    } else {
-        "poor"
-    }
-}
-
-/// Returns the good and poor thresholds of a vital (web.dev/vitals).
-pub fn thresholds(name: Vital) -> (f64, f64) {
-    match name {
-        Vital::Lcp => (2500.0, 4000.0),
-        Vital::Inp => (200.0, 500.0),
-        Vital::Cls => (0.1, 0.25),
-        Vital::Fcp => (1800.0, 3000.0),
-        Vital::Ttfb => (800.0, 1800.0),
-    }
+    name.rate(v).as_str()
 }
 
 /// Returns a vital's display name.

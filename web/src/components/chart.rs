@@ -2,7 +2,7 @@
 //! enough to read a vital's p75 over time, nothing decorative.
 
 use leptos::prelude::*;
-use sightline_api_types::Vital;
+use sightline_api_types::{Thresholds, Vital};
 
 use crate::format;
 
@@ -34,7 +34,7 @@ pub fn TimeChart(points: Vec<Point>, name: Vital) -> impl IntoView {
     if present.is_empty() {
         return view! { <p class="chart-empty">"No samples in this period."</p> }.into_any();
     }
-    let (good, poor) = format::thresholds(name);
+    let Thresholds { good, poor } = name.thresholds();
     let max_v = present.iter().filter_map(|p| p.value).fold(good, f64::max) * 1.15;
     let mut t0 = points.first().map(|p| p.t_ms).unwrap_or(0.0);
     let mut t1 = points.last().map(|p| p.t_ms).unwrap_or(t0);

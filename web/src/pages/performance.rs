@@ -3,7 +3,7 @@
 //! vital over time, and a sortable per-page table.
 
 use leptos::prelude::*;
-use sightline_api_types::{PageVitals, Performance as Perf, Vital, VitalSummary};
+use sightline_api_types::{PageVitals, Performance as Perf, Rating, Vital, VitalSummary};
 
 use crate::{
     api,
@@ -114,17 +114,14 @@ fn VitalCard(name: Vital, v: Option<VitalSummary>) -> impl IntoView {
         poor: 0.0,
         rating: None,
     });
-    let rating = v
-        .rating
-        .clone()
-        .or_else(|| v.p75.map(|p| format::rating(name, p).to_string()))
-        .unwrap_or_else(|| "none".into());
-    let label = match rating.as_str() {
-        "good" => "Good",
-        "needs-improvement" => "Needs improvement",
-        "poor" => "Poor",
-        _ => "No data",
+    let rating = v.rating.or_else(|| v.p75.map(|p| name.rate(p)));
+    let label = match rating {
+        Some(Rating::Good) => "Good",
+        Some(Rating::NeedsImprovement) => "Needs improvement",
+        Some(Rating::Poor) => "Poor",
+        None => "No data",
     };
+    let rating = rating.map_or("none", Rating::as_str);
     let share = |x: f64| format!("width: {:.1}%", x * 100.0);
     view! {
         <article class=format!("card vital rating-{rating}") data-vital=name.as_str()>
