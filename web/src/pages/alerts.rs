@@ -2,12 +2,13 @@
 //! the delivery log — every alert fired, or held back by a throttle, with
 //! how each notification went (channel, path, attempts, last error).
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use sightline_api_types::{AlertFiring, AlertKind, AlertRule, AlertRuleInput, Level, Vital};
 
 use crate::{
     api::{self, ApiError},
     components::{
+        form::{api_action, invalid, pending, report, ActionButton},
         layout::ProjectHeader,
         poll,
         states::{Empty, ErrorBox, FormError, Loading},
@@ -23,7 +24,7 @@ pub fn Alerts() -> impl IntoView {
     let rules = LocalResource::new(move || api::alert_rules(id.get()));
     let log = LocalResource::new(move || api::alerts(id.get()));
     let form = RuleForm::new();
-    let (error, set_error) = signal(None::<ApiError>);
+    let error = RwSignal::new(None::<ApiError>);
     let refresh = move || {
         rules.refetch();
         log.refetch();
@@ -48,34 +49,30 @@ pub fn Alerts() -> impl IntoView {
             <table class="plain alert-rules">
                 <thead><tr><th>"Rule"</th><th>"When"</th><th>"Sends to"</th><th></th></tr></thead>
                 <tbody>
-                    {list.into_iter().map(|r| view! { <RuleRow rule=r form on_change=Callback::new(move |_| refresh()) error=set_error/> }).collect_view()}
+                    {list.into_iter().map(|r| view! { <RuleRow rule=r form on_change=Callback::new(move |_| refresh()) error/> }).collect_view()}
                 </tbody>
             </table>
         }
         .into_any(),
     }
     };
+    let save = api_action(move |_: &()| {
+        let (input, editing, project) = (form.input(), form.editing.get_untracked(), id.get_untracked());
+        async move {
+            let input = input?;
+            match editing {
+                Some(rule) => api::replace_alert_rule(rule, input).await?,
+                None => api::create_alert_rule(project, input).await?,
+            };
+            form.clear();
+            refresh();
+            Ok(())
+        }
+    });
+    report(save, error);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let input = match form.input() {
-            Ok(input) => input,
-            Err(e) => return set_error.set(Some(e)),
-        };
-        let editing = form.editing.get_untracked();
-        spawn_local(async move {
-            let done = match editing {
-                Some(rule) => api::replace_alert_rule(rule, input).await,
-                None => api::create_alert_rule(id.get_untracked(), input).await,
-            };
-            match done {
-                Ok(_) => {
-                    set_error.set(None);
-                    form.clear();
-                    refresh();
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        save.dispatch(());
     };
     let kind = form.kind;
     view! {
@@ -136,7 +133,9 @@ pub fn Alerts() -> impl IntoView {
             </label>
             <FormError error/>
             <div class="row">
-                <button type="submit" class="primary">{move || if form.editing.get().is_some() { "Save rule" } else { "Add rule" }}</button>
+                <ActionButton submit=true class="primary" pending=pending(save)>
+                    {move || if form.editing.get().is_some() { "Save rule" } else { "Add rule" }}
+                </ActionButton>
                 <Show when=move || form.editing.get().is_some()>
                     <button type="button" on:click=move |_| form.clear()>"Cancel"</button>
                 </Show>
@@ -229,11 +228,7 @@ impl RuleForm {
     /// Returns the rule the form describes (the server validates the rest).
     fn input(&self) -> Result<AlertRuleInput, ApiError> {
         let opt = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|v| !v.is_empty());
-        let kind = self.kind.get_untracked().parse::<AlertKind>().map_err(|e| ApiError {
-            status: 0,
-            code: "validation".into(),
-            message: e.to_string(),
-        })?;
+        let kind = self.kind.get_untracked().parse::<AlertKind>().map_err(invalid)?;
         let secret = opt(self.secret);
         Ok(AlertRuleInput {
             name: self.name.get_untracked(),
@@ -299,7 +294,7 @@ fn RuleRow(
     rule: AlertRule,
     form: RuleForm,
     on_change: Callback<()>,
-    error: WriteSignal<Option<ApiError>>,
+    error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let id = rule.id;
     let enabled = rule.enabled;
@@ -323,19 +318,32 @@ fn RuleRow(
             webhook_secret: None,
         }
     };
-    let finish = move |result: Result<(), ApiError>| match result {
-        Ok(()) => {
-            error.set(None);
+    /// What a row's buttons do.
+    #[derive(Clone, Copy)]
+    enum Do {
+        Toggle,
+        Delete,
+        Test,
+    }
+    let run = api_action(move |what: &Do| {
+        let (what, input) = (*what, toggled.clone());
+        async move {
+            match what {
+                Do::Toggle => api::replace_alert_rule(id, input).await.map(|_| ())?,
+                Do::Delete => api::delete_alert_rule(id).await.map(|_| ())?,
+                Do::Test => api::test_alert_rule(id).await.map(|_| ())?,
+            }
             on_change.run(());
+            Ok(())
         }
-        Err(e) => error.set(Some(e)),
+    });
+    report(run, error);
+    let busy = pending(run);
+    let click = move |what: Do| {
+        Callback::new(move |_| {
+            run.dispatch(what);
+        })
     };
-    let toggle = move |_| {
-        let input = toggled.clone();
-        spawn_local(async move { finish(api::replace_alert_rule(id, input).await.map(|_| ())) });
-    };
-    let delete = move |_| spawn_local(async move { finish(api::delete_alert_rule(id).await.map(|_| ())) });
-    let test = move |_| spawn_local(async move { finish(api::test_alert_rule(id).await.map(|_| ())) });
     let mut targets = rule.email_to.clone();
     targets.extend(rule.webhook_url.iter().map(|u| format!("webhook {u}")));
     let edit = {
@@ -349,10 +357,10 @@ fn RuleRow(
             <td>{targets.join(", ")}</td>
             <td>
                 <div class="actions">
-                    <button type="button" on:click=test title="Queue a test notification on this rule's channels">"Send test"</button>
+                    <ActionButton pending=busy on_click=click(Do::Test) title="Queue a test notification on this rule's channels">"Send test"</ActionButton>
                     <button type="button" on:click=edit>"Edit"</button>
-                    <button type="button" on:click=toggle>{if enabled { "Disable" } else { "Enable" }}</button>
-                    <button type="button" on:click=delete>"Delete"</button>
+                    <ActionButton pending=busy on_click=click(Do::Toggle)>{if enabled { "Disable" } else { "Enable" }}</ActionButton>
+                    <ActionButton pending=busy on_click=click(Do::Delete)>"Delete"</ActionButton>
                 </div>
             </td>
         </tr>
