@@ -53,6 +53,27 @@ pub struct Me {
     pub mail_enabled: bool,
 }
 
+/// What an API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Scope {
+    /// Read the caller's teams' data.
+    #[serde(rename = "read")]
+    Read,
+    /// Read and change it.
+    #[serde(rename = "write")]
+    Write,
+    /// Upload source maps and releases (what sentry-cli's tokens get).
+    #[serde(rename = "project:releases")]
+    ProjectReleases,
+}
+
+crate::names::named!(Scope, "scope", {
+    Read => "read",
+    Write => "write",
+    ProjectReleases => "project:releases",
+});
+
 /// A personal API token as listed (the secret itself is shown only once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -61,7 +82,7 @@ pub struct ApiToken {
     pub name: String,
     /// The first characters, to tell tokens apart.
     pub prefix: String,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
     pub created_at: String,
     pub last_used_at: Option<String>,
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::{issues::Level, performance::Vital};
+
 /// What a rule watches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -21,23 +23,18 @@ pub enum AlertKind {
     Feedback,
 }
 
-impl AlertKind {
-    /// Returns the stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::NewIssue => "new_issue",
-            AlertKind::Regression => "regression",
-            AlertKind::Frequency => "frequency",
-            AlertKind::Vital => "vital",
-            AlertKind::Feedback => "feedback",
-        }
-    }
+crate::names::named!(AlertKind, "alert kind", {
+    NewIssue => "new_issue",
+    Regression => "regression",
+    Frequency => "frequency",
+    Vital => "vital",
+    Feedback => "feedback",
+});
 
-    /// Parses the stored name.
+impl AlertKind {
+    /// Parses a stored name; `None` when unknown (see [`std::str::FromStr`] for the error).
     pub fn parse(s: &str) -> Option<Self> {
-        [AlertKind::NewIssue, AlertKind::Regression, AlertKind::Frequency, AlertKind::Vital, AlertKind::Feedback]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        s.parse().ok()
     }
 }
 
@@ -102,11 +99,11 @@ pub struct AlertRule {
     pub kind: AlertKind,
     pub enabled: bool,
     pub environment: Option<String>,
-    pub level: Option<String>,
+    pub level: Option<Level>,
     pub quiet_until: i32,
     pub throttle_minutes: i32,
     pub scope: Option<String>,
-    pub vital: Option<String>,
+    pub vital: Option<Vital>,
     pub page: Option<String>,
     pub threshold: Option<f64>,
     pub window_minutes: Option<i32>,

@@ -12,16 +12,32 @@ pub enum IssueStatus {
     Ignored,
 }
 
-impl IssueStatus {
-    /// Returns the stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IssueStatus::Unresolved => "unresolved",
-            IssueStatus::Resolved => "resolved",
-            IssueStatus::Ignored => "ignored",
-        }
-    }
+crate::names::named!(IssueStatus, "issue status", {
+    Unresolved => "unresolved",
+    Resolved => "resolved",
+    Ignored => "ignored",
+});
+
+/// An event's level, most severe first (ingest maps the SDKs' synonyms,
+/// such as `critical` or `warn`, onto these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Fatal,
+    Error,
+    Warning,
+    Info,
+    Debug,
 }
+
+crate::names::named!(Level, "level", {
+    Fatal => "fatal",
+    Error => "error",
+    Warning => "warning",
+    Info => "info",
+    Debug => "debug",
+});
 
 /// One row of the issue list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,7 +47,7 @@ pub struct IssueSummary {
     pub project_id: i64,
     pub title: String,
     pub culprit: String,
-    pub level: String,
+    pub level: Level,
     pub status: IssueStatus,
     /// True when an event arrived after the issue was resolved.
     pub regressed: bool,

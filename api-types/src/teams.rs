@@ -12,29 +12,22 @@ pub enum Role {
     Owner,
 }
 
-impl Role {
-    /// Returns the role's name as stored and sent.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "member",
-            Role::Admin => "admin",
-            Role::Owner => "owner",
-        }
-    }
+crate::names::named!(Role, "role", {
+    Member => "member",
+    Admin => "admin",
+    Owner => "owner",
+});
 
-    /// Parses a stored role name.
+impl Role {
+    /// Parses a stored role name; `None` when unknown (see [`std::str::FromStr`] for the error).
     pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "member" => Some(Role::Member),
-            "admin" => Some(Role::Admin),
-            "owner" => Some(Role::Owner),
-            _ => None,
-        }
+        s.parse().ok()
     }
 }
 
 /// A team and the caller's role in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamSummary {
     pub id: i64,
@@ -55,6 +48,7 @@ pub struct TeamInput {
 
 /// A member of a team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub user_id: i64,

@@ -68,6 +68,13 @@ struct Part {
     partition: String,
 }
 
+/// How long a project keeps its events.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+struct ProjectRetention {
+    id: i64,
+    retention_days: i32,
+}
+
 impl Retention {
     /// Sweeps a few minutes after start (not while a deploy settles) and then
     /// every `every`, logging failures (the next sweep retries).
@@ -90,11 +97,11 @@ impl Retention {
 
     /// Removes everything older than its project's retention, as of `now`.
     pub async fn sweep(&self, pg: &PgPool, ch: &Client, now: DateTime<Utc>) -> anyhow::Result<Sweep> {
-        let projects: Vec<(i64, i32)> = sqlx::query_as("SELECT id, retention_days FROM projects")
+        let projects: Vec<ProjectRetention> = sqlx::query_as("SELECT id, retention_days FROM projects")
             .fetch_all(pg)
             .await
             .context("cannot read project retention")?;
-        let Some(longest) = projects.iter().map(|p| p.1).max() else {
+        let Some(longest) = projects.iter().map(|p| p.retention_days).max() else {
             return Ok(Sweep::default());
         };
         let mut sweep = Sweep::default();
@@ -119,7 +126,9 @@ impl Retention {
 
         // 2. Projects keeping less than the longest retention: once a day each.
         let today = now.timestamp().div_euclid(86_400);
-        for &(project, days) in projects.iter().filter(|p| p.1 < longest) {
+        for &ProjectRetention { id: project, retention_days: days } in
+            projects.iter().filter(|p| p.retention_days < longest)
+        {
             if self.trimmed.lock().expect("retention map").get(&project) == Some(&today) {
                 continue;
             }

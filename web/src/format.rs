@@ -1,5 +1,7 @@
 //! How times, counts and vital values are written on the page.
 
+use sightline_api_types::Vital;
+
 /// Returns milliseconds since the epoch of an RFC 3339 time (NaN if unreadable).
 pub fn parse_ms(rfc3339: &str) -> f64 {
     js_sys::Date::parse(rfc3339)
@@ -58,46 +60,41 @@ pub fn count(n: u64) -> String {
 }
 
 /// Writes a vital's value with its unit: ms for timings, unitless CLS.
-pub fn vital(name: &str, v: Option<f64>) -> String {
+pub fn vital(name: Vital, v: Option<f64>) -> String {
     match v {
         None => "—".into(),
-        Some(v) if name == "cls" => format!("{v:.3}"),
+        Some(v) if name == Vital::Cls => format!("{v:.3}"),
         Some(v) if v >= 1000.0 => format!("{:.2} s", v / 1000.0),
         Some(v) => format!("{v:.0} ms"),
     }
 }
 
-/// Rates a vital value by the web-vitals thresholds.
-pub fn rating(name: &str, v: f64) -> &'static str {
-    let (good, poor) = thresholds(name);
-    if v <= good {
-        "good"
-    } else if v <= poor {
-        "needs-improvement"
-    } else {
-        "poor"
-    }
-}
-
-/// Returns the good and poor thresholds of a vital (web.dev/vitals).
-pub fn thresholds(name: &str) -> (f64, f64) {
-    match name {
-        "lcp" => (2500.0, 4000.0),
-        "inp" => (200.0, 500.0),
-        "cls" => (0.1, 0.25),
-        "fcp" => (1800.0, 3000.0),
-        _ => (800.0, 1800.0),
-    }
+/// Rates a vital value by the web-vitals thresholds (the table in
+/// `api-types` the server rates by too): `good`, `needs-improvement` or
+/// `poor`, as the CSS classes name them.
+pub fn rating(name: Vital, v: f64) -> &'static str {
+    name.rate(v).as_str()
 }
 
 /// Returns a vital's display name.
-pub fn vital_label(name: &str) -> &'static str {
+pub fn vital_label(name: Vital) -> &'static str {
     match name {
-        "lcp" => "Largest Contentful Paint",
-        "inp" => "Interaction to Next Paint",
-        "cls" => "Cumulative Layout Shift",
-        "fcp" => "First Contentful Paint",
-        _ => "Time to First Byte",
+        Vital::Lcp => "Largest Contentful Paint",
+        Vital::Inp => "Interaction to Next Paint",
+        Vital::Cls => "Cumulative Layout Shift",
+        Vital::Fcp => "First Contentful Paint",
+        Vital::Ttfb => "Time to First Byte",
+    }
+}
+
+/// Returns a vital's short name, as the page headings write it.
+pub fn vital_abbr(name: Vital) -> &'static str {
+    match name {
+        Vital::Lcp => "LCP",
+        Vital::Inp => "INP",
+        Vital::Cls => "CLS",
+        Vital::Fcp => "FCP",
+        Vital::Ttfb => "TTFB",
     }
 }
 
@@ -115,11 +112,11 @@ mod tests {
 
     #[test]
     fn vitals_are_rated_by_the_web_vitals_thresholds() {
-        assert_eq!(rating("lcp", 2500.0), "good");
-        assert_eq!(rating("lcp", 2501.0), "needs-improvement");
-        assert_eq!(rating("cls", 0.3), "poor");
-        assert_eq!(vital("lcp", Some(2300.5)), "2.30 s");
-        assert_eq!(vital("inp", Some(120.0)), "120 ms");
-        assert_eq!(vital("cls", Some(0.08)), "0.080");
+        assert_eq!(rating(Vital::Lcp, 2500.0), "good");
+        assert_eq!(rating(Vital::Lcp, 2501.0), "needs-improvement");
+        assert_eq!(rating(Vital::Cls, 0.3), "poor");
+        assert_eq!(vital(Vital::Lcp, Some(2300.5)), "2.30 s");
+        assert_eq!(vital(Vital::Inp, Some(120.0)), "120 ms");
+        assert_eq!(vital(Vital::Cls, Some(0.08)), "0.080");
     }
 }

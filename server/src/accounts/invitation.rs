@@ -17,14 +17,14 @@ pub struct Claimed {
 
 /// Marks a pending, unexpired invitation accepted; `None` if the token is invalid, used or expired.
 pub async fn claim(tx: &mut Transaction<'_, Postgres>, token: &str) -> sqlx::Result<Option<Claimed>> {
-    let found: Option<(i64, String)> = sqlx::query_as(
+    let found: Option<(i64, Role)> = sqlx::query_as(
         "UPDATE invites SET accepted_at = now() \
          WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > now() RETURNING team_id, role",
     )
     .bind(secret::hash(token.trim()))
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(found.and_then(|(team_id, role)| Some(Claimed { team_id, role: Role::parse(&role)? })))
+    Ok(found.map(|(team_id, role)| Claimed { team_id, role }))
 }
 
 /// Adds `user_id` to the claimed team; an existing member keeps the higher of the two roles.

@@ -31,12 +31,13 @@ pub async fn run(pg: PgPool, ch: clickhouse::Client, public_url: Url, every: Dur
 
 /// Evaluates every enabled frequency and vital rule once; returns the alerts recorded.
 pub async fn evaluate_all(pg: &PgPool, ch: &clickhouse::Client, public_url: &Url) -> anyhow::Result<usize> {
-    let rules: Vec<Rule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{RULE_SELECT} WHERE r.enabled AND r.kind IN ('frequency', 'vital', 'feedback') ORDER BY r.id"
     )))
     .fetch_all(pg)
     .await
     .context("cannot load alert rules")?;
+    let rules = Rule::from_rows(&rows);
     let now = chrono::Utc::now().timestamp();
     let mut recorded = 0;
     for rule in rules {
@@ -68,6 +69,17 @@ fn window(rule: &Rule, now: i64) -> (u32, i64) {
 struct FingerprintCount {
     fingerprint: String,
     n: u64,
+}
+
+/// An issue over a frequency rule's count, with what its alert shows.
+#[derive(sqlx::FromRow)]
+struct IssueRow {
+    id: i64,
+    fingerprint: String,
+    title: String,
+    culprit: String,
+    level: String,
+    times_seen: i64,
 }
 
 async fn frequency(
@@ -124,7 +136,7 @@ async fn frequency(
         return Ok(Vec::new());
     }
     let fingerprints: Vec<String> = counts.iter().map(|c| c.fingerprint.clone()).collect();
-    let issues: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+    let issues: Vec<IssueRow> = sqlx::query_as(
         "SELECT id, fingerprint, title, culprit, level, times_seen FROM issues \
          WHERE project_id = $1 AND fingerprint = ANY($2) AND times_seen >= $3",
     )
@@ -134,7 +146,7 @@ async fn frequency(
     .fetch_all(pg)
     .await?;
     let mut alerts = Vec::new();
-    for (id, fingerprint, title, culprit, level, times_seen) in issues {
+    for IssueRow { id, fingerprint, title, culprit, level, times_seen } in issues {
         let n = counts.iter().find(|c| c.fingerprint == fingerprint).map_or(0, |c| c.n);
         alerts.push(Alert {
             rule: rule.clone(),
@@ -164,9 +176,7 @@ struct VitalRow {
 
 async fn vital(ch: &clickhouse::Client, rule: &Rule, now: i64, public_url: &Url) -> anyhow::Result<Vec<Alert>> {
     let (since, slot) = window(rule, now);
-    // The vital was checked against the five known names when the rule was saved.
-    let Some(vital) = rule.vital.as_deref().filter(|v| crate::performance::VITALS.iter().any(|(k, _, _)| k == v))
-    else {
+    let Some(vital) = rule.vital.map(|v| v.as_str()) else {
         return Ok(Vec::new());
     };
     let threshold = rule.threshold.unwrap_or(f64::INFINITY);

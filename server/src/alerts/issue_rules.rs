@@ -33,12 +33,13 @@ pub async fn evaluate(tx: &mut PgConnection, changes: &[IssueChange], public_url
     if projects.is_empty() {
         return Ok(0);
     }
-    let rules: Vec<Rule> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{RULE_SELECT} WHERE r.enabled AND r.kind IN ('new_issue', 'regression') AND r.project_id = ANY($1) ORDER BY r.id"
     )))
     .bind(&projects)
     .fetch_all(&mut *tx)
     .await?;
+    let rules = Rule::from_rows(&rows);
     let mut recorded = 0;
     for rule in &rules {
         for change in changes.iter().filter(|c| c.project_id == rule.project_id) {

@@ -3,12 +3,11 @@
 //! see a frequency rule without a window or a webhook without a URL.
 
 use lettre::message::Mailbox;
-use sightline_api_types::{AlertKind, AlertRuleInput};
-
-use crate::performance::VITALS;
+use sightline_api_types::{AlertKind, AlertRuleInput, Level, Vital};
+use sqlx::{postgres::PgRow, FromRow, Row};
 
 /// The levels an event can have, most severe first.
-pub const LEVELS: [&str; 5] = ["fatal", "error", "warning", "info", "debug"];
+pub const LEVELS: &[&str] = Level::NAMES;
 
 /// The columns [`Rule`] is read from (`r` = alert_rules, `p` = projects).
 pub const RULE_SELECT: &str =
@@ -24,14 +23,14 @@ pub struct Rule {
     pub project_id: i64,
     pub project_name: String,
     pub name: String,
-    pub kind: String,
+    pub kind: AlertKind,
     pub enabled: bool,
     pub environment: Option<String>,
-    pub level: Option<String>,
+    pub level: Option<Level>,
     pub quiet_until: i32,
     pub throttle_minutes: i32,
     pub scope: Option<String>,
-    pub vital: Option<String>,
+    pub vital: Option<Vital>,
     pub page: Option<String>,
     pub threshold: Option<f64>,
     pub window_minutes: Option<i32>,
@@ -42,15 +41,31 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// Returns the rule's kind (rows are checked by the table's constraint).
+    /// Returns the rule's kind.
     pub fn kind(&self) -> AlertKind {
-        AlertKind::parse(&self.kind).unwrap_or(AlertKind::NewIssue)
+        self.kind
     }
 
     /// Tells whether an event of `level` in one of `environments` counts.
     pub fn matches(&self, level: &str, environments: &[String]) -> bool {
-        self.level.as_deref().is_none_or(|l| l == level)
+        self.level.is_none_or(|l| l.as_str() == level)
             && self.environment.as_ref().is_none_or(|e| environments.iter().any(|x| x == e))
+    }
+
+    /// Reads the rules of `rows` (selected with [`RULE_SELECT`]), logging and
+    /// skipping a row that does not decode, such as a kind or vital this
+    /// version does not know: one bad row must not stop every other rule.
+    pub fn from_rows(rows: &[PgRow]) -> Vec<Rule> {
+        rows.iter()
+            .filter_map(|row| match Rule::from_row(row) {
+                Ok(rule) => Some(rule),
+                Err(e) => {
+                    let id = row.try_get::<i64, _>("id").ok();
+                    tracing::error!(error = %e, rule = ?id, "skipping an alert rule that cannot be read");
+                    None
+                }
+            })
+            .collect()
     }
 }
 
@@ -68,7 +83,7 @@ impl RuleSpec {
         input.environment = input.environment.map(|e| e.trim().to_string()).filter(|e| !e.is_empty());
         input.level = input.level.map(|l| l.trim().to_lowercase()).filter(|l| !l.is_empty());
         if let Some(level) = &input.level {
-            if !LEVELS.contains(&level.as_str()) {
+            if level.parse::<Level>().is_err() {
                 return Err(format!("level {level:?} is not one of {}", LEVELS.join(", ")));
             }
         }
@@ -108,10 +123,10 @@ impl RuleSpec {
             }
             AlertKind::Vital => {
                 let vital = input.vital.as_deref().map(|v| v.trim().to_lowercase()).unwrap_or_default();
-                if !VITALS.iter().any(|(v, _, _)| *v == vital) {
-                    return Err(format!("a vital rule needs vital: one of {}", VITALS.map(|v| v.0).join(", ")));
-                }
-                input.vital = Some(vital);
+                let Ok(vital) = vital.parse::<Vital>() else {
+                    return Err(format!("a vital rule needs vital: one of {}", Vital::NAMES.join(", ")));
+                };
+                input.vital = Some(vital.as_str().to_string());
                 match input.threshold {
                     Some(t) if t > 0.0 && t.is_finite() => {}
                     _ => return Err("a vital rule needs threshold: the p75 limit, above 0".into()),

@@ -10,17 +10,33 @@ use super::error::ApiError;
 
 /// Returns the caller's role in `team_id`, or 404.
 pub async fn team_role(pg: &PgPool, user_id: i64, team_id: i64) -> Result<Role, ApiError> {
-    let row: Option<(String, bool)> = sqlx::query_as(
-        "SELECT m.role, t.require_two_factor AND u.totp_secret IS NULL FROM memberships m \
+    let row: Option<Membership> = sqlx::query_as(
+        "SELECT m.role, t.require_two_factor AND u.totp_secret IS NULL AS blocked FROM memberships m \
          JOIN teams t ON t.id = m.team_id JOIN users u ON u.id = m.user_id WHERE m.team_id = $1 AND m.user_id = $2",
     )
     .bind(team_id)
     .bind(user_id)
     .fetch_optional(pg)
     .await?;
-    let (role, blocked) = row.ok_or(ApiError::NotFound)?;
+    let Membership { role, blocked } = row.ok_or(ApiError::NotFound)?;
     two_factor_gate(blocked)?;
-    Role::parse(&role).ok_or(ApiError::NotFound)
+    Ok(role)
+}
+
+/// The caller's role in a team, and whether the team's two-factor rule
+/// blocks them. A stored role this version does not know fails the query.
+#[derive(sqlx::FromRow)]
+struct Membership {
+    role: Role,
+    blocked: bool,
+}
+
+/// [`Membership`] reached through a project.
+#[derive(sqlx::FromRow)]
+struct ProjectMembership {
+    team_id: i64,
+    role: Role,
+    blocked: bool,
 }
 
 fn two_factor_gate(blocked: bool) -> Result<(), ApiError> {
@@ -34,8 +50,8 @@ fn two_factor_gate(blocked: bool) -> Result<(), ApiError> {
 
 /// Returns the team of `project_id` and the caller's role there, or 404.
 pub async fn project_role(pg: &PgPool, user_id: i64, project_id: i64) -> Result<(i64, Role), ApiError> {
-    let row: Option<(i64, String, bool)> = sqlx::query_as(
-        "SELECT p.team_id, m.role, t.require_two_factor AND u.totp_secret IS NULL FROM projects p \
+    let row: Option<ProjectMembership> = sqlx::query_as(
+        "SELECT p.team_id, m.role, t.require_two_factor AND u.totp_secret IS NULL AS blocked FROM projects p \
          JOIN memberships m ON m.team_id = p.team_id JOIN teams t ON t.id = p.team_id JOIN users u ON u.id = m.user_id \
          WHERE p.id = $1 AND m.user_id = $2",
     )
@@ -43,9 +59,9 @@ pub async fn project_role(pg: &PgPool, user_id: i64, project_id: i64) -> Result<
     .bind(user_id)
     .fetch_optional(pg)
     .await?;
-    let (team_id, role, blocked) = row.ok_or(ApiError::NotFound)?;
+    let ProjectMembership { team_id, role, blocked } = row.ok_or(ApiError::NotFound)?;
     two_factor_gate(blocked)?;
-    Ok((team_id, Role::parse(&role).ok_or(ApiError::NotFound)?))
+    Ok((team_id, role))
 }
 
 /// Fails with 403 unless `role` is at least `needed`.

@@ -108,7 +108,7 @@ pub async fn login(
             .fetch_optional(&state.pg)
             .await?;
     let (user_id, hash) = match row {
-        Some(row) => (Some(row.0), row.1),
+        Some((id, hash)) => (Some(id), hash),
         None => (None, state.dummy_hash.clone()),
     };
     let ok = password::verify(body.password, hash).await;

@@ -10,6 +10,7 @@ use axum::{
     http::{request::Parts, HeaderMap, Method},
 };
 use axum_extra::extract::CookieJar;
+use sightline_api_types::Scope;
 
 use super::error::ApiError;
 use crate::{
@@ -23,7 +24,7 @@ pub enum Credential {
     /// A session cookie (the token, so log-out can delete it).
     Session(String),
     /// A personal API token with its scopes.
-    Token { scopes: Vec<String> },
+    Token { scopes: Vec<Scope> },
 }
 
 /// An authenticated caller.
@@ -42,7 +43,7 @@ impl FromRequestParts<AppState> for Caller {
             return Ok(caller.clone());
         }
         if let Some(token) = bearer(parts) {
-            let row: Option<(i64, i64, Vec<String>)> = sqlx::query_as(
+            let row: Option<(i64, i64, Vec<Scope>)> = sqlx::query_as(
                 // `last_used_at` is kept to the minute: a script polling the API
                 // should not rewrite the token's row on every call.
                 "WITH t AS (SELECT id, user_id, scopes FROM api_tokens WHERE token_hash = $1), \

@@ -39,6 +39,14 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+/// A name outside its closed set in a request (a scope, a vital, …): the
+/// caller's mistake, answered with the set's known names.
+impl From<sightline_api_types::UnknownName> for ApiError {
+    fn from(e: sightline_api_types::UnknownName) -> Self {
+        ApiError::Validation(e.to_string())
+    }
+}
+
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         // Postgres stores no NUL character in text (22021) nor `\u0000` in jsonb (22P05).

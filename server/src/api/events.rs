@@ -44,8 +44,9 @@ pub async fn list(
     let per_page = q.per_page.unwrap_or(25).clamp(1, 100);
     let page = q.page.unwrap_or(1).max(1);
     let offset = u64::from(page - 1) * u64::from(per_page);
-    let (rows, total) =
-        stats::events(&state.ch, row.1 as u64, &row.2, offset, per_page.into()).await.map_err(anyhow::Error::from)?;
+    let (rows, total) = stats::events(&state.ch, row.project_id as u64, &row.fingerprint, offset, per_page.into())
+        .await
+        .map_err(anyhow::Error::from)?;
     Ok(Json(EventPage { events: rows.iter().map(event_summary).collect(), total, page, per_page }))
 }
 
@@ -63,7 +64,8 @@ pub async fn show(
 ) -> ApiResult<Json<EventDetail>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let id = uuid::Uuid::try_parse(&event_id).map_err(|_| ApiError::NotFound)?;
-    let found = stats::event(&state.ch, row.1 as u64, &row.2, id).await.map_err(anyhow::Error::from)?;
+    let found =
+        stats::event(&state.ch, row.project_id as u64, &row.fingerprint, id).await.map_err(anyhow::Error::from)?;
     let found = found.ok_or(ApiError::NotFound)?;
     Ok(Json(detail_with_navigation(&state, found).await?))
 }

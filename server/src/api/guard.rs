@@ -13,6 +13,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use sightline_api_types::Scope;
 
 use super::{
     caller::{Caller, Credential},
@@ -57,12 +58,12 @@ impl Access {
             Credential::Session(_) => return Ok(()),
             Credential::Token { scopes } => scopes,
         };
-        let has = |wanted: &[&str]| scopes.iter().any(|s| wanted.contains(&s.as_str()));
+        let has = |wanted: &[Scope]| scopes.iter().any(|s| wanted.contains(s));
         let missing = match self {
             Access::Public | Access::Caller => return Ok(()),
-            Access::Read if has(&["read", "write"]) => return Ok(()),
-            Access::Write if has(&["write"]) => return Ok(()),
-            Access::Releases if has(&["write", "project:releases"]) => return Ok(()),
+            Access::Read if has(&[Scope::Read, Scope::Write]) => return Ok(()),
+            Access::Write if has(&[Scope::Write]) => return Ok(()),
+            Access::Releases if has(&[Scope::Write, Scope::ProjectReleases]) => return Ok(()),
             Access::Read => "this API token lacks the read scope",
             Access::Write => "this API token lacks the write scope",
             Access::Releases => "this API token lacks the project:releases scope",

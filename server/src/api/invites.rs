@@ -27,17 +27,25 @@ use crate::{
 
 const VALID_FOR: Duration = Duration::days(7);
 
-type InviteRow = (i64, String, String, DateTime<Utc>, DateTime<Utc>);
+/// A pending invite (the role column decodes to [`Role`] or fails the query).
+#[derive(sqlx::FromRow)]
+struct InviteRow {
+    id: i64,
+    email: String,
+    role: Role,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
 
-fn to_invite(r: InviteRow, accept_url: Option<String>) -> Option<Invite> {
-    Some(Invite {
-        id: r.0,
-        email: r.1,
-        role: Role::parse(&r.2)?,
-        created_at: r.3.to_rfc3339(),
-        expires_at: r.4.to_rfc3339(),
+fn to_invite(r: InviteRow, accept_url: Option<String>) -> Invite {
+    Invite {
+        id: r.id,
+        email: r.email,
+        role: r.role,
+        created_at: r.created_at.to_rfc3339(),
+        expires_at: r.expires_at.to_rfc3339(),
         accept_url,
-    })
+    }
 }
 
 /// `GET /api/v1/teams/{team_id}/invites`: pending ones (admins).
@@ -61,7 +69,7 @@ pub async fn list(
     .bind(team_id)
     .fetch_all(&state.pg)
     .await?;
-    Ok(Json(rows.into_iter().filter_map(|r| to_invite(r, None)).collect()))
+    Ok(Json(rows.into_iter().map(|r| to_invite(r, None)).collect()))
 }
 
 /// `POST /api/v1/teams/{team_id}/invites`: invites an address (admins; owners for the owner role).
@@ -92,7 +100,7 @@ pub async fn create(
     )
     .bind(team_id)
     .bind(email.as_str())
-    .bind(input.role.as_str())
+    .bind(input.role)
     .bind(secret::hash(&token))
     .bind(caller.user_id)
     .bind(Utc::now() + VALID_FOR)
@@ -114,7 +122,7 @@ pub async fn create(
             tracing::error!(error = %e, "cannot send invitation mail");
         }
     });
-    let invite = to_invite(row, Some(link.to_string())).ok_or(ApiError::NotFound)?;
+    let invite = to_invite(row, Some(link.to_string()));
     Ok((StatusCode::CREATED, Json(invite)))
 }
 

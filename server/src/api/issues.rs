@@ -13,7 +13,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use sightline_api_types::{
-    IssueDetail, IssuePage, IssueStatus, IssueSummary, IssueUpdate, Role, TagBreakdown, TagValue,
+    IssueDetail, IssuePage, IssueStatus, IssueSummary, IssueUpdate, Level, Role, TagBreakdown, TagValue,
 };
 
 use super::{
@@ -50,30 +50,36 @@ pub struct ListQuery {
     pub per_page: Option<u32>,
 }
 
-pub(super) type IssueRow =
-    (i64, i64, String, String, String, String, String, DateTime<Utc>, DateTime<Utc>, i64, Option<DateTime<Utc>>);
-const ISSUE_COLUMNS: &str =
-    "id, project_id, fingerprint, title, culprit, level, status, first_seen, last_seen, times_seen, regressed_at";
-
-fn status_of(s: &str) -> IssueStatus {
-    match s {
-        "resolved" => IssueStatus::Resolved,
-        "ignored" => IssueStatus::Ignored,
-        _ => IssueStatus::Unresolved,
-    }
+/// A stored issue ([`ISSUE_COLUMNS`]); a level or status this version does
+/// not know fails the query (a logged 500) instead of reading as another.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct IssueRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub fingerprint: String,
+    pub title: String,
+    pub culprit: String,
+    pub level: Level,
+    pub status: IssueStatus,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub regressed_at: Option<DateTime<Utc>>,
 }
+
+const ISSUE_COLUMNS: &str =
+    "id, project_id, fingerprint, title, culprit, level, status, first_seen, last_seen, regressed_at";
 
 fn summary(row: &IssueRow, (events, users): (u64, u64), series: Vec<u64>) -> IssueSummary {
     IssueSummary {
-        id: row.0,
-        project_id: row.1,
-        title: row.3.clone(),
-        culprit: row.4.clone(),
-        level: row.5.clone(),
-        status: status_of(&row.6),
-        regressed: row.10.is_some() && row.6 == "unresolved",
-        first_seen: row.7.to_rfc3339(),
-        last_seen: row.8.to_rfc3339(),
+        id: row.id,
+        project_id: row.project_id,
+        title: row.title.clone(),
+        culprit: row.culprit.clone(),
+        level: row.level,
+        status: row.status,
+        regressed: row.regressed_at.is_some() && row.status == IssueStatus::Unresolved,
+        first_seen: row.first_seen.to_rfc3339(),
+        last_seen: row.last_seen.to_rfc3339(),
         events,
         users,
         series,
@@ -137,22 +143,23 @@ pub async fn list(
         _ => HashMap::new(),
     };
     // Only issues with events in the period (and matching environment/release) are listed.
-    let mut rows: Vec<(IssueRow, u64)> = rows.into_iter().filter_map(|r| counts.get(&r.2).map(|c| (r, *c))).collect();
+    let mut rows: Vec<(IssueRow, u64)> =
+        rows.into_iter().filter_map(|r| counts.get(&r.fingerprint).map(|c| (r, *c))).collect();
     rows.sort_by(|(a, ca), (b, cb)| {
-        let users_of = |r: &IssueRow| users.get(&r.2).copied().unwrap_or(0);
+        let users_of = |r: &IssueRow| users.get(&r.fingerprint).copied().unwrap_or(0);
         match sort {
-            "first_seen" => b.7.cmp(&a.7),
+            "first_seen" => b.first_seen.cmp(&a.first_seen),
             "events" => cb.cmp(ca),
             "users" => users_of(b).cmp(&users_of(a)),
-            _ => b.8.cmp(&a.8),
+            _ => b.last_seen.cmp(&a.last_seen),
         }
-        .then(b.0.cmp(&a.0))
+        .then(b.id.cmp(&a.id))
     });
     let total = rows.len() as u64;
     // In u64: a page number near u32::MAX must give an empty page, not an overflow.
     let start = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
     let page_rows: Vec<_> = rows.into_iter().skip(start).take(per_page as usize).collect();
-    let fingerprints: Vec<String> = page_rows.iter().map(|(r, _)| r.2.clone()).collect();
+    let fingerprints: Vec<String> = page_rows.iter().map(|(r, _)| r.fingerprint.clone()).collect();
     let page_users = async {
         match sort {
             "users" => Ok(None),
@@ -167,8 +174,8 @@ pub async fn list(
     let issues = page_rows
         .iter()
         .map(|(r, events)| {
-            let counts = (*events, users.get(&r.2).copied().unwrap_or(0));
-            summary(r, counts, series.remove(&r.2).unwrap_or_default())
+            let counts = (*events, users.get(&r.fingerprint).copied().unwrap_or(0));
+            summary(r, counts, series.remove(&r.fingerprint).unwrap_or_default())
         })
         .collect();
     Ok(Json(IssuePage { issues, total, page, per_page }))
@@ -190,7 +197,7 @@ pub(super) async fn load_issue(state: &AppState, caller: &Caller, issue_id: i64)
             .fetch_optional(&state.pg)
             .await?
             .ok_or(ApiError::NotFound)?;
-    let (_, role) = project_role(&state.pg, caller.user_id, row.1).await?;
+    let (_, role) = project_role(&state.pg, caller.user_id, row.project_id).await?;
     Ok((row, role))
 }
 
@@ -207,17 +214,21 @@ pub async fn show(
     Path(issue_id): Path<i64>,
 ) -> ApiResult<Json<IssueDetail>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
-    let project = row.1 as u64;
-    let totals = stats::totals(&state.ch, project, &row.2).await.map_err(anyhow::Error::from)?;
-    let mut series = stats::series(&state.ch, project, std::slice::from_ref(&row.2), Buckets::Days14, now_secs())
-        .await
-        .map_err(anyhow::Error::from)?;
-    let (latest, _) = stats::events(&state.ch, project, &row.2, 0, 1).await.map_err(anyhow::Error::from)?;
+    let project = row.project_id as u64;
+    let totals = stats::totals(&state.ch, project, &row.fingerprint).await.map_err(anyhow::Error::from)?;
+    let mut series =
+        stats::series(&state.ch, project, std::slice::from_ref(&row.fingerprint), Buckets::Days14, now_secs())
+            .await
+            .map_err(anyhow::Error::from)?;
+    let (latest, _) = stats::events(&state.ch, project, &row.fingerprint, 0, 1).await.map_err(anyhow::Error::from)?;
     let latest_event = match latest.into_iter().next() {
         Some(e) => Some(events::detail_with_navigation(&state, e).await?),
         None => None,
     };
-    Ok(Json(IssueDetail { issue: summary(&row, totals, series.remove(&row.2).unwrap_or_default()), latest_event }))
+    Ok(Json(IssueDetail {
+        issue: summary(&row, totals, series.remove(&row.fingerprint).unwrap_or_default()),
+        latest_event,
+    }))
 }
 
 /// `GET /api/v1/issues/{issue_id}/tags`: top values per tag key.
@@ -233,7 +244,8 @@ pub async fn tags(
     Path(issue_id): Path<i64>,
 ) -> ApiResult<Json<Vec<TagBreakdown>>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
-    let keys = stats::tags(&state.ch, row.1 as u64, &row.2, 10).await.map_err(anyhow::Error::from)?;
+    let keys =
+        stats::tags(&state.ch, row.project_id as u64, &row.fingerprint, 10).await.map_err(anyhow::Error::from)?;
     Ok(Json(
         keys.into_iter()
             .map(|(key, total, values)| TagBreakdown {
@@ -260,7 +272,7 @@ pub async fn update(
 ) -> ApiResult<StatusCode> {
     let (row, role) = load_issue(&state, &caller, issue_id).await?;
     require(role, Role::Member)?;
-    set_status(&state, row.1, &[issue_id], body.status).await?;
+    set_status(&state, row.project_id, &[issue_id], body.status).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

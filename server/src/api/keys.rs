@@ -16,9 +16,19 @@ use super::{
 };
 use crate::{projects, state::AppState};
 
+/// A stored client key.
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    id: i64,
+    label: String,
+    public_key: String,
+    is_active: bool,
+    rate_limit_per_minute: Option<i32>,
+}
+
 /// Returns the keys of `project_id`, each with its DSN.
 pub(super) async fn keys_of(state: &AppState, project_id: i64) -> ApiResult<Vec<ProjectKey>> {
-    let rows: Vec<(i64, String, String, bool, Option<i32>)> = sqlx::query_as(
+    let rows: Vec<KeyRow> = sqlx::query_as(
         "SELECT id, label, public_key, is_active, rate_limit_per_minute FROM project_keys WHERE project_id = $1 ORDER BY id",
     )
     .bind(project_id)
@@ -26,7 +36,7 @@ pub(super) async fn keys_of(state: &AppState, project_id: i64) -> ApiResult<Vec<
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, label, public_key, is_active, rate_limit_per_minute)| ProjectKey {
+        .map(|KeyRow { id, label, public_key, is_active, rate_limit_per_minute }| ProjectKey {
             id,
             label,
             dsn: state.config.dsn(&public_key, project_id),

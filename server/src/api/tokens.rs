@@ -9,7 +9,7 @@ use axum::{
     Json,
 };
 use chrono::{DateTime, Utc};
-use sightline_api_types::{ApiToken, CreatedApiToken, ErrorBody, NewApiToken};
+use sightline_api_types::{ApiToken, CreatedApiToken, ErrorBody, NewApiToken, Scope};
 
 use super::{
     caller::Caller,
@@ -17,18 +17,25 @@ use super::{
 };
 use crate::{auth::secret, state::AppState};
 
-const SCOPES: [&str; 3] = ["read", "write", "project:releases"];
-
-type TokenRow = (i64, String, String, Vec<String>, DateTime<Utc>, Option<DateTime<Utc>>);
+/// A stored token, as listed.
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    prefix: String,
+    scopes: Vec<Scope>,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+}
 
 fn to_token(r: TokenRow) -> ApiToken {
     ApiToken {
-        id: r.0,
-        name: r.1,
-        prefix: r.2,
-        scopes: r.3,
-        created_at: r.4.to_rfc3339(),
-        last_used_at: r.5.map(|t| t.to_rfc3339()),
+        id: r.id,
+        name: r.name,
+        prefix: r.prefix,
+        scopes: r.scopes,
+        created_at: r.created_at.to_rfc3339(),
+        last_used_at: r.last_used_at.map(|t| t.to_rfc3339()),
     }
 }
 
@@ -64,14 +71,12 @@ pub async fn create(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::Validation("a token name has 1 to 100 characters".into()));
     }
-    let mut scopes: Vec<String> = input.scopes.iter().map(|s| s.trim().to_string()).collect();
-    scopes.sort();
+    let mut scopes = input.scopes.iter().map(|s| s.trim().parse::<Scope>()).collect::<Result<Vec<_>, _>>()?;
+    // Stored (and listed) in the order of their names, as before they were typed.
+    scopes.sort_by_key(|s| s.as_str());
     scopes.dedup();
     if scopes.is_empty() {
-        return Err(ApiError::Validation(format!("choose at least one scope of {SCOPES:?}")));
-    }
-    if let Some(bad) = scopes.iter().find(|s| !SCOPES.contains(&s.as_str())) {
-        return Err(ApiError::Validation(format!("unknown scope {bad:?}; known: {SCOPES:?}")));
+        return Err(ApiError::Validation(format!("choose at least one scope of {:?}", Scope::NAMES)));
     }
     let plain = secret::generate("slt_");
     let prefix: String = plain.chars().take(10).collect();

@@ -11,31 +11,15 @@ pub mod histogram;
 
 use clickhouse::{Client, Row};
 use serde::Deserialize;
-use sightline_api_types::{PageVitals, VitalPoint, VitalSummary, VitalValues};
+use sightline_api_types::{PageVitals, Vital, VitalPoint, VitalSummary, VitalValues};
 
 use self::histogram::Histogram;
 
 pub use crate::store::rollups::Grain;
 
-/// The five vitals with their good / poor thresholds (web.dev).
-pub const VITALS: [(&str, f64, f64); 5] = [
-    ("lcp", 2500.0, 4000.0),
-    ("inp", 200.0, 500.0),
-    ("cls", 0.1, 0.25),
-    ("fcp", 1800.0, 3000.0),
-    ("ttfb", 800.0, 1800.0),
-];
-
-/// Rates a value: `good`, `needs-improvement` or `poor`.
-pub fn rate(good: f64, poor: f64, value: f64) -> &'static str {
-    if value <= good {
-        "good"
-    } else if value <= poor {
-        "needs-improvement"
-    } else {
-        "poor"
-    }
-}
+/// The five vitals, in the order of the queries' arrays; their thresholds
+/// are [`Vital::thresholds`] (the table in `api-types`).
+pub const VITALS: &[Vital] = Vital::ALL;
 
 /// Which page loads count, and the rollup that holds them.
 #[derive(Debug, Clone)]
@@ -102,13 +86,13 @@ pub fn raw_histogram_sql(vital: &str) -> String {
 
 /// The five merged histograms as one array column `h`, in [`VITALS`] order.
 fn histograms() -> String {
-    let each: Vec<String> = VITALS.iter().map(|(v, _, _)| format!("sumMapMerge({v}_h)")).collect();
+    let each: Vec<String> = VITALS.iter().map(|v| format!("sumMapMerge({v}_h)")).collect();
     format!("[{}] AS h", each.join(", "))
 }
 
 /// Returns vital `i`'s `q`-quantile in its own unit.
 fn quantile(h: &[Histogram], i: usize, q: f64) -> Option<f64> {
-    let (name, _, _) = VITALS[i];
+    let name = VITALS[i].as_str();
     h.get(i).and_then(|h| h.quantile(q)).map(|v| v / stored_per_unit(name))
 }
 
@@ -129,7 +113,7 @@ struct SummaryRow {
 pub async fn summaries(ch: &Client, filter: &Filter) -> clickhouse::error::Result<Vec<VitalSummary>> {
     let counts: Vec<String> = VITALS
         .iter()
-        .map(|(v, _, _)| format!("[countIfMerge({v}_n), countIfMerge({v}_good), countIfMerge({v}_poor)]"))
+        .map(|v| format!("[countIfMerge({v}_n), countIfMerge({v}_good), countIfMerge({v}_poor)]"))
         .collect();
     let sql = format!(
         "SELECT {}, [{}] AS c FROM {} WHERE {}",
@@ -140,13 +124,13 @@ pub async fn summaries(ch: &Client, filter: &Filter) -> clickhouse::error::Resul
     );
     let row: SummaryRow = filter.bind(ch.query(&sql)).fetch_one().await?;
     let mut out = Vec::with_capacity(VITALS.len());
-    for (i, (name, good, poor)) in VITALS.into_iter().enumerate() {
+    for (i, &name) in VITALS.iter().enumerate() {
         let count = |k: usize| row.c.get(i).and_then(|c| c.get(k)).copied().unwrap_or(0);
         let (n, n_good, n_poor) = (count(0), count(1), count(2));
         let q = |level: f64| quantile(&row.h, i, level).filter(|_| n > 0);
         let share = |k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
         out.push(VitalSummary {
-            name: name.to_string(),
+            name,
             samples: n,
             p50: q(0.5),
             p75: q(0.75),
@@ -154,7 +138,7 @@ pub async fn summaries(ch: &Client, filter: &Filter) -> clickhouse::error::Resul
             good: share(n_good),
             needs_improvement: share(n.saturating_sub(n_good + n_poor)),
             poor: share(n_poor),
-            rating: q(0.75).map(|v| rate(good, poor, v).to_string()),
+            rating: q(0.75).map(|v| name.rate(v)),
         });
     }
     Ok(out)
@@ -210,17 +194,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ratings_follow_the_web_vitals_thresholds() {
-        assert_eq!(rate(2500.0, 4000.0, 2500.0), "good");
-        assert_eq!(rate(2500.0, 4000.0, 2501.0), "needs-improvement");
-        assert_eq!(rate(2500.0, 4000.0, 4001.0), "poor");
-        assert_eq!(rate(0.1, 0.25, 0.3), "poor");
-    }
-
-    #[test]
-    fn the_rollups_rate_samples_by_the_same_thresholds() {
+    fn the_rollups_rate_samples_by_the_api_types_thresholds() {
         let sql = include_str!("../store/clickhouse_rollups.sql");
-        for (v, good, poor) in VITALS {
+        for &vital in VITALS {
+            let (v, good, poor) = (vital.as_str(), vital.thresholds().good, vital.thresholds().poor);
             for grain in ["hourly", "daily", "site_hourly", "site_daily"] {
                 let view = sql.split(&format!("vitals_{grain}_mv TO")).nth(1).expect("the view exists");
                 assert!(view.contains(&format!("ifNull({v} <= {good}, 0)) AS {v}_good")), "{v} good in {grain}");

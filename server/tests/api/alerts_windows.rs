@@ -119,3 +119,28 @@ async fn vital_rules_fire_when_the_p75_of_a_page_or_the_project_goes_over_the_th
     assert!(payload["alert"]["url"].as_str().unwrap().ends_with("/performance"), "{payload}");
     t.app.stop().await;
 }
+
+#[tokio::test]
+async fn a_stored_rule_with_an_unknown_vital_is_skipped_and_the_other_rules_still_fire() {
+    let hook = WebhookReceiver::start(0).await;
+    let t = AlertsApp::start(|_| {}).await;
+    t.rule(json!({"name": "any error", "kind": "frequency", "scope": "issue", "threshold": 1, "window_minutes": 60, "webhook_url": hook.url}))
+        .await;
+    let odd = t
+        .rule(json!({"name": "slow", "kind": "vital", "vital": "lcp", "threshold": 1, "window_minutes": 60, "webhook_url": hook.url}))
+        .await;
+    // A vital this version does not know, as a newer version or a hand edit
+    // could leave it (the API refuses it): it was once read as TTFB.
+    sqlx::query("UPDATE alert_rules SET vital = 'speed' WHERE id = $1").bind(odd).execute(&t.app.pg).await.unwrap();
+
+    send_errors(&t, "x failed", "production", 1, 1).await;
+    t.settled(1, 1).await;
+    evaluate(&t).await;
+    let alerts = t.wait_for_alerts(1).await;
+    assert!(alerts.iter().all(|a| a["rule_name"] == "any error"), "{alerts:#?}");
+    let (status, rules) = t.browser.get(&format!("/api/v1/projects/{}/alert-rules", t.app.project_id)).await;
+    assert_eq!(status, 200, "{rules}");
+    let names: Vec<&str> = rules.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["any error"], "the unreadable rule is left out of the list, not shown as another vital");
+    t.app.stop().await;
+}

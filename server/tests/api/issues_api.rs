@@ -3,6 +3,7 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
+use sightline_api_types::Vital;
 
 use crate::{
     dashboard_api::Browser,
@@ -250,7 +251,7 @@ async fn performance_reports_vitals_percentiles_ratings_and_pages() {
     assert!((lcp["poor"].as_f64().unwrap() - 0.2).abs() < 1e-9, "{lcp}");
     let p75 = lcp["p75"].as_f64().unwrap();
     assert!((2300.5..=5000.0).contains(&p75), "{p75}");
-    assert_eq!(lcp["rating"], if p75 <= 4000.0 { "needs-improvement" } else { "poor" });
+    assert_eq!(lcp["rating"], if p75 <= Vital::Lcp.thresholds().poor { "needs-improvement" } else { "poor" });
     let cls = vital("cls");
     assert!((cls["poor"].as_f64().unwrap() - 0.2).abs() < 1e-9, "{cls}");
     assert_eq!(perf["series"].as_array().unwrap().iter().map(|p| p["samples"].as_u64().unwrap()).sum::<u64>(), 5);

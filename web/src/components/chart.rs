@@ -2,6 +2,7 @@
 //! enough to read a vital's p75 over time, nothing decorative.
 
 use leptos::prelude::*;
+use sightline_api_types::{Thresholds, Vital};
 
 use crate::format;
 
@@ -27,13 +28,13 @@ fn n(v: f64) -> String {
 
 /// Draws `points` of the vital `name` as a line with dots, y axis from 0.
 #[component]
-pub fn TimeChart(points: Vec<Point>, #[prop(into)] name: String) -> impl IntoView {
+pub fn TimeChart(points: Vec<Point>, name: Vital) -> impl IntoView {
     let hover = RwSignal::new(None::<String>);
     let present: Vec<&Point> = points.iter().filter(|p| p.value.is_some()).collect();
     if present.is_empty() {
         return view! { <p class="chart-empty">"No samples in this period."</p> }.into_any();
     }
-    let (good, poor) = format::thresholds(&name);
+    let Thresholds { good, poor } = name.thresholds();
     let max_v = present.iter().filter_map(|p| p.value).fold(good, f64::max) * 1.15;
     let mut t0 = points.first().map(|p| p.t_ms).unwrap_or(0.0);
     let mut t1 = points.last().map(|p| p.t_ms).unwrap_or(t0);
@@ -57,7 +58,7 @@ pub fn TimeChart(points: Vec<Point>, #[prop(into)] name: String) -> impl IntoVie
             let yy = y(v);
             view! {
                 <line class="grid" x1=n(LEFT) y1=n(yy) x2=n(W - RIGHT) y2=n(yy)></line>
-                <text class="tick" x=n(LEFT - 6.0) y=n(yy + 4.0) text-anchor="end">{format::vital(&name, Some(v))}</text>
+                <text class="tick" x=n(LEFT - 6.0) y=n(yy + 4.0) text-anchor="end">{format::vital(name, Some(v))}</text>
             }
         })
         .collect_view();
@@ -80,11 +81,11 @@ pub fn TimeChart(points: Vec<Point>, #[prop(into)] name: String) -> impl IntoVie
         .map(|p| {
             let v = p.value.unwrap_or(0.0);
             let tip =
-                format!("{}: p75 {} ({} samples)", format::local(p.t_ms), format::vital(&name, Some(v)), p.samples);
+                format!("{}: p75 {} ({} samples)", format::local(p.t_ms), format::vital(name, Some(v)), p.samples);
             let tip2 = tip.clone();
             view! {
                 <circle
-                    class=format!("dot {}", format::rating(&name, v))
+                    class=format!("dot {}", format::rating(name, v))
                     cx=n(x(p.t_ms)) cy=n(y(v)) r="4" tabindex="0"
                     on:mouseenter=move |_| hover.set(Some(tip2.clone()))
                     on:focus={let t = tip.clone(); move |_| hover.set(Some(t.clone()))}
@@ -95,7 +96,7 @@ pub fn TimeChart(points: Vec<Point>, #[prop(into)] name: String) -> impl IntoVie
             }
         })
         .collect_view();
-    let label = format!("p75 of {} over time", format::vital_label(&name));
+    let label = format!("p75 of {} over time", format::vital_label(name));
     view! {
         <figure class="chart">
             <div class="chart-readout" aria-live="polite">{move || hover.get().unwrap_or_else(|| "Hover a point for its value".into())}</div>

@@ -11,7 +11,10 @@ use sightline_api_types::Project;
 
 use crate::{
     api,
-    components::states::{ErrorBox, Loading},
+    components::{
+        form::{api_action, pending, ActionButton},
+        states::{ErrorBox, Loading},
+    },
     session::{current_team, use_session},
 };
 
@@ -69,14 +72,16 @@ fn TopBar() -> impl IntoView {
             nav(&format!("/teams/{id}/projects"), Default::default());
         }
     };
-    let logout = move |_| {
+    // Logged out locally even when the call fails: the session may be gone already.
+    let logout = api_action(move |_: &()| {
         let navigate = navigate.clone();
-        leptos::task::spawn_local(async move {
+        async move {
             let _ = api::logout().await;
             s.me.set(None);
             navigate("/login", Default::default());
-        });
-    };
+            Ok(())
+        }
+    });
     let teams = move || s.me.with(|m| m.as_ref().map(|m| m.teams.clone()).unwrap_or_default());
     view! {
         <header class="topbar">
@@ -97,7 +102,7 @@ fn TopBar() -> impl IntoView {
             </nav>
             <div class="who">
                 <span class="email">{move || s.me.with(|m| m.as_ref().map(|m| m.user.email.clone()).unwrap_or_default())}</span>
-                <button class="link" on:click=logout>"Log out"</button>
+                <ActionButton class="link" pending=pending(logout) on_click=Callback::new(move |_| { logout.dispatch(()); })>"Log out"</ActionButton>
             </div>
         </header>
     }

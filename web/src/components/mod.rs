@@ -1,8 +1,9 @@
 //! Pieces shared by several pages: the app shell, loading/empty/error states,
-//! the SVG charts and polling.
+//! the SVG charts, forms that call the API, and polling.
 
 pub mod bars;
 pub mod chart;
+pub mod form;
 pub mod layout;
 pub mod poll;
 pub mod sparkline;

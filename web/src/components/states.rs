@@ -31,7 +31,7 @@ pub fn ErrorBox(error: ApiError) -> impl IntoView {
 
 /// Shows a short inline error under a form, or nothing.
 #[component]
-pub fn FormError(error: ReadSignal<Option<ApiError>>) -> impl IntoView {
+pub fn FormError(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
     move || {
         error.get().map(|e| {
             view! {

@@ -2,11 +2,15 @@
 //! ([`super::twofactor`]) and personal API tokens (whose secret is shown
 //! once, right after creation).
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
+use sightline_api_types::Scope;
 
 use crate::{
     api::{self, ApiError},
-    components::states::{ErrorBox, FormError, Loading},
+    components::{
+        form::{api_action, error_of, pending, report, succeeded, ActionButton},
+        states::{ErrorBox, FormError, Loading},
+    },
     format,
     pages::twofactor::TwoFactorSection,
 };
@@ -16,53 +20,52 @@ use crate::{
 pub fn Account() -> impl IntoView {
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
-    let (pw_error, set_pw_error) = signal(None::<ApiError>);
-    let pw_done = RwSignal::new(false);
+    let change_password = api_action(move |_: &()| {
+        let call = api::change_password(current.get_untracked(), new.get_untracked());
+        async move {
+            call.await?;
+            current.set(String::new());
+            new.set(String::new());
+            Ok(())
+        }
+    });
+    let pw_done = succeeded(change_password);
     let change = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        pw_done.set(false);
-        spawn_local(async move {
-            match api::change_password(current.get_untracked(), new.get_untracked()).await {
-                Ok(_) => {
-                    set_pw_error.set(None);
-                    current.set(String::new());
-                    new.set(String::new());
-                    pw_done.set(true);
-                }
-                Err(e) => set_pw_error.set(Some(e)),
-            }
-        });
+        change_password.dispatch(());
     };
     let tokens = LocalResource::new(api::tokens);
     let name = RwSignal::new(String::new());
     let write = RwSignal::new(false);
     let secret = RwSignal::new(None::<String>);
-    let (tok_error, set_tok_error) = signal(None::<ApiError>);
+    let tok_error = RwSignal::new(None::<ApiError>);
+    let create_token = api_action(move |_: &()| {
+        let mut scopes = vec![Scope::Read.as_str().to_string()];
+        if write.get_untracked() {
+            scopes.push(Scope::Write.as_str().into());
+        }
+        let call = api::create_token(name.get_untracked(), scopes);
+        async move {
+            let t = call.await?;
+            name.set(String::new());
+            secret.set(Some(t.secret));
+            tokens.refetch();
+            Ok(())
+        }
+    });
+    let revoke_token = api_action(move |id: &i64| {
+        let call = api::delete_token(*id);
+        async move {
+            call.await?;
+            tokens.refetch();
+            Ok(())
+        }
+    });
+    report(create_token, tok_error);
+    report(revoke_token, tok_error);
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let mut scopes = vec!["read".to_string()];
-        if write.get_untracked() {
-            scopes.push("write".into());
-        }
-        spawn_local(async move {
-            match api::create_token(name.get_untracked(), scopes).await {
-                Ok(t) => {
-                    set_tok_error.set(None);
-                    name.set(String::new());
-                    secret.set(Some(t.secret));
-                    tokens.refetch();
-                }
-                Err(e) => set_tok_error.set(Some(e)),
-            }
-        });
-    };
-    let revoke = move |id: i64| {
-        spawn_local(async move {
-            match api::delete_token(id).await {
-                Ok(_) => tokens.refetch(),
-                Err(e) => set_tok_error.set(Some(e)),
-            }
-        });
+        create_token.dispatch(());
     };
     view! {
         <div class="page-head"><h1>"Account"</h1></div>
@@ -70,9 +73,9 @@ pub fn Account() -> impl IntoView {
             <h2>"Change password"</h2>
             <label>"Current password" <input type="password" autocomplete="current-password" required bind:value=current/></label>
             <label>"New password" <input type="password" autocomplete="new-password" required minlength="8" bind:value=new/></label>
-            <FormError error=pw_error/>
+            <FormError error=error_of(change_password)/>
             <div class="row">
-                <button type="submit" class="primary">"Change password"</button>
+                <ActionButton submit=true class="primary" pending=pending(change_password)>"Change password"</ActionButton>
                 <Show when=move || pw_done.get()><span class="notice" role="status">"Password changed."</span></Show>
             </div>
         </form>
@@ -83,7 +86,7 @@ pub fn Account() -> impl IntoView {
             <form class="inline" on:submit=create>
                 <label>"Token name" <input type="text" required bind:value=name placeholder="CI"/></label>
                 <label class="check"><input type="checkbox" bind:checked=write/> " write scope"</label>
-                <button type="submit" class="primary">"Create token"</button>
+                <ActionButton submit=true class="primary" pending=pending(create_token)>"Create token"</ActionButton>
             </form>
             <FormError error=tok_error/>
             {move || secret.get().map(|s| view! {
@@ -106,9 +109,13 @@ pub fn Account() -> impl IntoView {
                                     <tr>
                                         <td>{t.name.clone()}</td>
                                         <td><code>{t.prefix.clone()}</code></td>
-                                        <td>{t.scopes.join(", ")}</td>
+                                        <td>{t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
                                         <td>{t.last_used_at.as_deref().map(format::relative).unwrap_or_else(|| "never".into())}</td>
-                                        <td><button class="link danger" on:click=move |_| revoke(id)>"Revoke"</button></td>
+                                        <td>
+                                            <ActionButton class="link danger" pending=pending(revoke_token) on_click=Callback::new(move |_| { revoke_token.dispatch(id); })>
+                                                "Revoke"
+                                            </ActionButton>
+                                        </td>
                                     </tr>
                                 }
                             }).collect_view()}

@@ -2,12 +2,13 @@
 //! the delivery log — every alert fired, or held back by a throttle, with
 //! how each notification went (channel, path, attempts, last error).
 
-use leptos::{prelude::*, task::spawn_local};
-use sightline_api_types::{AlertFiring, AlertKind, AlertRule, AlertRuleInput};
+use leptos::prelude::*;
+use sightline_api_types::{AlertFiring, AlertKind, AlertRule, AlertRuleInput, Level, Vital};
 
 use crate::{
     api::{self, ApiError},
     components::{
+        form::{api_action, invalid, pending, report, ActionButton},
         layout::ProjectHeader,
         poll,
         states::{Empty, ErrorBox, FormError, Loading},
@@ -23,7 +24,7 @@ pub fn Alerts() -> impl IntoView {
     let rules = LocalResource::new(move || api::alert_rules(id.get()));
     let log = LocalResource::new(move || api::alerts(id.get()));
     let form = RuleForm::new();
-    let (error, set_error) = signal(None::<ApiError>);
+    let error = RwSignal::new(None::<ApiError>);
     let refresh = move || {
         rules.refetch();
         log.refetch();
@@ -48,31 +49,30 @@ pub fn Alerts() -> impl IntoView {
             <table class="plain alert-rules">
                 <thead><tr><th>"Rule"</th><th>"When"</th><th>"Sends to"</th><th></th></tr></thead>
                 <tbody>
-                    {list.into_iter().map(|r| view! { <RuleRow rule=r form on_change=Callback::new(move |_| refresh()) error=set_error/> }).collect_view()}
+                    {list.into_iter().map(|r| view! { <RuleRow rule=r form on_change=Callback::new(move |_| refresh()) error/> }).collect_view()}
                 </tbody>
             </table>
         }
         .into_any(),
     }
     };
+    let save = api_action(move |_: &()| {
+        let (input, editing, project) = (form.input(), form.editing.get_untracked(), id.get_untracked());
+        async move {
+            let input = input?;
+            match editing {
+                Some(rule) => api::replace_alert_rule(rule, input).await?,
+                None => api::create_alert_rule(project, input).await?,
+            };
+            form.clear();
+            refresh();
+            Ok(())
+        }
+    });
+    report(save, error);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let input = form.input();
-        let editing = form.editing.get_untracked();
-        spawn_local(async move {
-            let done = match editing {
-                Some(rule) => api::replace_alert_rule(rule, input).await,
-                None => api::create_alert_rule(id.get_untracked(), input).await,
-            };
-            match done {
-                Ok(_) => {
-                    set_error.set(None);
-                    form.clear();
-                    refresh();
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        save.dispatch(());
     };
     let kind = form.kind;
     view! {
@@ -102,7 +102,7 @@ pub fn Alerts() -> impl IntoView {
             </Show>
             <Show when=move || kind.get() == "vital">
                 <label>"Vital" <select name="vital" bind:value=form.vital>
-                    {["lcp", "inp", "cls", "fcp", "ttfb"].map(|v| view! { <option value=v>{v.to_uppercase()}</option> }).collect_view()}
+                    {Vital::ALL.iter().map(|&v| view! { <option value=v.as_str()>{format::vital_abbr(v)}</option> }).collect_view()}
                 </select></label>
                 <label>"Page (transaction name; empty = all pages)" <input type="text" name="page" bind:value=form.page/></label>
             </Show>
@@ -120,9 +120,8 @@ pub fn Alerts() -> impl IntoView {
             <label>"Environment (empty = any)" <input type="text" name="environment" bind:value=form.environment/></label>
             <Show when=move || !matches!(kind.get().as_str(), "vital" | "feedback")>
                 <label>"Level" <select name="level" bind:value=form.level>
-                    {["", "fatal", "error", "warning", "info", "debug"]
-                        .map(|l| view! { <option value=l>{if l.is_empty() { "any" } else { l }}</option> })
-                        .collect_view()}
+                    <option value="">"any"</option>
+                    {Level::NAMES.iter().map(|&l| view! { <option value=l>{l}</option> }).collect_view()}
                 </select></label>
             </Show>
             <label>"At most one alert per issue (or page) every … minutes (0 = no limit)"
@@ -135,7 +134,9 @@ pub fn Alerts() -> impl IntoView {
             </label>
             <FormError error/>
             <div class="row">
-                <button type="submit" class="primary">{move || if form.editing.get().is_some() { "Save rule" } else { "Add rule" }}</button>
+                <ActionButton submit=true class="primary" pending=pending(save)>
+                    {move || if form.editing.get().is_some() { "Save rule" } else { "Add rule" }}
+                </ActionButton>
                 <Show when=move || form.editing.get().is_some()>
                     <button type="button" on:click=move |_| form.clear()>"Cancel"</button>
                 </Show>
@@ -212,25 +213,25 @@ impl RuleForm {
         self.name.set(text(rule.map(|r| r.name.clone())));
         self.kind.set(rule.map_or("new_issue", |r| r.kind.as_str()).to_string());
         self.scope.set(rule.and_then(|r| r.scope.clone()).unwrap_or_else(|| "issue".into()));
-        self.vital.set(rule.and_then(|r| r.vital.clone()).unwrap_or_else(|| "lcp".into()));
+        self.vital.set(rule.and_then(|r| r.vital).unwrap_or(Vital::Lcp).as_str().to_string());
         self.page.set(text(rule.and_then(|r| r.page.clone())));
         self.threshold.set(num(rule.and_then(|r| r.threshold)));
         self.window.set(rule.and_then(|r| r.window_minutes).map_or_else(|| "10".into(), |w| w.to_string()));
         self.quiet.set(rule.map_or(0, |r| r.quiet_until).to_string());
         self.environment.set(text(rule.and_then(|r| r.environment.clone())));
-        self.level.set(text(rule.and_then(|r| r.level.clone())));
+        self.level.set(text(rule.and_then(|r| r.level).map(|l| l.as_str().to_string())));
         self.throttle.set(rule.map_or(0, |r| r.throttle_minutes).to_string());
         self.email.set(rule.map(|r| r.email_to.join(", ")).unwrap_or_default());
         self.webhook.set(text(rule.and_then(|r| r.webhook_url.clone())));
         self.secret.set(String::new());
     }
 
-    /// Returns the rule the form describes (the server validates it).
-    fn input(&self) -> AlertRuleInput {
+    /// Returns the rule the form describes (the server validates the rest).
+    fn input(&self) -> Result<AlertRuleInput, ApiError> {
         let opt = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|v| !v.is_empty());
-        let kind = AlertKind::parse(&self.kind.get_untracked()).unwrap_or(AlertKind::NewIssue);
+        let kind = self.kind.get_untracked().parse::<AlertKind>().map_err(invalid)?;
         let secret = opt(self.secret);
-        AlertRuleInput {
+        Ok(AlertRuleInput {
             name: self.name.get_untracked(),
             kind,
             enabled: true,
@@ -253,7 +254,7 @@ impl RuleForm {
             webhook_url: opt(self.webhook),
             // Absent keeps the stored secret when editing.
             webhook_secret: secret,
-        }
+        })
     }
 }
 
@@ -272,16 +273,17 @@ fn describe(rule: &AlertRule) -> String {
         AlertKind::Feedback => "user feedback".to_string(),
         AlertKind::Vital => format!(
             "{} p75 > {} on {} over {} min",
-            rule.vital.as_deref().unwrap_or("").to_uppercase(),
+            rule.vital.map_or("", format::vital_abbr),
             rule.threshold.unwrap_or_default(),
             rule.page.as_deref().unwrap_or("all pages"),
             rule.window_minutes.unwrap_or_default()
         ),
     };
-    for (label, value) in [("environment", &rule.environment), ("level", &rule.level)] {
-        if let Some(v) = value {
-            text.push_str(&format!(", {label} {v}"));
-        }
+    if let Some(e) = &rule.environment {
+        text.push_str(&format!(", environment {e}"));
+    }
+    if let Some(l) = rule.level {
+        text.push_str(&format!(", level {l}"));
     }
     if rule.throttle_minutes > 0 {
         text.push_str(&format!(", at most every {} min", rule.throttle_minutes));
@@ -294,7 +296,7 @@ fn RuleRow(
     rule: AlertRule,
     form: RuleForm,
     on_change: Callback<()>,
-    error: WriteSignal<Option<ApiError>>,
+    error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let id = rule.id;
     let enabled = rule.enabled;
@@ -305,11 +307,11 @@ fn RuleRow(
             kind: r.kind,
             enabled: !r.enabled,
             environment: r.environment,
-            level: r.level,
+            level: r.level.map(|l| l.as_str().to_string()),
             quiet_until: r.quiet_until,
             throttle_minutes: r.throttle_minutes,
             scope: r.scope,
-            vital: r.vital,
+            vital: r.vital.map(|v| v.as_str().to_string()),
             page: r.page,
             threshold: r.threshold,
             window_minutes: r.window_minutes,
@@ -318,19 +320,32 @@ fn RuleRow(
             webhook_secret: None,
         }
     };
-    let finish = move |result: Result<(), ApiError>| match result {
-        Ok(()) => {
-            error.set(None);
+    /// What a row's buttons do.
+    #[derive(Clone, Copy)]
+    enum Do {
+        Toggle,
+        Delete,
+        Test,
+    }
+    let run = api_action(move |what: &Do| {
+        let (what, input) = (*what, toggled.clone());
+        async move {
+            match what {
+                Do::Toggle => api::replace_alert_rule(id, input).await.map(|_| ())?,
+                Do::Delete => api::delete_alert_rule(id).await.map(|_| ())?,
+                Do::Test => api::test_alert_rule(id).await.map(|_| ())?,
+            }
             on_change.run(());
+            Ok(())
         }
-        Err(e) => error.set(Some(e)),
+    });
+    report(run, error);
+    let busy = pending(run);
+    let click = move |what: Do| {
+        Callback::new(move |_| {
+            run.dispatch(what);
+        })
     };
-    let toggle = move |_| {
-        let input = toggled.clone();
-        spawn_local(async move { finish(api::replace_alert_rule(id, input).await.map(|_| ())) });
-    };
-    let delete = move |_| spawn_local(async move { finish(api::delete_alert_rule(id).await.map(|_| ())) });
-    let test = move |_| spawn_local(async move { finish(api::test_alert_rule(id).await.map(|_| ())) });
     let mut targets = rule.email_to.clone();
     targets.extend(rule.webhook_url.iter().map(|u| format!("webhook {u}")));
     let edit = {
@@ -344,10 +359,10 @@ fn RuleRow(
             <td>{targets.join(", ")}</td>
             <td>
                 <div class="actions">
-                    <button type="button" on:click=test title="Queue a test notification on this rule's channels">"Send test"</button>
+                    <ActionButton pending=busy on_click=click(Do::Test) title="Queue a test notification on this rule's channels">"Send test"</ActionButton>
                     <button type="button" on:click=edit>"Edit"</button>
-                    <button type="button" on:click=toggle>{if enabled { "Disable" } else { "Enable" }}</button>
-                    <button type="button" on:click=delete>"Delete"</button>
+                    <ActionButton pending=busy on_click=click(Do::Toggle)>{if enabled { "Disable" } else { "Enable" }}</ActionButton>
+                    <ActionButton pending=busy on_click=click(Do::Delete)>"Delete"</ActionButton>
                 </div>
             </td>
         </tr>

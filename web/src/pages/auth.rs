@@ -3,13 +3,16 @@
 //! team invitation (which needs a logged-in caller). Sign-up links and the
 //! form show only when the instance's policy would let them work.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use sightline_api_types::{LoginOutcome, SignupInfo};
 
 use crate::{
-    api::{self, ApiError},
-    components::states::FormError,
+    api,
+    components::{
+        form::{api_action, error_of, pending, succeeded, ActionButton},
+        states::FormError,
+    },
     pages::query_param,
     session::use_session,
 };
@@ -64,35 +67,33 @@ pub fn Login() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let challenge = RwSignal::new(None::<String>);
-    let (error, set_error) = signal(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let next = next_path();
     let signup_href = format!("/signup?next={}", api::encode(&next));
     let invited = invite_token(&next).is_some();
     let policy = LocalResource::new(api::signup_info);
     let can_sign_up = move || policy.get().and_then(Result::ok).is_some_and(|p| signup_refusal(&p, invited).is_none());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        busy.set(true);
+    let log_in = api_action(move |_: &()| {
         let (navigate, next) = (navigate.clone(), next.clone());
-        spawn_local(async move {
-            let outcome = match challenge.get_untracked() {
-                Some(c) => api::login_two_factor(c, code.get_untracked()).await.map(LoginOutcome::LoggedIn),
-                None => api::login(email.get_untracked(), password.get_untracked()).await,
-            };
+        let (challenged, code, email, password) =
+            (challenge.get_untracked(), code.get_untracked(), email.get_untracked(), password.get_untracked());
+        async move {
+            let outcome = match challenged {
+                Some(c) => api::login_two_factor(c, code).await.map(LoginOutcome::LoggedIn),
+                None => api::login(email, password).await,
+            }?;
             match outcome {
-                Ok(LoginOutcome::LoggedIn(me)) => {
+                LoginOutcome::LoggedIn(me) => {
                     s.me.set(Some(me));
                     navigate(&next, Default::default());
                 }
-                Ok(LoginOutcome::TwoFactor(c)) => {
-                    set_error.set(None);
-                    challenge.set(Some(c.challenge));
-                }
-                Err(e) => set_error.set(Some(e)),
+                LoginOutcome::TwoFactor(c) => challenge.set(Some(c.challenge)),
             }
-            busy.set(false);
-        });
+            Ok(())
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        log_in.dispatch(());
     };
     view! {
         <AuthCard title="Log in">
@@ -107,10 +108,10 @@ pub fn Login() -> impl IntoView {
                     <label>"Email" <input type="email" name="email" autocomplete="email" required bind:value=email/></label>
                     <label>"Password" <input type="password" name="password" autocomplete="current-password" required bind:value=password/></label>
                 </Show>
-                <FormError error=error/>
-                <button type="submit" class="primary" disabled=move || busy.get()>
+                <FormError error=error_of(log_in)/>
+                <ActionButton submit=true class="primary" pending=pending(log_in)>
                     {move || if challenge.get().is_some() { "Verify" } else { "Log in" }}
-                </button>
+                </ActionButton>
             </form>
             <p class="alt">
                 {move || can_sign_up().then(|| view! { <a href=signup_href.clone()>"Create an account"</a> " · " })}
@@ -129,8 +130,6 @@ pub fn Signup() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let (error, set_error) = signal(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let next = next_path();
     let invite = invite_token(&next);
     let invited = invite.is_some();
@@ -138,20 +137,19 @@ pub fn Signup() -> impl IntoView {
     let next = if invited { "/".to_string() } else { next };
     let policy = LocalResource::new(api::signup_info);
     let refusal = move || policy.get().and_then(Result::ok).and_then(|p| signup_refusal(&p, invited));
+    let sign_up = api_action(move |_: &()| {
+        let (navigate, next, invite) = (navigate.clone(), next.clone(), invite.clone());
+        let call = api::register(email.get_untracked(), password.get_untracked(), name.get_untracked(), invite);
+        async move {
+            let me = call.await?;
+            s.me.set(Some(me));
+            navigate(&next, Default::default());
+            Ok(())
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        busy.set(true);
-        let (navigate, next, invite) = (navigate.clone(), next.clone(), invite.clone());
-        spawn_local(async move {
-            match api::register(email.get_untracked(), password.get_untracked(), name.get_untracked(), invite).await {
-                Ok(me) => {
-                    s.me.set(Some(me));
-                    navigate(&next, Default::default());
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-            busy.set(false);
-        });
+        sign_up.dispatch(());
     };
     view! {
         <AuthCard title="Create your account">
@@ -159,13 +157,13 @@ pub fn Signup() -> impl IntoView {
                 when=move || refusal().is_none()
                 fallback=move || view! { <p class="notice" role="status">{refusal}</p> }
             >
-                <form on:submit=submit.clone()>
+                <form on:submit=submit>
                     <Show when=move || invited><p class="muted">"You were invited to a team: your new account joins it."</p></Show>
                     <label>"Name" <input type="text" name="name" autocomplete="name" bind:value=name/></label>
                     <label>"Email" <input type="email" name="email" autocomplete="email" required bind:value=email/></label>
                     <label>"Password" <input type="password" name="password" autocomplete="new-password" required minlength="8" bind:value=password/></label>
-                    <FormError error=error/>
-                    <button type="submit" class="primary" disabled=move || busy.get()>"Sign up"</button>
+                    <FormError error=error_of(sign_up)/>
+                    <ActionButton submit=true class="primary" pending=pending(sign_up)>"Sign up"</ActionButton>
                 </form>
             </Show>
             <p class="alt">"Already have an account? " <a href="/login">"Log in"</a></p>
@@ -177,16 +175,11 @@ pub fn Signup() -> impl IntoView {
 #[component]
 pub fn Forgot() -> impl IntoView {
     let email = RwSignal::new(String::new());
-    let (error, set_error) = signal(None::<ApiError>);
-    let sent = RwSignal::new(false);
+    let request = api_action(move |_: &()| api::request_reset(email.get_untracked()));
+    let sent = succeeded(request);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        spawn_local(async move {
-            match api::request_reset(email.get_untracked()).await {
-                Ok(_) => sent.set(true),
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        request.dispatch(());
     };
     view! {
         <AuthCard title="Reset your password">
@@ -195,8 +188,8 @@ pub fn Forgot() -> impl IntoView {
                 fallback=move || view! {
                     <form on:submit=submit>
                         <label>"Email" <input type="email" name="email" autocomplete="email" required bind:value=email/></label>
-                        <FormError error=error/>
-                        <button type="submit" class="primary">"Send reset link"</button>
+                        <FormError error=error_of(request)/>
+                        <ActionButton submit=true class="primary" pending=pending(request)>"Send reset link"</ActionButton>
                     </form>
                 }
             >
@@ -212,16 +205,11 @@ pub fn Forgot() -> impl IntoView {
 pub fn Reset() -> impl IntoView {
     let token = query_param("token");
     let password = RwSignal::new(String::new());
-    let (error, set_error) = signal(None::<ApiError>);
-    let done = RwSignal::new(false);
+    let confirm = api_action(move |_: &()| api::confirm_reset(token.get_untracked(), password.get_untracked()));
+    let done = succeeded(confirm);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        spawn_local(async move {
-            match api::confirm_reset(token.get_untracked(), password.get_untracked()).await {
-                Ok(_) => done.set(true),
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        confirm.dispatch(());
     };
     view! {
         <AuthCard title="Choose a new password">
@@ -230,8 +218,8 @@ pub fn Reset() -> impl IntoView {
                 fallback=move || view! {
                     <form on:submit=submit>
                         <label>"New password" <input type="password" autocomplete="new-password" required minlength="8" bind:value=password/></label>
-                        <FormError error=error/>
-                        <button type="submit" class="primary">"Set password"</button>
+                        <FormError error=error_of(confirm)/>
+                        <ActionButton submit=true class="primary" pending=pending(confirm)>"Set password"</ActionButton>
                     </form>
                 }
             >
@@ -246,21 +234,17 @@ pub fn Reset() -> impl IntoView {
 pub fn AcceptInvite() -> impl IntoView {
     let s = use_session();
     let token = query_param("token");
-    let (error, set_error) = signal(None::<ApiError>);
-    let done = RwSignal::new(false);
-    let accept = move |_| {
-        spawn_local(async move {
-            match api::accept_invite(token.get_untracked()).await {
-                Ok(_) => {
-                    if let Ok(me) = api::me().await {
-                        s.me.set(Some(me));
-                    }
-                    done.set(true)
-                }
-                Err(e) => set_error.set(Some(e)),
+    let accept = api_action(move |_: &()| {
+        let call = api::accept_invite(token.get_untracked());
+        async move {
+            call.await?;
+            if let Ok(me) = api::me().await {
+                s.me.set(Some(me));
             }
-        });
-    };
+            Ok(())
+        }
+    });
+    let done = succeeded(accept);
     view! {
         <section class="card narrow">
             <h1>"Team invitation"</h1>
@@ -268,8 +252,10 @@ pub fn AcceptInvite() -> impl IntoView {
                 when=move || done.get()
                 fallback=move || view! {
                     <p>"You were invited to join a team. Accept to see its projects."</p>
-                    <FormError error=error/>
-                    <button class="primary" on:click=accept>"Accept invitation"</button>
+                    <FormError error=error_of(accept)/>
+                    <ActionButton class="primary" pending=pending(accept) on_click=Callback::new(move |_| { accept.dispatch(()); })>
+                        "Accept invitation"
+                    </ActionButton>
                 }
             >
                 <p class="notice" role="status">"You joined the team. " <a href="/">"See its projects"</a></p>

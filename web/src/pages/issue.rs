@@ -2,7 +2,7 @@
 //! (latest by default, `?event=` otherwise) with its stack trace,
 //! breadcrumbs and context; navigation between events; the tag breakdown.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use sightline_api_types::{EventDetail, IssueStatus, TagBreakdown};
 
@@ -10,6 +10,7 @@ use crate::{
     api::{self, ApiError},
     components::{
         bars::DailyBars,
+        form::{api_action, error_of, pending, ActionButton},
         states::{ErrorBox, FormError, Loading},
     },
     format,
@@ -40,29 +41,36 @@ pub fn IssuePage() -> impl IntoView {
             }
         }
     });
-    // Select the issue's team in the switcher.
-    Effect::new(move |_| {
-        if let Some(Ok(d)) = issue.get() {
-            let pid = d.issue.project_id;
-            spawn_local(async move {
-                if let Ok(p) = api::project(pid).await {
-                    s.team.set(Some(p.team_id));
-                }
-            });
+    // Select the issue's team in the switcher (its project is loaded once
+    // per project, not on every refetch of the issue).
+    let project_id = Memo::new(move |_| issue.get().and_then(Result::ok).map(|d| d.issue.project_id));
+    let project = LocalResource::new(move || {
+        let pid = project_id.get();
+        async move {
+            match pid {
+                Some(pid) => api::project(pid).await.ok(),
+                None => None,
+            }
         }
     });
-    let (error, set_error) = signal(None::<ApiError>);
+    Effect::new(move |_| {
+        if let Some(Some(p)) = project.get() {
+            s.team.set(Some(p.team_id));
+        }
+    });
+    let set_status = api_action(move |status: &IssueStatus| {
+        let call = api::set_status(id.get_untracked(), *status);
+        async move {
+            call.await?;
+            issue.refetch();
+            Ok(())
+        }
+    });
     let act = move |status: IssueStatus| {
-        spawn_local(async move {
-            match api::set_status(id.get_untracked(), status).await {
-                Ok(_) => {
-                    set_error.set(None);
-                    issue.refetch();
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        set_status.dispatch(status);
     };
+    let error = error_of(set_status);
+    let busy = pending(set_status);
     let header = move || match issue.get() {
         None => view! { <Loading label="Loading issue…"/> }.into_any(),
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
@@ -78,7 +86,7 @@ pub fn IssuePage() -> impl IntoView {
                         <h1 class="issue-title">{i.title.clone()}</h1>
                         <p class="culprit">{i.culprit.clone()}</p>
                         <p class="issue-meta">
-                            <span class=format!("level level-{}", i.level)>{i.level.clone()}</span>
+                            <span class=format!("level level-{}", i.level)>{i.level.as_str()}</span>
                             <span class=format!("badge status-{}", status.as_str())>{status.as_str()}</span>
                             {i.regressed.then(|| view! { <span class="badge regressed">"Regressed"</span> })}
                             <span title=format::datetime(&i.first_seen)>{format!("First seen {}", format::relative(&i.first_seen))}</span>
@@ -92,10 +100,12 @@ pub fn IssuePage() -> impl IntoView {
                     <div class="actions">
                         {match status {
                             IssueStatus::Unresolved => view! {
-                                <button class="primary" on:click=move |_| act(IssueStatus::Resolved)>"Resolve"</button>
-                                <button on:click=move |_| act(IssueStatus::Ignored)>"Ignore"</button>
+                                <ActionButton class="primary" pending=busy on_click=Callback::new(move |_| act(IssueStatus::Resolved))>"Resolve"</ActionButton>
+                                <ActionButton pending=busy on_click=Callback::new(move |_| act(IssueStatus::Ignored))>"Ignore"</ActionButton>
                             }.into_any(),
-                            _ => view! { <button on:click=move |_| act(IssueStatus::Unresolved)>"Unresolve"</button> }.into_any(),
+                            _ => view! {
+                                <ActionButton pending=busy on_click=Callback::new(move |_| act(IssueStatus::Unresolved))>"Unresolve"</ActionButton>
+                            }.into_any(),
                         }}
                     </div>
                 </div>

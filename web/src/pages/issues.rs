@@ -2,13 +2,14 @@
 //! filtered view can be shared and reloaded), bulk resolve/ignore, a
 //! sparkline and event/user counts per issue, and pagination.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use sightline_api_types::{IssueStatus, IssueSummary, Project};
 
 use crate::{
-    api::{self, ApiError},
+    api,
     components::{
+        form::{api_action, error_of, pending, ActionButton},
         layout::ProjectHeader,
         poll,
         sparkline::Sparkline,
@@ -89,23 +90,22 @@ pub fn IssueList() -> impl IntoView {
             project.refetch(); // the environment filter's choices
         }
     });
-    let (error, set_error) = signal(None::<ApiError>);
+    let set_status = api_action(move |(ids, status): &(Vec<i64>, IssueStatus)| {
+        let call = api::bulk_status(id.get_untracked(), ids.clone(), *status);
+        async move {
+            call.await?;
+            selected.set(vec![]);
+            issues.refetch();
+            Ok(())
+        }
+    });
     let bulk = move |status: IssueStatus| {
         let ids = selected.get_untracked();
-        if ids.is_empty() {
-            return;
+        if !ids.is_empty() {
+            set_status.dispatch((ids, status));
         }
-        spawn_local(async move {
-            match api::bulk_status(id.get_untracked(), ids, status).await {
-                Ok(_) => {
-                    selected.set(vec![]);
-                    set_error.set(None);
-                    issues.refetch();
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
     };
+    let none_selected = Signal::derive(move || selected.with(|s| s.is_empty()));
     let environments = move || match project.get() {
         Some(Ok(p)) => p.environments,
         _ => vec![],
@@ -207,11 +207,13 @@ pub fn IssueList() -> impl IntoView {
         {filters}
         <div class="bulk" aria-live="polite">
             <span class="muted">{move || format!("{} selected", selected.with(|s| s.len()))}</span>
-            <Show when=resolving fallback=move || view! { <button on:click=move |_| bulk(IssueStatus::Unresolved) disabled=move || selected.with(|s| s.is_empty())>"Unresolve"</button> }>
-                <button on:click=move |_| bulk(IssueStatus::Resolved) disabled=move || selected.with(|s| s.is_empty())>"Resolve"</button>
+            <Show when=resolving fallback=move || view! {
+                <ActionButton pending=pending(set_status) disabled=none_selected on_click=Callback::new(move |_| bulk(IssueStatus::Unresolved))>"Unresolve"</ActionButton>
+            }>
+                <ActionButton pending=pending(set_status) disabled=none_selected on_click=Callback::new(move |_| bulk(IssueStatus::Resolved))>"Resolve"</ActionButton>
             </Show>
-            <button on:click=move |_| bulk(IssueStatus::Ignored) disabled=move || selected.with(|s| s.is_empty())>"Ignore"</button>
-            <FormError error=error/>
+            <ActionButton pending=pending(set_status) disabled=none_selected on_click=Callback::new(move |_| bulk(IssueStatus::Ignored))>"Ignore"</ActionButton>
+            <FormError error=error_of(set_status)/>
         </div>
         {body}
     }
@@ -230,7 +232,7 @@ fn IssueRow(issue: IssueSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView 
             }
         });
     };
-    let level = issue.level.clone();
+    let level = issue.level.as_str();
     view! {
         <tr class="issue-row" data-issue-id=id.to_string()>
             <td class="check">
@@ -239,7 +241,7 @@ fn IssueRow(issue: IssueSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView 
             <td class="issue-main">
                 <a class="issue-title" href=format!("/issues/{id}")>{issue.title.clone()}</a>
                 <div class="issue-meta">
-                    <span class=format!("level level-{level}")>{level.clone()}</span>
+                    <span class=format!("level level-{level}")>{level}</span>
                     {issue.regressed.then(|| view! { <span class="badge regressed">"Regressed"</span> })}
                     {(issue.status != IssueStatus::Unresolved).then(|| view! { <span class="badge">{issue.status.as_str()}</span> })}
                     <span class="culprit">{issue.culprit.clone()}</span>

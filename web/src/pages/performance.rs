@@ -4,7 +4,7 @@
 //! the SDK blamed for its vitals ([`super::attribution`]).
 
 use leptos::prelude::*;
-use sightline_api_types::{PageVitals, Performance as Perf, VitalSummary, VitalValues};
+use sightline_api_types::{PageVitals, Performance as Perf, Rating, Vital, VitalSummary};
 
 use crate::{
     api,
@@ -17,16 +17,12 @@ use crate::{
     pages::{attribution::PageAttribution, param_id},
 };
 
-const VITALS: [&str; 5] = ["lcp", "inp", "cls", "fcp", "ttfb"];
-
-fn pick(v: &VitalValues, name: &str) -> Option<f64> {
-    match name {
-        "lcp" => v.lcp,
-        "inp" => v.inp,
-        "cls" => v.cls,
-        "fcp" => v.fcp,
-        _ => v.ttfb,
-    }
+/// A column the page table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    Name,
+    Samples,
+    Vital(Vital),
 }
 
 /// Shows a project's Web Vitals.
@@ -70,30 +66,30 @@ pub fn Performance() -> impl IntoView {
 
 #[component]
 fn PerfView(perf: Perf, project: i64, period: String) -> impl IntoView {
-    let chosen = RwSignal::new("lcp".to_string());
+    let chosen = RwSignal::new(Vital::Lcp);
     let selected = RwSignal::new(None::<String>);
     let series = perf.series.clone();
     let chart = move || {
         let name = chosen.get();
         let points = series
             .iter()
-            .map(|p| Point { t_ms: format::parse_ms(&p.t), value: pick(&p.p75, &name), samples: p.samples })
+            .map(|p| Point { t_ms: format::parse_ms(&p.t), value: p.p75.get(name), samples: p.samples })
             .collect::<Vec<_>>();
-        view! { <TimeChart points name=name.clone()/> }
+        view! { <TimeChart points name/> }
     };
     view! {
         <div class="vitals">
-            {VITALS.iter().map(|name| {
-                let v = perf.vitals.iter().find(|v| v.name == *name).cloned();
-                view! { <VitalCard name=name v/> }
+            {Vital::ALL.iter().map(|&name| {
+                let v = perf.vitals.iter().find(|v| v.name == name).cloned();
+                view! { <VitalCard name v/> }
             }).collect_view()}
         </div>
         <section class="card">
             <div class="card-head">
                 <h2>"p75 over time"</h2>
                 <div class="segmented" role="group" aria-label="Vital shown in the chart">
-                    {VITALS.iter().map(|n| view! {
-                        <button aria-pressed=move || (chosen.get() == *n).to_string() on:click=move |_| chosen.set(n.to_string())>{n.to_uppercase()}</button>
+                    {Vital::ALL.iter().map(|&n| view! {
+                        <button aria-pressed=move || (chosen.get() == n).to_string() on:click=move |_| chosen.set(n)>{format::vital_abbr(n)}</button>
                     }).collect_view()}
                 </div>
             </div>
@@ -109,9 +105,9 @@ fn PerfView(perf: Perf, project: i64, period: String) -> impl IntoView {
 
 /// One vital's card: p75, rating colour and the rating shares.
 #[component]
-fn VitalCard(name: &'static str, v: Option<VitalSummary>) -> impl IntoView {
+fn VitalCard(name: Vital, v: Option<VitalSummary>) -> impl IntoView {
     let v = v.unwrap_or(VitalSummary {
-        name: name.into(),
+        name,
         samples: 0,
         p50: None,
         p75: None,
@@ -121,21 +117,18 @@ fn VitalCard(name: &'static str, v: Option<VitalSummary>) -> impl IntoView {
         poor: 0.0,
         rating: None,
     });
-    let rating = v
-        .rating
-        .clone()
-        .or_else(|| v.p75.map(|p| format::rating(name, p).to_string()))
-        .unwrap_or_else(|| "none".into());
-    let label = match rating.as_str() {
-        "good" => "Good",
-        "needs-improvement" => "Needs improvement",
-        "poor" => "Poor",
-        _ => "No data",
+    let rating = v.rating.or_else(|| v.p75.map(|p| name.rate(p)));
+    let label = match rating {
+        Some(Rating::Good) => "Good",
+        Some(Rating::NeedsImprovement) => "Needs improvement",
+        Some(Rating::Poor) => "Poor",
+        None => "No data",
     };
+    let rating = rating.map_or("none", Rating::as_str);
     let share = |x: f64| format!("width: {:.1}%", x * 100.0);
     view! {
-        <article class=format!("card vital rating-{rating}") data-vital=name>
-            <h3 title=format::vital_label(name)>{name.to_uppercase()}</h3>
+        <article class=format!("card vital rating-{rating}") data-vital=name.as_str()>
+            <h3 title=format::vital_label(name)>{format::vital_abbr(name)}</h3>
             <p class="vital-value">{format::vital(name, v.p75)}</p>
             <p class="vital-rating">"p75 · " {label}</p>
             <div class="shares" role="img" aria-label=format!("good {:.0}%, needs improvement {:.0}%, poor {:.0}%", v.good * 100.0, v.needs_improvement * 100.0, v.poor * 100.0)>
@@ -154,15 +147,15 @@ fn PageTable(pages: Vec<PageVitals>, selected: RwSignal<Option<String>>) -> impl
     if pages.is_empty() {
         return view! { <p class="muted">"No pages in this period."</p> }.into_any();
     }
-    let sort = RwSignal::new(("samples".to_string(), true));
+    let sort = RwSignal::new((SortKey::Samples, true));
     let rows = move || {
         let (key, desc) = sort.get();
         let mut list = pages.clone();
         list.sort_by(|a, b| {
-            let ord = match key.as_str() {
-                "name" => a.name.cmp(&b.name),
-                "samples" => a.samples.cmp(&b.samples),
-                k => pick(&a.p75, k).unwrap_or(-1.0).total_cmp(&pick(&b.p75, k).unwrap_or(-1.0)),
+            let ord = match key {
+                SortKey::Name => a.name.cmp(&b.name),
+                SortKey::Samples => a.samples.cmp(&b.samples),
+                SortKey::Vital(k) => a.p75.get(k).unwrap_or(-1.0).total_cmp(&b.p75.get(k).unwrap_or(-1.0)),
             };
             if desc {
                 ord.reverse()
@@ -180,8 +173,8 @@ fn PageTable(pages: Vec<PageVitals>, selected: RwSignal<Option<String>>) -> impl
                             view! { <button class="link" title="What caused this page's vitals" on:click=move |_| selected.set(Some(name.clone()))>{shown}</button> }
                         }</td>
                         <td class="num">{p.samples}</td>
-                        {VITALS.iter().map(|n| {
-                            let v = pick(&p.p75, n);
+                        {Vital::ALL.iter().map(|&n| {
+                            let v = p.p75.get(n);
                             let class = v.map(|v| format!("num rating-{}", format::rating(n, v))).unwrap_or_else(|| "num".into());
                             view! { <td class=class>{format::vital(n, v)}</td> }
                         }).collect_view()}
@@ -190,7 +183,7 @@ fn PageTable(pages: Vec<PageVitals>, selected: RwSignal<Option<String>>) -> impl
             })
             .collect_view()
     };
-    let header = move |key: &'static str, label: &'static str| {
+    let header = move |key: SortKey, label: &'static str| {
         let aria = move || match sort.get() {
             (k, true) if k == key => "descending",
             (k, false) if k == key => "ascending",
@@ -198,24 +191,24 @@ fn PageTable(pages: Vec<PageVitals>, selected: RwSignal<Option<String>>) -> impl
         };
         let click = move |_| {
             sort.update(|(k, d)| {
-                if k == key {
+                if *k == key {
                     *d = !*d
                 } else {
-                    *k = key.into();
-                    *d = key != "name"
+                    *k = key;
+                    *d = key != SortKey::Name
                 }
             })
         };
-        view! { <th aria-sort=aria class=if key == "name" { "" } else { "num" }><button class="sort" on:click=click>{label}</button></th> }
+        view! { <th aria-sort=aria class=if key == SortKey::Name { "" } else { "num" }><button class="sort" on:click=click>{label}</button></th> }
     };
     view! {
         <div class="table-wrap">
             <table class="pages">
                 <thead>
                     <tr>
-                        {header("name", "Page")}
-                        {header("samples", "Samples")}
-                        {VITALS.iter().map(|n| header(n, match *n { "lcp" => "LCP", "inp" => "INP", "cls" => "CLS", "fcp" => "FCP", _ => "TTFB" })).collect_view()}
+                        {header(SortKey::Name, "Page")}
+                        {header(SortKey::Samples, "Samples")}
+                        {Vital::ALL.iter().map(|&n| header(SortKey::Vital(n), format::vital_abbr(n))).collect_view()}
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

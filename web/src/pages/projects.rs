@@ -1,12 +1,15 @@
 //! The team's projects: the list, creating one, and `/` sending the user to
 //! their first team's projects.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_navigate};
 
 use crate::{
-    api::{self, ApiError},
-    components::states::{Empty, ErrorBox, FormError, Loading},
+    api,
+    components::{
+        form::{api_action, error_of, pending, ActionButton},
+        states::{Empty, ErrorBox, FormError, Loading},
+    },
     pages::param_id,
     session::{current_team, use_session},
 };
@@ -27,22 +30,22 @@ pub fn NewTeam() -> impl IntoView {
     let s = use_session();
     let navigate = use_navigate();
     let name = RwSignal::new(String::new());
-    let (error, set_error) = signal(None::<ApiError>);
+    let create = api_action(move |_: &()| {
+        let navigate = navigate.clone();
+        let call = api::create_team(name.get_untracked());
+        async move {
+            let team = call.await?;
+            if let Ok(me) = api::me().await {
+                s.me.set(Some(me));
+            }
+            s.team.set(Some(team.id));
+            navigate(&format!("/teams/{}/projects", team.id), Default::default());
+            Ok(())
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match api::create_team(name.get_untracked()).await {
-                Ok(team) => {
-                    if let Ok(me) = api::me().await {
-                        s.me.set(Some(me));
-                    }
-                    s.team.set(Some(team.id));
-                    navigate(&format!("/teams/{}/projects", team.id), Default::default());
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        create.dispatch(());
     };
     view! {
         <section class="card narrow">
@@ -50,9 +53,9 @@ pub fn NewTeam() -> impl IntoView {
             <p>"Projects belong to teams; invite colleagues to a team from its Members page."</p>
             <form on:submit=submit class="inline">
                 <label>"Team name" <input type="text" required bind:value=name/></label>
-                <button class="primary" type="submit">"Create team"</button>
+                <ActionButton submit=true class="primary" pending=pending(create)>"Create team"</ActionButton>
             </form>
-            <FormError error=error/>
+            <FormError error=error_of(create)/>
         </section>
     }
 }
@@ -67,20 +70,18 @@ pub fn ProjectList() -> impl IntoView {
     let navigate = use_navigate();
     let name = RwSignal::new(String::new());
     let platform = RwSignal::new("javascript".to_string());
-    let (error, set_error) = signal(None::<ApiError>);
-    let busy = RwSignal::new(false);
+    let create = api_action(move |_: &()| {
+        let navigate = navigate.clone();
+        let call = api::create_project(team.get_untracked(), name.get_untracked(), Some(platform.get_untracked()));
+        async move {
+            let p = call.await?;
+            navigate(&format!("/projects/{}/setup", p.id), Default::default());
+            Ok(())
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        busy.set(true);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match api::create_project(team.get_untracked(), name.get_untracked(), Some(platform.get_untracked())).await
-            {
-                Ok(p) => navigate(&format!("/projects/{}/setup", p.id), Default::default()),
-                Err(e) => set_error.set(Some(e)),
-            }
-            busy.set(false);
-        });
+        create.dispatch(());
     };
     let list = move || match projects.get() {
         None => view! { <Loading/> }.into_any(),
@@ -132,9 +133,9 @@ pub fn ProjectList() -> impl IntoView {
                             <option value="other">"Other"</option>
                         </select>
                     </label>
-                    <button type="submit" class="primary" disabled=move || busy.get()>"Create project"</button>
+                    <ActionButton submit=true class="primary" pending=pending(create)>"Create project"</ActionButton>
                 </div>
-                <FormError error=error/>
+                <FormError error=error_of(create)/>
             </form>
         </section>
     }

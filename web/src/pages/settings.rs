@@ -3,13 +3,14 @@
 //! (label, per-key rate limit, active state, rotation, new keys, deletion),
 //! and deleting the project, confirmed by typing its name.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use sightline_api_types::{KeyUpdate, ProjectKey, ProjectUpdate};
 
 use crate::{
     api::{self, ApiError},
     components::{
+        form::{api_action, error_of, pending, report, succeeded, ActionButton},
         layout::ProjectHeader,
         states::{ErrorBox, FormError, Loading},
     },
@@ -29,11 +30,11 @@ pub fn Settings() -> impl IntoView {
             let name = RwSignal::new(p.name.clone());
             let retention = RwSignal::new(p.retention_days.to_string());
             let origins = RwSignal::new(p.allowed_origins.join("\n"));
-            let (error, set_error) = signal(None::<ApiError>);
-            let saved = RwSignal::new(false);
+            let save =
+                api_action(move |update: &ProjectUpdate| api::update_project(id.get_untracked(), update.clone()));
+            let saved = succeeded(save);
             let submit = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
-                saved.set(false);
                 let update = ProjectUpdate {
                     name: Some(name.get_untracked()),
                     platform: None,
@@ -49,15 +50,7 @@ pub fn Settings() -> impl IntoView {
                     ),
                     ..Default::default()
                 };
-                spawn_local(async move {
-                    match api::update_project(id.get_untracked(), update).await {
-                        Ok(_) => {
-                            set_error.set(None);
-                            saved.set(true);
-                        }
-                        Err(e) => set_error.set(Some(e)),
-                    }
-                });
+                save.dispatch(update);
             };
             view! {
                 <form class="card settings" on:submit=submit>
@@ -67,9 +60,9 @@ pub fn Settings() -> impl IntoView {
                     <label>"Allowed origins (one per line: shop.example.com, *.example.com, https://shop.example.com:8443; empty = any)"
                         <textarea rows="3" bind:value=origins placeholder="shop.example.com"></textarea>
                     </label>
-                    <FormError error=error/>
+                    <FormError error=error_of(save)/>
                     <div class="row">
-                        <button type="submit" class="primary">"Save"</button>
+                        <ActionButton submit=true class="primary" pending=pending(save)>"Save"</ActionButton>
                         <Show when=move || saved.get()><span class="notice" role="status">"Saved."</span></Show>
                     </div>
                 </form>
@@ -77,23 +70,24 @@ pub fn Settings() -> impl IntoView {
             .into_any()
         }
     };
-    let (key_error, set_key_error) = signal(None::<ApiError>);
-    let new_key = move |_| {
-        spawn_local(async move {
-            let update = KeyUpdate { label: Some("New key".into()), ..Default::default() };
-            match api::create_key(id.get_untracked(), update).await {
-                Ok(_) => keys.refetch(),
-                Err(e) => set_key_error.set(Some(e)),
-            }
-        });
-    };
+    let key_error = RwSignal::new(None::<ApiError>);
+    let new_key = api_action(move |_: &()| {
+        let call =
+            api::create_key(id.get_untracked(), KeyUpdate { label: Some("New key".into()), ..Default::default() });
+        async move {
+            call.await?;
+            keys.refetch();
+            Ok(())
+        }
+    });
+    report(new_key, key_error);
     let key_list = move || {
         match keys.get() {
         None => view! { <Loading/> }.into_any(),
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
         Some(Ok(list)) => list
             .into_iter()
-            .map(|k| view! { <KeyRow project=id key_=k on_change=Callback::new(move |_| keys.refetch()) error=set_key_error/> })
+            .map(|k| view! { <KeyRow project=id key_=k on_change=Callback::new(move |_| keys.refetch()) error=key_error/> })
             .collect_view()
             .into_any(),
     }
@@ -111,7 +105,7 @@ pub fn Settings() -> impl IntoView {
         <section class="card">
             <div class="card-head">
                 <h2>"Client keys (DSN)"</h2>
-                <button on:click=new_key>"New key"</button>
+                <ActionButton pending=pending(new_key) on_click=Callback::new(move |_| { new_key.dispatch(()); })>"New key"</ActionButton>
             </div>
             <FormError error=key_error/>
             <ul class="keys">{key_list}</ul>
@@ -138,11 +132,10 @@ fn DataScrubbing(
     let scrub_ip = RwSignal::new(scrub_ip);
     let sensitive = RwSignal::new(sensitive.join("\n"));
     let safe = RwSignal::new(safe.join("\n"));
-    let (error, set_error) = signal(None::<ApiError>);
-    let saved = RwSignal::new(false);
+    let save = api_action(move |update: &ProjectUpdate| api::update_project(id, update.clone()));
+    let saved = succeeded(save);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        saved.set(false);
         let update = ProjectUpdate {
             scrub_data: Some(scrub_data.get_untracked()),
             scrub_ip_addresses: Some(scrub_ip.get_untracked()),
@@ -150,15 +143,7 @@ fn DataScrubbing(
             safe_fields: Some(lines(&safe.get_untracked())),
             ..Default::default()
         };
-        spawn_local(async move {
-            match api::update_project(id, update).await {
-                Ok(_) => {
-                    set_error.set(None);
-                    saved.set(true);
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        save.dispatch(update);
     };
     view! {
         <form class="card settings" on:submit=submit>
@@ -172,9 +157,9 @@ fn DataScrubbing(
             <label>"Safe fields (one per line; never scrubbed)"
                 <textarea name="safe_fields" rows="3" bind:value=safe placeholder="session_count"></textarea>
             </label>
-            <FormError error=error/>
+            <FormError error=error_of(save)/>
             <div class="row">
-                <button type="submit" class="primary">"Save scrubbing"</button>
+                <ActionButton submit=true class="primary" pending=pending(save)>"Save scrubbing"</ActionButton>
                 <Show when=move || saved.get()><span class="notice" role="status">"Saved."</span></Show>
             </div>
         </form>
@@ -186,26 +171,29 @@ fn DataScrubbing(
 fn DeleteProject(id: i64, team: i64, name: String) -> impl IntoView {
     let navigate = use_navigate();
     let typed = RwSignal::new(String::new());
-    let (error, set_error) = signal(None::<ApiError>);
     let expected = name.clone();
     let matches = move || typed.get() == expected;
+    let delete = api_action(move |_: &()| {
+        let navigate = navigate.clone();
+        async move {
+            api::delete_project(id).await?;
+            navigate(&format!("/teams/{team}/projects"), Default::default());
+            Ok(())
+        }
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match api::delete_project(id).await {
-                Ok(_) => navigate(&format!("/teams/{team}/projects"), Default::default()),
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        delete.dispatch(());
     };
     view! {
         <form class="card danger-zone" on:submit=submit>
             <h2>"Delete project"</h2>
             <p class="muted">"Its keys stop accepting events at once and its issues are removed. This cannot be undone."</p>
             <label>{format!("Type “{name}” to confirm")} <input type="text" bind:value=typed autocomplete="off"/></label>
-            <FormError error=error/>
-            <button type="submit" class="danger" disabled=move || !matches()>"Delete project"</button>
+            <FormError error=error_of(delete)/>
+            <ActionButton submit=true class="danger" pending=pending(delete) disabled=Signal::derive(move || !matches())>
+                "Delete project"
+            </ActionButton>
         </form>
     }
 }
@@ -215,43 +203,42 @@ fn KeyRow(
     project: Signal<i64>,
     key_: ProjectKey,
     on_change: Callback<()>,
-    error: WriteSignal<Option<ApiError>>,
+    error: RwSignal<Option<ApiError>>,
 ) -> impl IntoView {
     let k = key_;
     let kid = k.id;
     let active = k.is_active;
     let limit = RwSignal::new(k.rate_limit_per_minute.map(|l| l.to_string()).unwrap_or_default());
-    let run = move |update: Option<KeyUpdate>| {
-        spawn_local(async move {
-            let pid = project.get_untracked();
-            let r = match update {
-                Some(u) => api::update_key(pid, kid, u).await,
-                None => api::rotate_key(pid, kid).await,
+    // `None` rotates the key.
+    let change = api_action(move |update: &Option<KeyUpdate>| {
+        let (pid, update) = (project.get_untracked(), update.clone());
+        async move {
+            match update {
+                Some(u) => api::update_key(pid, kid, u).await?,
+                None => api::rotate_key(pid, kid).await?,
             };
-            match r {
-                Ok(_) => {
-                    error.set(None);
-                    on_change.run(());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+            on_change.run(());
+            Ok(())
+        }
+    });
+    let run = move |update: Option<KeyUpdate>| {
+        change.dispatch(update);
     };
     let armed = RwSignal::new(false);
-    let remove = move || {
-        spawn_local(async move {
-            match api::delete_key(project.get_untracked(), kid).await {
-                Ok(_) => {
-                    error.set(None);
-                    on_change.run(());
-                }
-                Err(e) => {
-                    armed.set(false);
-                    error.set(Some(e));
-                }
+    let delete = api_action(move |_: &()| {
+        let call = api::delete_key(project.get_untracked(), kid);
+        async move {
+            if let Err(e) = call.await {
+                armed.set(false);
+                return Err(e);
             }
-        });
-    };
+            on_change.run(());
+            Ok(())
+        }
+    });
+    report(change, error);
+    report(delete, error);
+    let busy = Signal::derive(move || change.pending().get() || delete.pending().get());
     let save_limit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let raw = limit.get_untracked();
@@ -269,14 +256,14 @@ fn KeyRow(
                 <label>"Rate limit (events/min, empty = server default)"
                     <input type="number" min="1" bind:value=limit/>
                 </label>
-                <button type="submit">"Save limit"</button>
-                <button type="button" on:click=move |_| run(Some(KeyUpdate { is_active: Some(!active), ..Default::default() }))>
+                <ActionButton submit=true pending=busy>"Save limit"</ActionButton>
+                <ActionButton pending=busy on_click=Callback::new(move |_| run(Some(KeyUpdate { is_active: Some(!active), ..Default::default() })))>
                     {if active { "Deactivate" } else { "Activate" }}
-                </button>
-                <button type="button" on:click=move |_| run(None)>"Rotate"</button>
+                </ActionButton>
+                <ActionButton pending=busy on_click=Callback::new(move |_| run(None))>"Rotate"</ActionButton>
                 {move || if armed.get() {
                     view! {
-                        <button type="button" class="danger" on:click=move |_| remove()>"Yes, delete key"</button>
+                        <ActionButton class="danger" pending=busy on_click=Callback::new(move |_| { delete.dispatch(()); })>"Yes, delete key"</ActionButton>
                         <button type="button" on:click=move |_| armed.set(false)>"Cancel"</button>
                     }.into_any()
                 } else {

@@ -1,13 +1,16 @@
 //! A team's settings: its name, members (role changes, removal) and
 //! invitations, and leaving it. Destructive actions ask for a second click.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use sightline_api_types::Role;
 
 use crate::{
     api::{self, ApiError},
-    components::states::{ErrorBox, FormError, Loading},
+    components::{
+        form::{api_action, error_of, invalid, pending, report, succeeded, ActionButton},
+        states::{ErrorBox, FormError, Loading},
+    },
     pages::param_id,
     session::use_session,
 };
@@ -20,42 +23,41 @@ pub fn Members() -> impl IntoView {
     Effect::new(move |_| s.team.set(Some(team.get())));
     let members = LocalResource::new(move || api::members(team.get()));
     let invites = LocalResource::new(move || api::invites(team.get()));
-    let (error, set_error) = signal(None::<ApiError>);
+    let error = RwSignal::new(None::<ApiError>);
     let email = RwSignal::new(String::new());
-    let role = RwSignal::new("member".to_string());
+    let role = RwSignal::new(Role::Member.as_str().to_string());
     let link = RwSignal::new(None::<String>);
+    let send_invite = api_action(move |_: &()| {
+        let (team, email_to, role) = (team.get_untracked(), email.get_untracked(), role.get_untracked());
+        async move {
+            let i = api::invite(team, email_to, role.parse().map_err(invalid)?).await?;
+            email.set(String::new());
+            link.set(i.accept_url);
+            invites.refetch();
+            Ok(())
+        }
+    });
     let invite = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let r = Role::parse(&role.get_untracked()).unwrap_or(Role::Member);
-        spawn_local(async move {
-            match api::invite(team.get_untracked(), email.get_untracked(), r).await {
-                Ok(i) => {
-                    set_error.set(None);
-                    email.set(String::new());
-                    link.set(i.accept_url);
-                    invites.refetch();
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        send_invite.dispatch(());
     };
     let mail_off = move || s.me.with(|m| m.as_ref().is_some_and(|m| !m.mail_enabled));
-    let remove = move |user: i64| {
-        spawn_local(async move {
-            match api::remove_member(team.get_untracked(), user).await {
-                Ok(_) => members.refetch(),
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
-    };
-    let withdraw = move |invite: i64| {
-        spawn_local(async move {
-            match api::delete_invite(team.get_untracked(), invite).await {
-                Ok(_) => invites.refetch(),
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
-    };
+    let remove = api_action(move |user: &i64| {
+        let call = api::remove_member(team.get_untracked(), *user);
+        async move {
+            call.await?;
+            members.refetch();
+            Ok(())
+        }
+    });
+    let withdraw = api_action(move |invite: &i64| {
+        let call = api::delete_invite(team.get_untracked(), *invite);
+        async move {
+            call.await?;
+            invites.refetch();
+            Ok(())
+        }
+    });
     let team_name = move || {
         s.me.with(|m| {
             m.as_ref()
@@ -63,17 +65,25 @@ pub fn Members() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let change_role = move |user: i64, raw: String| {
-        let Some(r) = Role::parse(&raw) else { return };
-        spawn_local(async move {
-            match api::set_role(team.get_untracked(), user, r).await {
-                Ok(_) => set_error.set(None),
-                Err(e) => set_error.set(Some(e)),
-            }
+    let set_role = api_action(move |(user, raw): &(i64, String)| {
+        let (team, user, raw) = (team.get_untracked(), *user, raw.clone());
+        async move {
+            let done = match raw.parse::<Role>() {
+                Ok(r) => api::set_role(team, user, r).await.map(|_| ()),
+                Err(e) => Err(invalid(e)),
+            };
             // Shows the role as stored (a refused change snaps back).
             members.refetch();
-        });
+            done
+        }
+    });
+    let change_role = move |user: i64, raw: String| {
+        set_role.dispatch((user, raw));
     };
+    report(send_invite, error);
+    report(remove, error);
+    report(withdraw, error);
+    report(set_role, error);
     view! {
         <div class="page-head"><h1>"Members of " {team_name}</h1></div>
         <FormError error=error/>
@@ -101,7 +111,11 @@ pub fn Members() -> impl IntoView {
                                                 }).collect_view()}
                                             </select>
                                         </td>
-                                        <td><button class="link danger" on:click=move |_| remove(uid)>"Remove"</button></td>
+                                        <td>
+                                            <ActionButton class="link danger" pending=pending(remove) on_click=Callback::new(move |_| { remove.dispatch(uid); })>
+                                                "Remove"
+                                            </ActionButton>
+                                        </td>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -122,7 +136,7 @@ pub fn Members() -> impl IntoView {
                         <option value="owner">"Owner"</option>
                     </select>
                 </label>
-                <button type="submit" class="primary">"Invite"</button>
+                <ActionButton submit=true class="primary" pending=pending(send_invite)>"Invite"</ActionButton>
             </form>
             {move || link.get().map(|l| view! { <p class="notice">"Invitation link: " <code class="invite-link">{l}</code></p> })}
             {move || match invites.get() {
@@ -134,7 +148,9 @@ pub fn Members() -> impl IntoView {
                         {list.into_iter().map(|i| {
                             let iid = i.id;
                             view! { <li>{i.email.clone()} " · " {i.role.as_str()} " · expires " {crate::format::datetime(&i.expires_at)}
-                                " " <button class="link danger" on:click=move |_| withdraw(iid)>"Withdraw"</button></li> }
+                                " " <ActionButton class="link danger" pending=pending(withdraw) on_click=Callback::new(move |_| { withdraw.dispatch(iid); })>
+                                    "Withdraw"
+                                </ActionButton></li> }
                         }).collect_view()}
                     </ul>
                 }.into_any(),
@@ -156,30 +172,27 @@ fn TeamName(team: Signal<i64>) -> impl IntoView {
             name.set(n);
         }
     });
-    let (error, set_error) = signal(None::<ApiError>);
-    let saved = RwSignal::new(false);
+    let rename = api_action(move |_: &()| {
+        let call = api::rename_team(team.get_untracked(), name.get_untracked());
+        async move {
+            call.await?;
+            if let Ok(me) = api::me().await {
+                s.me.set(Some(me));
+            }
+            Ok(())
+        }
+    });
+    let saved = succeeded(rename);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        saved.set(false);
-        spawn_local(async move {
-            match api::rename_team(team.get_untracked(), name.get_untracked()).await {
-                Ok(_) => {
-                    set_error.set(None);
-                    saved.set(true);
-                    if let Ok(me) = api::me().await {
-                        s.me.set(Some(me));
-                    }
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        rename.dispatch(());
     };
     view! {
         <form class="card inline" on:submit=submit>
             <label>"Display name" <input type="text" required maxlength="100" bind:value=name/></label>
-            <button type="submit">"Rename"</button>
+            <ActionButton submit=true pending=pending(rename)>"Rename"</ActionButton>
             <Show when=move || saved.get()><span class="notice" role="status">"Saved."</span></Show>
-            <FormError error=error/>
+            <FormError error=error_of(rename)/>
         </form>
     }
 }
@@ -190,34 +203,32 @@ fn LeaveTeam(team: Signal<i64>) -> impl IntoView {
     let s = use_session();
     let navigate = use_navigate();
     let armed = RwSignal::new(false);
-    let (error, set_error) = signal(None::<ApiError>);
-    let leave = move |_| {
+    let leave = api_action(move |_: &()| {
         let navigate = navigate.clone();
-        spawn_local(async move {
-            match api::leave_team(team.get_untracked()).await {
-                Ok(_) => {
-                    s.team.set(None);
-                    if let Ok(me) = api::me().await {
-                        s.me.set(Some(me));
-                    }
-                    navigate("/", Default::default());
-                }
-                Err(e) => {
-                    armed.set(false);
-                    set_error.set(Some(e));
-                }
+        let call = api::leave_team(team.get_untracked());
+        async move {
+            if let Err(e) = call.await {
+                armed.set(false);
+                return Err(e);
             }
-        });
-    };
+            s.team.set(None);
+            if let Ok(me) = api::me().await {
+                s.me.set(Some(me));
+            }
+            navigate("/", Default::default());
+            Ok(())
+        }
+    });
     view! {
         <section class="card danger-zone">
             <h2>"Leave this team"</h2>
             <p class="muted">"You lose access to its projects. The last owner cannot leave."</p>
-            <FormError error=error/>
+            <FormError error=error_of(leave)/>
             {move || if armed.get() {
-                let leave = leave.clone();
                 view! {
-                    <button class="danger" on:click=leave>"Yes, leave the team"</button>
+                    <ActionButton class="danger" pending=pending(leave) on_click=Callback::new(move |_| { leave.dispatch(()); })>
+                        "Yes, leave the team"
+                    </ActionButton>
                     " "
                     <button on:click=move |_| armed.set(false)>"Cancel"</button>
                 }.into_any()

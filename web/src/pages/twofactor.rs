@@ -3,12 +3,15 @@
 //! app), the recovery codes shown once, and turning it off with the password
 //! and a code. The team page's setting that requires it of every member.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use sightline_api_types::TwoFactorSetup;
 
 use crate::{
     api::{self, ApiError},
-    components::states::{ErrorBox, FormError, Loading},
+    components::{
+        form::{api_action, error_of, pending, report, ActionButton},
+        states::{ErrorBox, FormError, Loading},
+    },
     session::use_session,
 };
 
@@ -20,47 +23,43 @@ pub fn TwoFactorSection() -> impl IntoView {
     let codes = RwSignal::new(None::<Vec<String>>);
     let code = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let (error, set_error) = signal(None::<ApiError>);
-    let start = move |_| {
-        spawn_local(async move {
-            match api::two_factor_setup().await {
-                Ok(s) => {
-                    set_error.set(None);
-                    setup.set(Some(s));
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        })
-    };
+    let error = RwSignal::new(None::<ApiError>);
+    let start = api_action(move |_: &()| async move {
+        setup.set(Some(api::two_factor_setup().await?));
+        Ok(())
+    });
+    let enable = api_action(move |_: &()| {
+        let call = api::two_factor_enable(code.get_untracked());
+        async move {
+            let r = call.await?;
+            setup.set(None);
+            code.set(String::new());
+            codes.set(Some(r.codes));
+            status.refetch();
+            Ok(())
+        }
+    });
+    let turn_off = api_action(move |_: &()| {
+        let call = api::two_factor_disable(password.get_untracked(), code.get_untracked());
+        async move {
+            call.await?;
+            codes.set(None);
+            password.set(String::new());
+            code.set(String::new());
+            status.refetch();
+            Ok(())
+        }
+    });
+    report(start, error);
+    report(enable, error);
+    report(turn_off, error);
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        spawn_local(async move {
-            match api::two_factor_enable(code.get_untracked()).await {
-                Ok(r) => {
-                    set_error.set(None);
-                    setup.set(None);
-                    code.set(String::new());
-                    codes.set(Some(r.codes));
-                    status.refetch();
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        enable.dispatch(());
     };
     let disable = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        spawn_local(async move {
-            match api::two_factor_disable(password.get_untracked(), code.get_untracked()).await {
-                Ok(_) => {
-                    set_error.set(None);
-                    codes.set(None);
-                    password.set(String::new());
-                    code.set(String::new());
-                    status.refetch();
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
+        turn_off.dispatch(());
     };
     view! {
         <section class="card settings two-factor">
@@ -75,13 +74,15 @@ pub fn TwoFactorSection() -> impl IntoView {
                     <form on:submit=disable>
                         <label>"Password" <input type="password" autocomplete="current-password" required bind:value=password/></label>
                         <label>"Code or recovery code" <input type="text" autocomplete="one-time-code" required bind:value=code/></label>
-                        <button type="submit" class="danger">"Turn off two-factor log-in"</button>
+                        <ActionButton submit=true class="danger" pending=pending(turn_off)>"Turn off two-factor log-in"</ActionButton>
                     </form>
                 }.into_any(),
                 Some(Ok(_)) => match setup.get() {
                     None => view! {
                         <p class="muted">"Log in with your password and a code from an authenticator app on your phone."</p>
-                        <button class="primary" on:click=start>"Set up two-factor log-in"</button>
+                        <ActionButton class="primary" pending=pending(start) on_click=Callback::new(move |_| { start.dispatch(()); })>
+                            "Set up two-factor log-in"
+                        </ActionButton>
                     }.into_any(),
                     Some(s) => view! {
                         <p>"Scan this QR code with your authenticator app, or type the key into it:"</p>
@@ -89,7 +90,7 @@ pub fn TwoFactorSection() -> impl IntoView {
                         <p>"Key: " <code class="totp-secret">{s.secret}</code></p>
                         <form on:submit=confirm>
                             <label>"Code from the app" <input type="text" autocomplete="one-time-code" inputmode="numeric" required bind:value=code/></label>
-                            <button type="submit" class="primary">"Turn on"</button>
+                            <ActionButton submit=true class="primary" pending=pending(enable)>"Turn on"</ActionButton>
                         </form>
                     }.into_any(),
                 },
@@ -120,29 +121,29 @@ pub fn TeamTwoFactorSetting(team: Signal<i64>) -> impl IntoView {
     // What the box shows: the stored value, set again after every answer so a refused change snaps back.
     let checked = RwSignal::new(false);
     Effect::new(move |_| checked.set(stored.get()));
-    let (error, set_error) = signal(None::<ApiError>);
-    let toggle = move |ev: leptos::ev::Event| {
-        let want = event_target_checked(&ev);
-        spawn_local(async move {
-            match api::set_team_two_factor(team.get_untracked(), want).await {
-                Ok(_) => set_error.set(None),
-                Err(e) => set_error.set(Some(e)),
-            }
+    let set = api_action(move |want: &bool| {
+        let call = api::set_team_two_factor(team.get_untracked(), *want);
+        async move {
+            let done = call.await;
             if let Ok(me) = api::me().await {
                 s.me.set(Some(me));
             }
             checked.set(stored.get_untracked());
-        });
+            done
+        }
+    });
+    let toggle = move |ev: leptos::ev::Event| {
+        set.dispatch(event_target_checked(&ev));
     };
     view! {
         <section class="card">
             <h2>"Two-factor log-in"</h2>
             <label class="check">
-                <input type="checkbox" prop:checked=move || checked.get() on:change=toggle/>
+                <input type="checkbox" prop:checked=move || checked.get() disabled=move || set.pending().get() on:change=toggle/>
                 " Require two-factor log-in of every member"
             </label>
             <p class="muted">"Members without it cannot see this team's projects until they turn it on in their account settings."</p>
-            <FormError error=error/>
+            <FormError error=error_of(set)/>
         </section>
     }
 }
