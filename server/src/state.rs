@@ -8,7 +8,11 @@ use std::sync::{atomic::AtomicBool, Arc};
 use sqlx::PgPool;
 
 use crate::{
-    auth::throttle::LoginThrottle, config::Config, mail::Mailer, pipeline::Queue, projects::keycache::KeyCache,
+    auth::throttle::LoginThrottle,
+    config::Config,
+    mail::Mailer,
+    pipeline::{wal::IngestLog, Queue},
+    projects::keycache::KeyCache,
 };
 
 /// What every handler can reach.
@@ -17,6 +21,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub keys: KeyCache,
     pub queue: Queue,
+    /// The write-ahead log; `None` when the spool directory was unusable at
+    /// start (rows are then only in memory until stored, as `/readyz` says).
+    pub log: Option<IngestLog>,
     pub pg: PgPool,
     pub ch: clickhouse::Client,
     pub login_throttle: Arc<LoginThrottle>,

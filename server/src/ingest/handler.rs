@@ -111,20 +111,23 @@ async fn ingest(
             auth::authorize(&state.keys, &auth::key_from_dsn(dsn)?, project_id)?
         }
     };
-    enqueue(&state, &key, processed.rows)?;
+    enqueue(&state, &key, processed.rows).await?;
     Ok(Json(Accepted { id: processed.event_id.map(|id| id.simple().to_string()) }))
 }
 
-fn enqueue(state: &AppState, key: &KeyEntry, rows: Vec<Row>) -> Result<(), IngestError> {
+/// Rate-limits, then writes the rows ahead and queues them: the 200 comes
+/// only after they are on disk (see [`crate::pipeline::wal`]).
+async fn enqueue(state: &AppState, key: &KeyEntry, rows: Vec<Row>) -> Result<(), IngestError> {
     if rows.is_empty() {
         return Ok(());
     }
     if let RateDecision::Limited(retry_after) = key.check_rate(rows.len() as u32) {
         return Err(IngestError::RateLimited { retry_after });
     }
-    state.queue.try_push_all(rows).map_err(|e| match e {
+    state.queue.push_all(state.log.as_ref(), rows).await.map_err(|e| match e {
         QueueError::Full => IngestError::QueueFull,
         QueueError::Closed => IngestError::ShuttingDown,
+        QueueError::Log(e) => IngestError::LogUnavailable(e.to_string()),
     })
 }
 
