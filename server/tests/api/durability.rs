@@ -21,7 +21,7 @@ use sightline::config::RawConfig;
 
 /// A TCP proxy to the test ClickHouse that can be switched off: while off it
 /// accepts connections and closes them at once, as a crashed server would.
-struct Outage {
+pub struct Outage {
     url: String,
     up: Arc<AtomicBool>,
 }
@@ -50,13 +50,13 @@ impl Outage {
         Outage { url, up: flag }
     }
 
-    fn set_up(&self, up: bool) {
+    pub fn set_up(&self, up: bool) {
         self.up.store(up, Ordering::SeqCst);
     }
 }
 
 /// Fresh databases, an outage proxy (down), and settings that use it.
-async fn behind_outage() -> (Databases, Outage, RawConfig) {
+pub async fn behind_outage() -> (Databases, Outage, RawConfig) {
     let dbs = fresh_databases().await;
     let outage = Outage::start(false).await;
     let mut raw = raw_config(&dbs);

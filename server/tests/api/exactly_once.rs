@@ -18,6 +18,7 @@ use tokio::{
 };
 
 use crate::{
+    durability::behind_outage,
     fixtures::*,
     helpers::{clickhouse_url, fresh_databases, raw_config, spawn_app_on, TestApp},
 };
@@ -164,6 +165,34 @@ async fn a_batch_clickhouse_refuses_for_good_is_quarantined_and_later_batches_la
     assert_eq!(wait_count(&dbs.ch, "SELECT count() FROM transactions", 1).await, 1);
     assert_eq!(app.wait_for_events(2).await, 2);
     assert_eq!(readyz(&app).await["ingest"]["quarantined_batches"], 1);
+    app.stop().await;
+    std::fs::remove_dir_all(spool).ok();
+}
+
+#[tokio::test]
+async fn a_refused_spool_file_is_quarantined_and_the_files_after_it_replay() {
+    let (dbs, outage, mut raw) = behind_outage().await;
+    raw.shutdown_timeout_secs = Some("1".into());
+    let spool = std::path::PathBuf::from(raw.spool_dir.clone().unwrap());
+    // ClickHouse down: each run spools what it acknowledged at shutdown, a page load then an error.
+    let app = spawn_app_on(&dbs, raw.clone()).await;
+    let tx = new_id();
+    let body = envelope(json!({"event_id": tx}), &[("transaction", serde_json::to_vec(&page_load(&tx)).unwrap())]);
+    assert_eq!(app.post_envelope(body).await.status(), 200);
+    app.stop().await;
+    let app = spawn_app_on(&dbs, raw.clone()).await;
+    assert_eq!(app.post_envelope(event_envelope(&js_error(&new_id(), "after", "f", 1))).await.status(), 200);
+    app.stop().await;
+    assert_eq!(std::fs::read_dir(&spool).unwrap().count(), 2, "two spooled batches");
+
+    // The first file can never be stored; the second must not wait behind it.
+    dbs.ch.query("ALTER TABLE transactions DROP COLUMN sdk_version").execute().await.unwrap();
+    outage.set_up(true);
+    let app = spawn_app_on(&dbs, raw).await;
+    assert_eq!(app.wait_for_events(1).await, 1);
+    assert_eq!(readyz(&app).await["ingest"]["quarantined_batches"], 1);
+    let left: Vec<_> = std::fs::read_dir(&spool).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("quarantine")], "both files left the spool");
     app.stop().await;
     std::fs::remove_dir_all(spool).ok();
 }
