@@ -1,6 +1,8 @@
 //! Liveness and readiness probes for orchestrators: `/healthz` answers while
 //! the process runs; `/readyz` also checks that Postgres and ClickHouse
-//! answer and that the key cache has loaded, and says which one does not.
+//! answer and that the key cache has loaded, and says which one does not;
+//! its `ingest` details show the write-ahead log's size and how many batches
+//! ClickHouse refused for good (in the spool's `quarantine/`).
 //! After the shutdown signal both answer 503 `draining` (the server still
 //! serves for `SIGHTLINE_DRAIN_DELAY_SECS`), which is how a proxy's health
 //! check learns to hold requests for the next process. Caddy checks
@@ -46,6 +48,17 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             "postgres": word(postgres),
             "clickhouse": word(clickhouse),
             "key_cache": if keys { "loaded" } else { "not loaded" },
+            "ingest": ingest_details(&state),
         })),
     )
+}
+
+/// Describes the write-ahead log and the quarantine (batches ClickHouse refused for good).
+fn ingest_details(state: &AppState) -> Value {
+    let spool = crate::pipeline::spool::Spool::new(&state.config.spool_dir);
+    let log = match &state.log {
+        Some(log) => json!(log.status()),
+        None => json!("off: spool directory unusable, acknowledged rows are in memory only"),
+    };
+    json!({ "write_ahead_log": log, "quarantined_batches": spool.quarantined() })
 }

@@ -16,12 +16,17 @@
 //!    `@sentry/browser` 10+ streams them) are read by [`event::span`] and
 //!    joined across envelopes by [`pageloads`] into the same rows as
 //!    transactions. Other item types are skipped.
-//! 4. The key's token bucket is charged, and the rows go onto the bounded
-//!    [`pipeline::Queue`]; the request is answered `{"id": …}`. A full queue
-//!    answers 503 with `Retry-After`, so SDKs retry instead of losing events.
-//! 5. [`pipeline::writer`] inserts batches into ClickHouse (RowBinary),
-//!    retrying with backoff and spooling to disk ([`pipeline::spool`]) when
-//!    ClickHouse stays down; on SIGTERM it drains everything before exit.
+//! 4. The key's token bucket is charged, room is reserved on the bounded
+//!    [`pipeline::Queue`], the rows are appended and synced to the
+//!    write-ahead log ([`pipeline::wal`], group commit), queued, and only then
+//!    is the request answered `{"id": …}`. A full queue or log answers 503
+//!    with `Retry-After`, so SDKs retry instead of losing events.
+//! 5. [`pipeline::writer`] inserts batches into ClickHouse (RowBinary), one
+//!    table at a time ([`pipeline::insert`]), retrying with backoff what is
+//!    retriable, quarantining what is refused for good, spooling to disk
+//!    ([`pipeline::spool`]) when ClickHouse stays down, and retiring log
+//!    segments once their rows are stored; on SIGTERM it drains everything
+//!    before exit. After a crash, leftover segments are replayed.
 //!    Just before, [`sourcemaps::symbolicate`] maps minified JavaScript frames
 //!    through uploaded source maps and regroups the rows it changed.
 //! 6. Stored error events feed the [`issues`] tracker, which upserts one

@@ -157,7 +157,7 @@ impl Joiner {
 
 fn emit(queue: &Queue, draft: PageLoadDraft) {
     let row = draft.into_row();
-    if let Err(e) = queue.try_push_all(vec![Row::Transaction(row)]) {
+    if let Err(e) = queue.try_push_unlogged(vec![Row::Transaction(row)]) {
         tracing::warn!(error = %e, "page load from spans dropped at the end of its wait");
     }
 }
@@ -208,7 +208,7 @@ mod tests {
         joiner.absorb(2, spans(LCP), &ctx());
         std::thread::sleep(Duration::from_millis(120));
         joiner.run_pending_tasks();
-        let mut rows: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+        let mut rows: Vec<Row> = std::iter::from_fn(|| rx.try_recv().ok()).map(|q| q.row).collect();
         rows.sort_by_key(|r| if let Row::Transaction(t) = r { t.project_id } else { 0 });
         let [Row::Transaction(page), Row::Transaction(orphan)] = &rows[..] else { panic!("{rows:?}") };
         assert_eq!((page.name.as_str(), page.fcp, page.lcp), ("/products/42", Some(336.0), None));

@@ -25,7 +25,7 @@ use crate::{
     mail::Mailer,
     outcomes::Tally,
     pageloads::Joiner,
-    pipeline::{spool::Spool, writer::Writer, Queue},
+    pipeline::{spool::Spool, wal::IngestLog, writer::Writer, Queue},
     projects::keycache::KeyCache,
     retention::Retention,
     routes,
@@ -64,6 +64,16 @@ impl Application {
             tracing::warn!(error = %e, "Postgres unreachable at start; ingest accepts keys once it answers");
         }
         let (queue, rx) = Queue::new(config.queue_capacity);
+        let log = match IngestLog::open(&config.spool_dir, segment_bytes(config.wal_max_bytes), config.wal_max_bytes) {
+            Ok(log) => Some(log),
+            Err(e) => {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "write-ahead log unavailable: acknowledged rows wait in memory only until stored"
+                );
+                None
+            }
+        };
         let (writer_stop, writer_stop_rx) = watch::channel(false);
         let (tracker_stop, tracker_stop_rx) = watch::channel(false);
         let tracker = IssueTracker::default().with_alerts(config.public_url.clone());
@@ -72,6 +82,7 @@ impl Application {
             spool: Spool::new(&config.spool_dir),
             tracker: tracker.clone(),
             queue: queue.clone(),
+            log: log.clone(),
             batch_size: config.batch_size,
             flush_interval: config.flush_interval,
             shutdown_timeout: config.shutdown_timeout,
@@ -120,6 +131,7 @@ impl Application {
             queue,
             pageloads,
             outcomes,
+            log,
             pg,
             ch,
             login_throttle: Arc::new(LoginThrottle::default()),
@@ -209,6 +221,12 @@ impl Application {
         alert_tasks.iter().for_each(JoinHandle::abort);
         served.context("HTTP server failed")
     }
+}
+
+/// Returns the size at which log segments rotate: an eighth of the log's
+/// cap, at most 32 MiB (a replayed segment is read whole).
+fn segment_bytes(max_bytes: u64) -> u64 {
+    (max_bytes / 8).clamp(1, 32 << 20)
 }
 
 /// Resolves on SIGTERM or SIGINT.

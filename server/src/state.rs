@@ -8,7 +8,12 @@ use std::sync::{atomic::AtomicBool, Arc};
 use sqlx::PgPool;
 
 use crate::{
-    auth::throttle::LoginThrottle, config::Config, mail::Mailer, outcomes::Tally, pageloads::Joiner, pipeline::Queue,
+    auth::throttle::LoginThrottle,
+    config::Config,
+    mail::Mailer,
+    outcomes::Tally,
+    pageloads::Joiner,
+    pipeline::{wal::IngestLog, Queue},
     projects::keycache::KeyCache,
 };
 
@@ -22,6 +27,9 @@ pub struct AppState {
     pub pageloads: Joiner,
     /// Outcomes counted since the last flush to ClickHouse.
     pub outcomes: Tally,
+    /// The write-ahead log; `None` when the spool directory was unusable at
+    /// start (rows are then only in memory until stored, as `/readyz` says).
+    pub log: Option<IngestLog>,
     pub pg: PgPool,
     pub ch: clickhouse::Client,
     pub login_throttle: Arc<LoginThrottle>,

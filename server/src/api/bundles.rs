@@ -385,7 +385,9 @@ pub async fn auth_info(State(state): State<AppState>, caller: Caller) -> ApiResu
     let email: String =
         sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(caller.user_id).fetch_one(&state.pg).await?;
     let auth = match caller.credential {
-        Credential::Token { scopes } => Some(AuthScopes { scopes }),
+        Credential::Token { scopes } => {
+            Some(AuthScopes { scopes: scopes.iter().map(|s| s.as_str().to_string()).collect() })
+        }
         Credential::Session(_) => None,
     };
     Ok(Json(AuthInfo { user: AuthUser { id: caller.user_id.to_string(), email }, auth }))

@@ -59,7 +59,7 @@ pub async fn of_issue(
     Path(issue_id): Path<i64>,
 ) -> ApiResult<Json<Vec<Feedback>>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
-    Ok(Json(feedback::issue(&state.ch, row.1 as u64, issue_id, &row.2).await?))
+    Ok(Json(feedback::issue(&state.ch, row.project_id as u64, issue_id, &row.fingerprint).await?))
 }
 
 /// `GET /api/v1/projects/{project_id}/feedback/{feedback_id}/screenshot`: the image.

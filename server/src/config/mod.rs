@@ -43,6 +43,8 @@ pub struct Config {
     pub batch_size: usize,
     pub flush_interval: Duration,
     pub spool_dir: PathBuf,
+    /// Most bytes of unretired write-ahead log before ingest answers 503.
+    pub wal_max_bytes: u64,
     pub shutdown_timeout: Duration,
     pub drain_delay: Duration,
     pub default_rate_limit: Option<u32>,
@@ -160,6 +162,7 @@ impl Config {
                 1000,
             )? as u64),
             spool_dir: PathBuf::from(raw.spool_dir.clone().unwrap_or_else(|| "data/spool".into())),
+            wal_max_bytes: positive(&raw.wal_max_bytes, "SIGHTLINE_WAL_MAX_BYTES", "wal-max-bytes", 1024 * MIB)? as u64,
             shutdown_timeout: Duration::from_secs(parse(
                 &raw.shutdown_timeout_secs,
                 "SIGHTLINE_SHUTDOWN_TIMEOUT_SECS",

@@ -63,6 +63,10 @@ pub struct RawConfig {
     /// Directory for batches that could not be written to ClickHouse.
     #[arg(long, env = "SIGHTLINE_SPOOL_DIR", global = true)]
     pub spool_dir: Option<String>,
+    /// Most bytes of write-ahead log (acknowledged rows not yet stored) kept
+    /// in the spool directory before ingest answers 503.
+    #[arg(long, env = "SIGHTLINE_WAL_MAX_BYTES", global = true)]
+    pub wal_max_bytes: Option<String>,
     /// Seconds to keep retrying ClickHouse on shutdown before spooling to disk.
     #[arg(long, env = "SIGHTLINE_SHUTDOWN_TIMEOUT_SECS", global = true)]
     pub shutdown_timeout_secs: Option<String>,

@@ -51,6 +51,9 @@ pub enum IngestError {
     QueueFull,
     #[error("server is shutting down; retry later")]
     ShuttingDown,
+    /// The write-ahead log refused the rows (disk full or failing).
+    #[error("{0}; retry later")]
+    LogUnavailable(String),
 }
 
 impl IngestError {
@@ -64,7 +67,7 @@ impl IngestError {
             BodyTooLarge(_) | DecompressedTooLarge(_) | ItemTooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            QueueFull | ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            QueueFull | ShuttingDown | LogUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -90,7 +93,7 @@ impl IntoResponse for IngestError {
                 headers.insert("x-sentry-rate-limits", limits);
                 Some(retry_after)
             }
-            IngestError::QueueFull | IngestError::ShuttingDown => Some(1),
+            IngestError::QueueFull | IngestError::ShuttingDown | IngestError::LogUnavailable(_) => Some(1),
             _ => None,
         };
         if let Some(secs) = retry_after {

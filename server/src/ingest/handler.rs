@@ -126,28 +126,31 @@ async fn ingest(
         rows.extend(joined.rows.into_iter().map(Row::Transaction));
     }
     let mut outcomes = processed.outcomes;
-    let queued = enqueue(&state, &key, rows);
+    let queued = enqueue(&state, &key, rows).await;
     if matches!(queued, Err(IngestError::RateLimited { .. })) {
         outcomes::rate_limited(&mut outcomes);
     }
-    // A full queue (503) is retried by the SDK: counted when it lands.
-    if !matches!(queued, Err(IngestError::QueueFull | IngestError::ShuttingDown)) {
+    // A full queue or log (503) is retried by the SDK: counted when it lands.
+    if !matches!(queued, Err(IngestError::QueueFull | IngestError::ShuttingDown | IngestError::LogUnavailable(_))) {
         state.outcomes.record(project_id, &public_key, &outcomes);
     }
     queued?;
     Ok(Json(Accepted { id: processed.event_id.map(|id| id.simple().to_string()) }))
 }
 
-fn enqueue(state: &AppState, key: &KeyEntry, rows: Vec<Row>) -> Result<(), IngestError> {
+/// Rate-limits, then writes the rows ahead and queues them: the 200 comes
+/// only after they are on disk (see [`crate::pipeline::wal`]).
+async fn enqueue(state: &AppState, key: &KeyEntry, rows: Vec<Row>) -> Result<(), IngestError> {
     if rows.is_empty() {
         return Ok(());
     }
     if let RateDecision::Limited(retry_after) = key.check_rate(rows.len() as u32) {
         return Err(IngestError::RateLimited { retry_after });
     }
-    state.queue.try_push_all(rows).map_err(|e| match e {
+    state.queue.push_all(state.log.as_ref(), rows).await.map_err(|e| match e {
         QueueError::Full => IngestError::QueueFull,
         QueueError::Closed => IngestError::ShuttingDown,
+        QueueError::Log(e) => IngestError::LogUnavailable(e.to_string()),
     })
 }
 

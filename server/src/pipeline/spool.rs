@@ -2,7 +2,10 @@
 //! or down long enough that the queue fills), the batch is written as JSON
 //! lines to a file in the spool directory and the memory is freed. The writer
 //! replays spool files, oldest first, once inserts succeed again, deleting
-//! each file only after its rows are in ClickHouse.
+//! each file only after its rows are in ClickHouse. Log segments a crashed
+//! process left (`recovered-*.wal`, see [`super::wal`]) are replayed the same
+//! way. A part ClickHouse refuses for good is moved to `quarantine/` with its
+//! error text beside it, so it never blocks the files after it.
 
 use std::path::{Path, PathBuf};
 
@@ -46,20 +49,53 @@ impl Spool {
         Ok(path)
     }
 
-    /// Lists complete spool files, oldest first.
+    /// Lists complete spool files and recovered log segments, oldest first.
     pub fn files(&self) -> Vec<PathBuf> {
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl" || x == "wal"))
             .collect();
         files.sort();
         files
     }
 
+    /// Reads a spool file or a recovered log segment back into rows.
+    pub fn read_any(path: &Path) -> anyhow::Result<Vec<Row>> {
+        if path.extension().is_some_and(|x| x == "wal") {
+            super::wal::read(path)
+        } else {
+            Spool::read(path)
+        }
+    }
+
+    /// Returns the quarantine folder.
+    pub fn quarantine_dir(&self) -> PathBuf {
+        self.dir.join("quarantine")
+    }
+
+    /// Moves rows ClickHouse refused for good to `quarantine/`, with the
+    /// error beside them (`NAME.jsonl` + `NAME.error.txt`).
+    pub fn quarantine(&self, table: &str, rows: &[Row], error: &str) -> anyhow::Result<PathBuf> {
+        let dir = self.quarantine_dir();
+        let spool = Spool::new(&dir);
+        let path = spool.write(rows)?;
+        let note = path.with_extension("error.txt");
+        std::fs::write(&note, format!("table: {table}\nrows: {}\nerror: {error}\n", rows.len()))
+            .with_context(|| format!("cannot write {}", note.display()))?;
+        Ok(path)
+    }
+
+    /// Counts quarantined batches (files in `quarantine/`).
+    pub fn quarantined(&self) -> usize {
+        let Ok(entries) = std::fs::read_dir(self.quarantine_dir()) else { return 0 };
+        entries.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "jsonl")).count()
+    }
+
     /// Reads one spool file back into rows, skipping lines that do not parse.
     pub fn read(path: &Path) -> anyhow::Result<Vec<Row>> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = String::from_utf8_lossy(&bytes);
         let mut rows = Vec::new();
         for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
             match serde_json::from_str(line) {
@@ -72,11 +108,12 @@ impl Spool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::rows::TransactionRow;
 
-    fn tx_row(n: u32) -> Row {
+    /// Returns a transaction row with timestamp `n` (shared by the log's tests).
+    pub(crate) fn tx_row(n: u32) -> Row {
         Row::Transaction(TransactionRow {
             project_id: 1,
             event_id: uuid::Uuid::new_v4(),

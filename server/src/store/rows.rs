@@ -52,8 +52,9 @@ pub struct EventRow {
     pub sourcemap_hints: Option<Box<SourcemapHints>>,
 }
 
-/// What the SDK said that source-map symbolication and regrouping need.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What the SDK said that source-map symbolication and regrouping need
+/// (kept in the write-ahead log, so a replayed row is symbolicated too).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourcemapHints {
     /// `debug_meta.images` of type `sourcemap`: minified file URL and debug ID.
     pub debug_ids: Vec<(String, Uuid)>,

@@ -21,7 +21,7 @@ use sightline::config::RawConfig;
 
 /// A TCP proxy to the test ClickHouse that can be switched off: while off it
 /// accepts connections and closes them at once, as a crashed server would.
-struct Outage {
+pub struct Outage {
     url: String,
     up: Arc<AtomicBool>,
 }
@@ -50,13 +50,13 @@ impl Outage {
         Outage { url, up: flag }
     }
 
-    fn set_up(&self, up: bool) {
+    pub fn set_up(&self, up: bool) {
         self.up.store(up, Ordering::SeqCst);
     }
 }
 
 /// Fresh databases, an outage proxy (down), and settings that use it.
-async fn behind_outage() -> (Databases, Outage, RawConfig) {
+pub async fn behind_outage() -> (Databases, Outage, RawConfig) {
     let dbs = fresh_databases().await;
     let outage = Outage::start(false).await;
     let mut raw = raw_config(&dbs);
@@ -170,5 +170,44 @@ async fn queue_pressure_during_an_outage_spills_to_disk_instead_of_refusing() {
     assert!(acked > 8, "spooling frees the queue: {acked} acknowledged with room for 8");
     outage.set_up(true);
     assert_eq!(app.wait_for_events(acked).await, acked);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_full_write_ahead_log_answers_503_and_takes_rows_again_once_they_are_stored() {
+    let (dbs, outage, mut raw) = behind_outage().await;
+    // Room for a few envelopes' rows: ClickHouse being down, none can retire.
+    raw.wal_max_bytes = Some("12000".into());
+    let app = spawn_app_on(&dbs, raw).await;
+    let mut acked = 0;
+    let mut refused = None;
+    for i in 0..40 {
+        let resp = app.post_envelope(event_envelope(&js_error(&new_id(), &format!("log {i}"), "f", 1))).await;
+        match resp.status().as_u16() {
+            200 => acked += 1,
+            503 => {
+                refused = Some(resp);
+                break;
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    let resp = refused.expect("the log fills while ClickHouse is down");
+    assert_eq!(resp.headers()["retry-after"], "1");
+    assert!(resp.headers()["x-sentry-error"].to_str().unwrap().contains("write-ahead log is full"));
+    assert!(acked >= 1, "{acked} acknowledged before the log filled");
+    outage.set_up(true);
+    assert_eq!(app.wait_for_events(acked).await, acked);
+    // Stored rows retire their segment: the log takes envelopes again.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let resp = app.post_envelope(event_envelope(&js_error(&new_id(), "log again", "f", 1))).await;
+        if resp.status() == 200 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still {} after the rows were stored", resp.status());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.wait_for_events(acked + 1).await, acked + 1);
     app.stop().await;
 }

@@ -51,7 +51,7 @@ pub async fn wait_ok(http: &reqwest::Client, url: &str) {
 
 /// Starts `sightline serve` on `port` with the test databases; after SIGTERM
 /// it keeps serving `drain_secs` with its probes answering 503.
-fn spawn_server(dbs: &Databases, port: u16, spool: &PathBuf, drain_secs: u32) -> Child {
+pub fn spawn_server(dbs: &Databases, port: u16, spool: &PathBuf, drain_secs: u32) -> Child {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_sightline"))
         .arg("serve")
         .env("SIGHTLINE_LISTEN", format!("127.0.0.1:{port}"))
@@ -98,7 +98,7 @@ pub fn spawn_caddy(port: u16, upstream: u16, dir: &PathBuf) -> Child {
 }
 
 /// What happened to one envelope.
-enum Outcome {
+pub enum Outcome {
     /// Answered 2xx: acknowledged, must be stored.
     Acked,
     /// Answered with another status (503 while draining, 502 from Caddy, …).
@@ -110,15 +110,15 @@ enum Outcome {
 }
 
 /// One envelope of the stream: its event id, when it was sent, what came of it.
-struct Sent {
-    id: String,
-    at: Instant,
-    answered: Instant,
-    outcome: Outcome,
+pub struct Sent {
+    pub id: String,
+    pub at: Instant,
+    pub answered: Instant,
+    pub outcome: Outcome,
 }
 
 /// Sends envelopes with distinct event ids from `CLIENTS` clients until `stop`.
-fn stream(url: String, stop: Arc<AtomicBool>, log: Arc<Mutex<Vec<Sent>>>) -> Vec<tokio::task::JoinHandle<()>> {
+pub fn stream(url: String, stop: Arc<AtomicBool>, log: Arc<Mutex<Vec<Sent>>>) -> Vec<tokio::task::JoinHandle<()>> {
     (0..CLIENTS)
         .map(|client| {
             let (url, stop, log) = (url.clone(), stop.clone(), log.clone());

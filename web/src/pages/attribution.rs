@@ -4,7 +4,7 @@
 //! `@sentry/browser` 10+ sends these as span attributes.
 
 use leptos::prelude::*;
-use sightline_api_types::Attribution;
+use sightline_api_types::{Attribution, Vital};
 
 use crate::{
     api,
@@ -25,9 +25,9 @@ pub fn PageAttribution(project: i64, page: String, period: String) -> impl IntoV
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
         Some(Ok(a)) => view! {
             <div class="attribution">
-                <Blamed vital="lcp" heading="LCP element" rows=a.lcp/>
-                <Blamed vital="cls" heading="Layout shift source" rows=a.cls/>
-                <Blamed vital="inp" heading="Slowest interaction target" rows=a.inp/>
+                <Blamed vital=Vital::Lcp heading="LCP element" rows=a.lcp/>
+                <Blamed vital=Vital::Cls heading="Layout shift source" rows=a.cls/>
+                <Blamed vital=Vital::Inp heading="Slowest interaction target" rows=a.inp/>
             </div>
         }
         .into_any(),
@@ -43,12 +43,12 @@ pub fn PageAttribution(project: i64, page: String, period: String) -> impl IntoV
 
 /// One vital's selectors, most frequent first.
 #[component]
-fn Blamed(vital: &'static str, heading: &'static str, rows: Vec<Attribution>) -> impl IntoView {
+fn Blamed(vital: Vital, heading: &'static str, rows: Vec<Attribution>) -> impl IntoView {
     let list = if rows.is_empty() {
         view! { <p class="muted">"Nothing reported in this period."</p> }.into_any()
     } else {
         view! {
-            <table class="pages" data-vital=vital>
+            <table class="pages" data-vital=vital.as_str()>
                 <thead><tr><th>"Element"</th><th class="num">"Page loads"</th><th class="num">"p75"</th></tr></thead>
                 <tbody>
                     {rows.into_iter().map(|r| {
