@@ -146,7 +146,10 @@ mod tests {
     #[test]
     fn an_unknown_alert_kind_is_an_error_not_a_new_issue_rule() {
         let err = "digest".parse::<crate::AlertKind>().unwrap_err();
-        assert_eq!(err.to_string(), "unknown alert kind \"digest\"; known: new_issue, regression, frequency, vital, feedback");
+        assert_eq!(
+            err.to_string(),
+            "unknown alert kind \"digest\"; known: new_issue, regression, frequency, vital, feedback"
+        );
         assert_eq!(crate::AlertKind::parse("digest"), None);
     }
 }
