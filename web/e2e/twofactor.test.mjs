@@ -62,6 +62,9 @@ describe('two-factor log-in', () => {
   it('logs out; the log-in page offers no sign-up once an account exists', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    // Let the log-in page's own policy request finish first: waiting from
+    // here could catch that answer, whose body the reload then throws away.
+    await page.waitForLoadState('networkidle');
     const policy = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/signup'));
     await page.reload();
     assert.deepEqual(await (await policy).json(), { policy: 'invite', first_user: false });
