@@ -10,6 +10,7 @@ use crate::{
     api,
     components::{
         layout::ProjectHeader,
+        period::{self, PeriodFilter},
         states::{Empty, ErrorBox, Loading},
     },
     format,
@@ -41,16 +42,7 @@ pub fn Feedback() -> impl IntoView {
     };
     view! {
         <ProjectHeader id/>
-        <div class="filters">
-            <label class="filter">"Period"
-                <select bind:value=period>
-                    <option value="24h">"Last 24 hours"</option>
-                    <option value="7d">"Last 7 days"</option>
-                    <option value="30d">"Last 30 days"</option>
-                    <option value="90d">"Last 90 days"</option>
-                </select>
-            </label>
-        </div>
+        <PeriodFilter period choices=period::LONG/>
         {body}
     }
 }

@@ -11,6 +11,7 @@ use crate::{
     components::{
         chart::{Point, TimeChart},
         layout::ProjectHeader,
+        period::PeriodFilter,
         states::{Empty, ErrorBox, Loading},
     },
     format,
@@ -50,16 +51,7 @@ pub fn Performance() -> impl IntoView {
     };
     view! {
         <ProjectHeader id/>
-        <div class="filters">
-            <label class="filter">"Period"
-                <select bind:value=period>
-                    <option value="1h">"Last hour"</option>
-                    <option value="24h">"Last 24 hours"</option>
-                    <option value="7d">"Last 7 days"</option>
-                    <option value="30d">"Last 30 days"</option>
-                </select>
-            </label>
-        </div>
+        <PeriodFilter period choices=&[("1h", "Last hour"), ("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days")]/>
         {body}
     }
 }
