@@ -95,11 +95,11 @@ for f in "$out_dir"/fixtures/minute/*.bin; do
     [ "$code" = 200 ] || die "segment $f: HTTP $code"
 done
 for ((i = 0; i < 100; i++)); do
-    [ "$(ch_query "SELECT count() FROM replay_segments WHERE replay_id = toUUID('$minute_id')")" = 12 ] && break
+    [ "$(ch_query "SELECT count() FROM replay_segments WHERE replaceAll(toString(replay_id), '-', '') = '$minute_id'")" = 12 ] && break
     sleep 0.1
 done
-minute_blob="$(ch_query "SELECT sum(stored_bytes) FROM replay_segments WHERE replay_id = toUUID('$minute_id')")"
-minute_raw="$(ch_query "SELECT sum(raw_bytes) FROM replay_segments WHERE replay_id = toUUID('$minute_id')")"
+minute_blob="$(ch_query "SELECT sum(stored_bytes) FROM replay_segments WHERE replaceAll(toString(replay_id), '-', '') = '$minute_id'")"
+minute_raw="$(ch_query "SELECT sum(raw_bytes) FROM replay_segments WHERE replaceAll(toString(replay_id), '-', '') = '$minute_id'")"
 
 section "closed loop: $connections connections, ${duration}s, segment-0 envelopes (a new replay each)"
 "$target/sightline-loadgen" load --url "$url" --body "$out_dir/fixtures/segment0.bin" \
@@ -115,8 +115,8 @@ for ((i = 0; i < 600; i++)); do
     sleep 0.1
 done
 [ "$stored" -ge "$want" ] || warn "ClickHouse holds $stored of $want acknowledged segments"
-seg_sent="$(ch_query "SELECT any(stored_bytes) FROM replay_segments WHERE segment_id = 0 AND replay_id != toUUID('$minute_id')")"
-seg_raw="$(ch_query "SELECT any(raw_bytes) FROM replay_segments WHERE segment_id = 0 AND replay_id != toUUID('$minute_id')")"
+seg_sent="$(ch_query "SELECT any(stored_bytes) FROM replay_segments WHERE segment_id = 0 AND replaceAll(toString(replay_id), '-', '') != '$minute_id'")"
+seg_raw="$(ch_query "SELECT any(raw_bytes) FROM replay_segments WHERE segment_id = 0 AND replaceAll(toString(replay_id), '-', '') != '$minute_id'")"
 hwm_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$server_pid/status")"
 ch_query "OPTIMIZE TABLE replay_segments FINAL" >/dev/null
 on_disk="$(ch_query "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '$db' AND table IN ('replays', 'replay_segments') AND active")"

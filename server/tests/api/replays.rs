@@ -63,7 +63,7 @@ pub fn replay_envelope(replay_id: &str, segment: u32, body: &[u8]) -> Vec<u8> {
 
 async fn segments_of(app: &TestApp, replay_id: &str, want: u64) {
     let sql = format!(
-        "SELECT count() FROM replay_segments WHERE project_id = {} AND replay_id = toUUID('{replay_id}')",
+        "SELECT count() FROM replay_segments WHERE project_id = {} AND replaceAll(toString(replay_id), '-', '') = '{replay_id}'",
         app.project_id
     );
     assert_eq!(app.wait_for_count(&sql, want).await, want);
@@ -240,7 +240,7 @@ async fn a_segment_sent_for_another_projects_replay_stays_with_its_sender() {
     let url = format!("{}/api/{other}/envelope/?sentry_key={other_key}", app.address);
     let intruder = replay_envelope(&replay_id, 1, &zlib(b"[]"));
     assert_eq!(app.http.post(url).body(intruder).send().await.unwrap().status(), 200);
-    let all = format!("SELECT count() FROM replay_segments WHERE replay_id = toUUID('{replay_id}')");
+    let all = format!("SELECT count() FROM replay_segments WHERE replaceAll(toString(replay_id), '-', '') = '{replay_id}'");
     assert_eq!(app.wait_for_count(&all, 2).await, 2);
 
     let (_, mine) = browser.get(&format!("/api/v1/projects/{}/replays/{replay_id}", app.project_id)).await;
@@ -329,7 +329,7 @@ async fn an_erased_replay_is_hidden_at_once_and_its_rows_are_deleted() {
     assert_eq!(ids, [&json!(keep)]);
     // The mutations remove the rows themselves.
     for table in ["replays", "replay_segments"] {
-        let sql = format!("SELECT count() FROM {table} WHERE replay_id = toUUID('{gone}')");
+        let sql = format!("SELECT count() FROM {table} WHERE replaceAll(toString(replay_id), '-', '') = '{gone}'");
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
         while app.ch.query(&sql).fetch_one::<u64>().await.unwrap() > 0 {
             assert!(tokio::time::Instant::now() < deadline, "{table} rows of the erased replay remain");
@@ -366,7 +366,7 @@ async fn replays_leave_after_their_projects_replay_retention() {
     let later = Utc::now() + chrono::Duration::days(10);
     let sweep = Retention::default().sweep(&app.pg, &app.ch, later).await.unwrap();
     assert_eq!(sweep.replay_trimmed_projects, vec![app.project_id], "{sweep:?}");
-    let left = |id: &str| format!("SELECT count() FROM replay_segments WHERE replay_id = toUUID('{id}')");
+    let left = |id: &str| format!("SELECT count() FROM replay_segments WHERE replaceAll(toString(replay_id), '-', '') = '{id}'");
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
     while app.ch.query(&left(&short)).fetch_one::<u64>().await.unwrap() > 0 {
         assert!(tokio::time::Instant::now() < deadline, "the short-lived replay remains");
