@@ -22,6 +22,7 @@ mod normalize;
 mod pairs;
 mod rawjson;
 pub mod regroup;
+pub mod session;
 pub mod span;
 mod transaction;
 pub mod useragent;

@@ -11,3 +11,4 @@ pub mod error;
 pub mod handler;
 pub(crate) mod process;
 pub mod screenshots;
+pub mod sessions;

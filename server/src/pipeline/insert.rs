@@ -31,7 +31,7 @@ use clickhouse::Client;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::store::rows::{EventRow, FeedbackRow, Row, ScreenshotRow, TransactionRow};
+use crate::store::rows::{EventRow, FeedbackRow, Row, ScreenshotRow, SessionRow, TransactionRow};
 
 /// The ClickHouse tables a batch is split into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +40,11 @@ pub enum Table {
     Transactions,
     Feedback,
     Screenshots,
+    Sessions,
 }
 
 /// Every table, in the order a batch's parts are written.
-const TABLES: [Table; 4] = [Table::Events, Table::Transactions, Table::Feedback, Table::Screenshots];
+const TABLES: [Table; 5] = [Table::Events, Table::Transactions, Table::Feedback, Table::Screenshots, Table::Sessions];
 
 impl Table {
     /// Returns the table's name.
@@ -53,6 +54,7 @@ impl Table {
             Table::Transactions => "transactions",
             Table::Feedback => "feedback",
             Table::Screenshots => "feedback_screenshots",
+            Table::Sessions => "release_sessions",
         }
     }
 
@@ -61,6 +63,7 @@ impl Table {
         match self {
             Table::Events | Table::Transactions => "event_id",
             Table::Feedback | Table::Screenshots => "feedback_id",
+            Table::Sessions => "row_id",
         }
     }
 
@@ -70,6 +73,7 @@ impl Table {
             Row::Transaction(_) => Table::Transactions,
             Row::Feedback(_) => Table::Feedback,
             Row::Screenshot(_) => Table::Screenshots,
+            Row::Session(_) => Table::Sessions,
         }
     }
 }
@@ -157,6 +161,7 @@ fn key(row: &Row) -> (u64, Uuid) {
         Row::Feedback(f) => (f.project_id, f.feedback_id),
         // A feedback's screenshots share its id and are written in one block.
         Row::Screenshot(s) => (s.project_id, s.feedback_id),
+        Row::Session(s) => (s.project_id, s.row_id),
     }
 }
 
@@ -166,6 +171,7 @@ fn timestamp(row: &Row) -> u32 {
         Row::Transaction(t) => t.timestamp,
         Row::Feedback(f) => f.timestamp,
         Row::Screenshot(s) => s.timestamp,
+        Row::Session(s) => s.timestamp,
     }
 }
 
@@ -214,6 +220,13 @@ pub async fn insert(client: &Client, table: Table, rows: &[Row]) -> Result<(), F
         Table::Screenshots => {
             write_all::<ScreenshotRow, _>(&client, table, rows, |r| match r {
                 Row::Screenshot(s) => Some(s),
+                _ => None,
+            })
+            .await
+        }
+        Table::Sessions => {
+            write_all::<SessionRow, _>(&client, table, rows, |r| match r {
+                Row::Session(s) => Some(s),
                 _ => None,
             })
             .await

@@ -7,3 +7,4 @@ pub mod feedback;
 pub mod postgres;
 pub mod rollups;
 pub mod rows;
+pub mod sessions;
