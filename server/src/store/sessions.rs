@@ -32,7 +32,7 @@ const WHERE: &str = "project_id = ? AND timestamp >= toDateTime(?) AND (? = '' O
 
 #[derive(Debug, Row, Deserialize)]
 struct Figures {
-    key: String,
+    rel: String,
     total: u64,
     errored: u64,
     abnormal: u64,
@@ -51,6 +51,10 @@ struct Totals {
 struct Bucket {
     t: u32,
     total: u64,
+    #[allow(dead_code)]
+    errored: u64,
+    #[allow(dead_code)]
+    abnormal: u64,
     crashed: u64,
     users: u64,
     crashed_users: u64,
@@ -109,7 +113,7 @@ fn health(f: &Figures, totals: &Totals) -> ReleaseHealth {
 pub async fn by_release(ch: &Client, scope: Scope<'_>) -> clickhouse::error::Result<HashMap<String, ReleaseHealth>> {
     let figures: Vec<Figures> = scope
         .bind(ch.query(&format!(
-            "SELECT release AS key, {FIGURES} FROM release_sessions WHERE {WHERE} GROUP BY release"
+            "SELECT release AS rel, {FIGURES} FROM release_sessions WHERE {WHERE} GROUP BY release"
         )))
         .fetch_all()
         .await?;
@@ -117,7 +121,7 @@ pub async fn by_release(ch: &Client, scope: Scope<'_>) -> clickhouse::error::Res
         return Ok(HashMap::new());
     }
     let totals = totals(ch, scope).await?;
-    Ok(figures.iter().map(|f| (f.key.clone(), health(f, &totals))).collect())
+    Ok(figures.iter().map(|f| (f.rel.clone(), health(f, &totals))).collect())
 }
 
 /// Sessions and distinct users of the whole project in `scope` (adoption's denominator).
@@ -133,7 +137,7 @@ async fn totals(ch: &Client, scope: Scope<'_>) -> clickhouse::error::Result<Tota
 pub async fn of_release(ch: &Client, scope: Scope<'_>, release: &str) -> clickhouse::error::Result<ReleaseHealth> {
     let figures: Vec<Figures> = scope
         .bind(ch.query(&format!(
-            "SELECT release AS key, {FIGURES} FROM release_sessions WHERE {WHERE} AND release = ? GROUP BY release"
+            "SELECT release AS rel, {FIGURES} FROM release_sessions WHERE {WHERE} AND release = ? GROUP BY release"
         )))
         .bind(release)
         .fetch_all()
@@ -155,8 +159,6 @@ pub async fn series(
         "SELECT toUInt32({start}(timestamp)) AS t, {FIGURES} FROM release_sessions \
          WHERE {WHERE} AND release = ? GROUP BY t ORDER BY t"
     );
-    // `Bucket` reads the columns it names; the others are selected by the shared list.
-    let sql = format!("SELECT t, total, crashed, users, crashed_users FROM ({sql})");
     let buckets: Vec<Bucket> = scope.bind(ch.query(&sql)).bind(release).fetch_all().await?;
     Ok(buckets
         .into_iter()
