@@ -36,15 +36,8 @@ fn rating(v: f64) -> &'static str {
 pub fn ReleasePage() -> impl IntoView {
     let id = param_id("project");
     let params = use_params_map();
-    // The link percent-encodes the version (`shop@1.2`); decode it whether or not the router did.
-    let version = Signal::derive(move || {
-        let raw = params.read().get("version").unwrap_or_default();
-        if raw.contains('%') {
-            js_sys::decode_uri_component(&raw).ok().and_then(|v| v.as_string()).unwrap_or(raw)
-        } else {
-            raw
-        }
-    });
+    // The link percent-encodes the version (`shop%401.2`); the router decodes parameters.
+    let version = Signal::derive(move || params.read().get("version").unwrap_or_default());
     let period = RwSignal::new("7d".to_string());
     let environment = RwSignal::new(String::new());
     let data = LocalResource::new(move || {
