@@ -208,7 +208,8 @@ pub fn parse_aggregates(payload: &[u8], ctx: &IngestContext) -> Result<Aggregate
             continue;
         }
         let n = |v: &Option<Value>| v.as_ref().map_or(0, count).min(u64::from(u32::MAX / 4)) as u32;
-        let (exited, errored, abnormal, crashed) = (n(&group.exited), n(&group.errored), n(&group.abnormal), n(&group.crashed));
+        let (exited, errored, abnormal, crashed) =
+            (n(&group.exited), n(&group.errored), n(&group.abnormal), n(&group.crashed));
         let total = exited + errored + abnormal + crashed;
         if total == 0 {
             continue;

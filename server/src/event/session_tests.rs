@@ -50,7 +50,9 @@ fn errors_or_a_bad_end_make_a_session_errored_and_crashed_only_when_it_crashed()
 #[test]
 fn bad_updates_are_refused_with_their_reason() {
     let base = |fields: &str| {
-        format!(r#"{{"sid":"8d4a7c2e0f8b4e7a9f3c2b1a0e9d8c7b","started":"2026-12-06T11:00:00Z","timestamp":"2026-12-06T11:00:00Z",{fields}}}"#)
+        format!(
+            r#"{{"sid":"8d4a7c2e0f8b4e7a9f3c2b1a0e9d8c7b","started":"2026-12-06T11:00:00Z","timestamp":"2026-12-06T11:00:00Z",{fields}}}"#
+        )
     };
     let reason = |p: String| parse_update(p.as_bytes(), &ctx()).unwrap_err();
     assert_eq!(reason(base(r#""status":"exploded","attrs":{"release":"r"}"#)), "invalid_status");
@@ -59,7 +61,8 @@ fn bad_updates_are_refused_with_their_reason() {
     assert_eq!(reason(base(r#""attrs":{"release":"a\nb"}"#)), "invalid_release");
     let old = r#"{"sid":"8d4a7c2e0f8b4e7a9f3c2b1a0e9d8c7b","started":"2020-01-01T00:00:00Z","timestamp":"2020-01-01T00:00:00Z","attrs":{"release":"r"}}"#;
     assert_eq!(reason(old.into()), "timestamp_too_old");
-    let future = r#"{"sid":"8d4a7c2e0f8b4e7a9f3c2b1a0e9d8c7b","timestamp":"2027-06-01T00:00:00Z","attrs":{"release":"r"}}"#;
+    let future =
+        r#"{"sid":"8d4a7c2e0f8b4e7a9f3c2b1a0e9d8c7b","timestamp":"2027-06-01T00:00:00Z","attrs":{"release":"r"}}"#;
     assert_eq!(reason(future.into()), "timestamp_in_future");
     let sid = r#"{"sid":"not-a-uuid","attrs":{"release":"r"}}"#;
     assert_eq!(reason(sid.into()), "invalid_session_id");

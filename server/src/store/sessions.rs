@@ -112,9 +112,9 @@ fn health(f: &Figures, totals: &Totals) -> ReleaseHealth {
 /// Returns the health of every release with sessions in `scope`, by version.
 pub async fn by_release(ch: &Client, scope: Scope<'_>) -> clickhouse::error::Result<HashMap<String, ReleaseHealth>> {
     let figures: Vec<Figures> = scope
-        .bind(ch.query(&format!(
-            "SELECT release AS rel, {FIGURES} FROM release_sessions WHERE {WHERE} GROUP BY release"
-        )))
+        .bind(
+            ch.query(&format!("SELECT release AS rel, {FIGURES} FROM release_sessions WHERE {WHERE} GROUP BY release")),
+        )
         .fetch_all()
         .await?;
     if figures.is_empty() {

@@ -28,7 +28,12 @@ async fn send_each(app: &crate::helpers::TestApp, items: Vec<(&str, Vec<u8>)>) {
 }
 
 /// Waits until the release list shows `sessions` sessions for `release`; returns the list.
-async fn wait_for_sessions(browser: &crate::dashboard_api::Browser, project: i64, release: &str, sessions: u64) -> Value {
+async fn wait_for_sessions(
+    browser: &crate::dashboard_api::Browser,
+    project: i64,
+    release: &str,
+    sessions: u64,
+) -> Value {
     let path = format!("/api/v1/projects/{project}/releases?period=24h");
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
@@ -43,11 +48,7 @@ async fn wait_for_sessions(browser: &crate::dashboard_api::Browser, project: i64
 }
 
 fn health_of(list: &Value, release: &str) -> Value {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["version"] == release)
-        .map_or(Value::Null, |r| r["health"].clone())
+    list.as_array().unwrap().iter().find(|r| r["version"] == release).map_or(Value::Null, |r| r["health"].clone())
 }
 
 #[tokio::test]

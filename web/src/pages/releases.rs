@@ -34,7 +34,8 @@ pub fn Releases() -> impl IntoView {
         let p = period.get();
         async move { api::releases(id.get(), &p).await }
     });
-    let body = move || match releases.get() {
+    let body = move || {
+        match releases.get() {
         None => view! { <Loading/> }.into_any(),
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
         Some(Ok(list)) if list.is_empty() => view! {
@@ -58,6 +59,7 @@ pub fn Releases() -> impl IntoView {
             </table>
         }
         .into_any(),
+    }
     };
     view! {
         <ProjectHeader id=id/>
