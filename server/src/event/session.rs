@@ -138,7 +138,7 @@ impl Status {
 
 /// Reads one `session` item (one update of one session).
 pub fn parse_update(payload: &[u8], ctx: &IngestContext) -> Result<SessionRow, &'static str> {
-    let update: Update = serde_json::from_slice(payload).map_err(|_| "invalid_payload")?;
+    let update: Update = object(payload)?;
     let sid = update.sid.as_ref().and_then(Value::as_str).and_then(|s| Uuid::try_parse(s.trim()).ok());
     let sid = sid.ok_or("invalid_session_id")?;
     let status = match update.status.as_ref() {
@@ -186,7 +186,7 @@ pub fn parse_update(payload: &[u8], ctx: &IngestContext) -> Result<SessionRow, &
 
 /// Reads one `sessions` item (pre-aggregated counts).
 pub fn parse_aggregates(payload: &[u8], ctx: &IngestContext) -> Result<Aggregates, &'static str> {
-    let item: AggregatePayload = serde_json::from_slice(payload).map_err(|_| "invalid_payload")?;
+    let item: AggregatePayload = object(payload)?;
     let (release, environment) = attrs(item.attrs.as_ref())?;
     let now = ctx.received_at.timestamp();
     let mut out = Aggregates::default();
@@ -234,6 +234,14 @@ pub fn parse_aggregates(payload: &[u8], ctx: &IngestContext) -> Result<Aggregate
         });
     }
     Ok(out)
+}
+
+/// Reads a JSON object as `T` (serde would also take an array for a struct).
+fn object<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, &'static str> {
+    match serde_json::from_slice::<Value>(payload) {
+        Ok(v @ Value::Object(_)) => T::deserialize(v).map_err(|_| "invalid_payload"),
+        _ => Err("invalid_payload"),
+    }
 }
 
 /// Reads `attrs`: the release (required) and the environment (`production` by default, as Sentry's SDKs).
