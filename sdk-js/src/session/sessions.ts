@@ -14,46 +14,39 @@ import type { SentryEvent } from '../types';
  * (release health is per release; Sentry's SDK and server drop those too),
  * nor with `autoSessionTracking: false`.
  *
- * Error events are seen by wrapping the transport's `submit`: no code in the
- * shared capture path, so builds without this integration pay nothing.
+ * Error events are seen by wrapping the transport's `submit` (which dies with
+ * the client on `close`): no code in the shared capture path, so builds
+ * without this integration pay nothing.
  */
 export function sessions(client: Client): void {
   const o = client.options;
   if (!o.release || o.autoSessionTracking === false) return;
   const t = client.transport;
   const submit = t.submit;
-  let s: { sid: string; init: boolean; started: string; status: string; errors: number };
-  const send = () => {
+  let s: { sid: string; init: boolean; started: string; status: string; errors: number } | undefined;
+  const send = (status: string) => {
     const u = client.scope.user || {};
-    submit({
-      type: 'session',
-      payload: { ...s, timestamp: new Date().toISOString(), did: u.id || u.email || u.username, attrs: { release: o.release, environment: o.environment, user_agent: navigator.userAgent } },
-    });
-    s.init = false;
+    s!.status = status;
+    submit({ type: 'session', payload: { ...s, timestamp: new Date().toISOString(), did: u.id || u.email || u.username, attrs: { release: o.release, environment: o.environment } } });
+    s!.init = false;
   };
+  // Page load and every route change: end an `ok` session, start the next.
   const start = () => {
+    if (s?.status == 'ok') send('exited');
     s = { sid: uuid4(), init: true, started: new Date().toISOString(), status: 'ok', errors: 0 };
-    send();
+    send('ok');
   };
   t.submit = (item) => {
     submit(item);
     const e = item.payload as SentryEvent;
     const ex = item.type == 'event' && e.exception;
-    if (!ex || s.status != 'ok') return;
+    if (!ex || s!.status != 'ok') return;
     const crashed = e.level == 'fatal' || ex.values.some((x) => x.mechanism?.handled === false);
     // Like Sentry's client: one update for the first error, one for a crash; later handled errors send nothing.
-    if (s.errors && !crashed) return;
-    s.errors ||= 1;
-    if (crashed) s.status = 'crashed';
-    send();
+    if (s!.errors && !crashed) return;
+    s!.errors = 1;
+    send(crashed ? 'crashed' : 'ok');
   };
-  client.teardown.push(() => (t.submit = submit));
-  client.onRouteChange.push(() => {
-    if (s.status == 'ok') {
-      s.status = 'exited';
-      send();
-    }
-    start();
-  });
+  client.onRouteChange.push(start);
   start();
 }
