@@ -41,8 +41,12 @@ pub struct ReleaseHealth {
     pub errored_sessions: u64,
     /// Sessions that ended abnormally (the app was killed, hung).
     pub abnormal_sessions: u64,
-    /// Sessions that ended in an unhandled error.
+    /// Sessions that crashed: ended `crashed`, or `unhandled` (an unhandled
+    /// error, what `@sentry/browser` reports for a front end's crash).
     pub crashed_sessions: u64,
+    /// Of the crashed sessions, those that ended `unhandled`.
+    #[serde(default)]
+    pub unhandled_sessions: u64,
     /// Distinct users (the sessions' `did`); sessions without one count no user.
     pub users: u64,
     /// Distinct users who had a crashed session.

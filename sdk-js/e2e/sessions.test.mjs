@@ -1,7 +1,8 @@
 // Release health from real browsers: the unmodified @sentry/browser sends a
-// session per page load (`init`, then `crashed` when an error goes
-// unhandled), and so does Sightline's SDK (plus `errors: 1` on a handled
-// error and `exited` on a route change). What arrives is read back from the
+// session per page load (`init`, then status `unhandled` when an error goes
+// unhandled: its 10+ versions' word for a front end's crash), and so does
+// Sightline's SDK (plus `errors: 1` on a handled error and `exited` on a route
+// change). What arrives is read back from the
 // dashboard API's release list and per-release health, as the Releases page
 // shows it.
 import assert from 'node:assert/strict';
@@ -35,7 +36,8 @@ test('@sentry/browser: a page that crashes and one that does not make 50 % crash
   const started = sessionSent(page, 'ok');
   await page.goto(`${e2e.pages.url}/e2e/pages/sentry.html`);
   await started;
-  const crashed = sessionSent(page, 'crashed');
+  // @sentry/browser 10+ reports the page's unhandled error as status `unhandled` (not `crashed`).
+  const crashed = sessionSent(page, 'unhandled');
   await page.click('#boom'); // throws from a timer: unhandled
   await crashed;
 
@@ -52,7 +54,7 @@ test('@sentry/browser: a page that crashes and one that does not make 50 % crash
   assert.equal(detail.series.length, 1);
   assert.equal(detail.series[0].crash_free_sessions, 50);
   const rows = await e2e.stack.ch(`SELECT status, n_started FROM release_sessions WHERE project_id = ${e2e.stack.projectId} AND release = 'sentry-compat@1.0.0' ORDER BY status`);
-  assert.deepEqual(rows.map((r) => [r.status, Number(r.n_started)]), [['crashed', 0], ['ok', 1], ['ok', 1]], 'two init updates and one crash');
+  assert.deepEqual(rows.map((r) => [r.status, Number(r.n_started)]), [['ok', 1], ['ok', 1], ['unhandled', 0]], 'two init updates and one crash');
 });
 
 test('our SDK: sessions per page load and route change, errored and crashed', async () => {
@@ -62,7 +64,7 @@ test('our SDK: sessions per page load and route change, errored and crashed', as
   await page.goto(url);
   await started;
   await page.evaluate(() => Sightline.captureException(new Error('handled in the app')));
-  const crashed = sessionSent(page, 'crashed');
+  const crashed = sessionSent(page, 'unhandled');
   await page.click('#boom');
   await crashed;
 

@@ -63,7 +63,7 @@ describe('sessions', () => {
     expect(s.did).toBeUndefined();
   });
 
-  test('a handled error sends errors: 1 once; an unhandled one then sends crashed', () => {
+  test('a handled error sends errors: 1 once; an unhandled one then sends unhandled', () => {
     const { sessions: sent } = start();
     setUser({ id: 'u7' });
     captureException(new Error('first'));
@@ -73,7 +73,7 @@ describe('sessions', () => {
     unhandled('boom');
     unhandled('after the crash nothing more is sent');
     const all = sent();
-    expect(all.map((s) => [s.status, s.errors])).toEqual([['ok', 0], ['ok', 1], ['crashed', 1]]);
+    expect(all.map((s) => [s.status, s.errors])).toEqual([['ok', 0], ['ok', 1], ['unhandled', 1]]);
     expect(new Set(all.map((s) => s.sid)).size).toBe(1);
     expect(all[2].did).toBe('u7');
   });
@@ -85,10 +85,10 @@ describe('sessions', () => {
     expect([exited.sid, exited.status, exited.init]).toEqual([first.sid, 'exited', false]);
     expect(next).toMatchObject({ init: true, status: 'ok', errors: 0 });
     expect(next.sid).not.toBe(first.sid);
-    // A crashed session is not ended again.
+    // A session that ended in an unhandled error is not ended again.
     unhandled('boom');
     client.onRouteChange.forEach((fn) => fn('/b', '/c'));
-    expect(sent().map((s) => s.status)).toEqual(['ok', 'exited', 'ok', 'crashed', 'ok']);
+    expect(sent().map((s) => s.status)).toEqual(['ok', 'exited', 'ok', 'unhandled', 'ok']);
   });
 
   test('nothing is sent without a release or with autoSessionTracking false, and events still go out', () => {

@@ -8,7 +8,8 @@ import type { SentryEvent } from '../types';
  * per route change, each update sent as a `session` item. A session starts
  * with `init: true`, status `ok`; the first error event with an exception
  * sends `errors: 1`; an unhandled one (mechanism `handled: false`, or level
- * `fatal`) sends status `crashed`; a route change ends an `ok` session as
+ * `fatal`) sends status `unhandled` (as @sentry/browser 10+ does: the page
+ * survives it; Sightline counts it as the page's crash); a route change ends an `ok` session as
  * `exited` and starts the next. Browsers never say when a tab closes, so an
  * open session stays `ok`, as Sentry's. Without a release nothing is sent
  * (release health is per release; Sentry's SDK and server drop those too),
@@ -45,7 +46,7 @@ export function sessions(client: Client): void {
     // Like Sentry's client: one update for the first error, one for a crash; later handled errors send nothing.
     if (s!.errors && !crashed) return;
     s!.errors = 1;
-    send(crashed ? 'crashed' : 'ok');
+    send(crashed ? 'unhandled' : 'ok');
   };
   client.onRouteChange.push(start);
   start();

@@ -4,7 +4,9 @@
 //!
 //! A `session` item is one update of one session: `sid`, `did` (the user),
 //! `init` (true on the session's first update), `status` (`ok`, `exited`,
-//! `crashed`, `abnormal`, `errored`), `errors`, `started`, `timestamp` and
+//! `crashed`, `abnormal`, `errored`, and since 2025 `unhandled`: an unhandled
+//! error the app survived, which is what `@sentry/browser` 10+ sends where
+//! it used to send `crashed`), `errors`, `started`, `timestamp` and
 //! `attrs.release` / `attrs.environment`. An SDK sends several updates per
 //! session (`init` with `ok`, then `errors: 1`, then `crashed` or `exited`), so
 //! a row does not count sessions by itself: as in Relay's session metrics
@@ -13,8 +15,13 @@
 //! id and queries count distinct ids ([`crate::store::sessions`]), so repeated
 //! updates (and an SDK's retries) count a session once. A `sessions` item holds
 //! pre-aggregated counts per started minute or hour (`aggregates: [{started,
-//! did?, exited, errored, abnormal, crashed}]`); each group is one row with an
-//! empty session id, summed as is.
+//! did?, exited, errored, abnormal, crashed, unhandled?}]`); each group is one
+//! row with an empty session id, summed as is.
+//!
+//! A front end never "crashes" the way an app process does: its unhandled
+//! errors are its crashes. So a session counts as crashed (`n_crashed`, what
+//! the crash-free rates use) when it ended `crashed` *or* `unhandled`;
+//! `n_unhandled` keeps the latter apart for the breakdown.
 //!
 //! Refused, with the reason as the item's `invalid` outcome (the rest of the
 //! envelope is kept): an unknown status, a missing or malformed release
@@ -91,6 +98,8 @@ struct Group {
     abnormal: Option<Value>,
     #[serde(default)]
     crashed: Option<Value>,
+    #[serde(default)]
+    unhandled: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,6 +118,7 @@ pub enum Status {
     Crashed,
     Abnormal,
     Errored,
+    Unhandled,
 }
 
 impl Status {
@@ -120,6 +130,7 @@ impl Status {
             "crashed" => Status::Crashed,
             "abnormal" => Status::Abnormal,
             "errored" => Status::Errored,
+            "unhandled" => Status::Unhandled,
             _ => return None,
         })
     }
@@ -132,6 +143,7 @@ impl Status {
             Status::Crashed => "crashed",
             Status::Abnormal => "abnormal",
             Status::Errored => "errored",
+            Status::Unhandled => "unhandled",
         }
     }
 }
@@ -161,10 +173,11 @@ pub fn parse_update(payload: &[u8], ctx: &IngestContext) -> Result<SessionRow, &
         return Err("started_after_timestamp");
     }
     let errors = update.errors.as_ref().map_or(0, count);
-    let crashed = status == Status::Crashed;
+    let unhandled = status == Status::Unhandled;
+    let crashed = status == Status::Crashed || unhandled;
     let abnormal = status == Status::Abnormal;
     // Relay's rule: a session with errors, or one that ended badly, is errored.
-    let errored = errors > 0 || matches!(status, Status::Errored | Status::Crashed | Status::Abnormal);
+    let errored = errors > 0 || !matches!(status, Status::Ok | Status::Exited);
     Ok(SessionRow {
         project_id: ctx.project_id,
         row_id: Uuid::new_v4(),
@@ -181,6 +194,7 @@ pub fn parse_update(payload: &[u8], ctx: &IngestContext) -> Result<SessionRow, &
         n_errored: u32::from(errored),
         n_abnormal: u32::from(abnormal),
         n_crashed: u32::from(crashed),
+        n_unhandled: u32::from(unhandled),
     })
 }
 
@@ -207,10 +221,10 @@ pub fn parse_aggregates(payload: &[u8], ctx: &IngestContext) -> Result<Aggregate
             out.invalid.push(reason);
             continue;
         }
-        let n = |v: &Option<Value>| v.as_ref().map_or(0, count).min(u64::from(u32::MAX / 4)) as u32;
-        let (exited, errored, abnormal, crashed) =
-            (n(&group.exited), n(&group.errored), n(&group.abnormal), n(&group.crashed));
-        let total = exited + errored + abnormal + crashed;
+        let n = |v: &Option<Value>| v.as_ref().map_or(0, count).min(u64::from(u32::MAX / 8)) as u32;
+        let (exited, errored, abnormal) = (n(&group.exited), n(&group.errored), n(&group.abnormal));
+        let (unhandled, crashed) = (n(&group.unhandled), n(&group.crashed));
+        let total = exited + errored + abnormal + crashed + unhandled;
         if total == 0 {
             continue;
         }
@@ -228,9 +242,10 @@ pub fn parse_aggregates(payload: &[u8], ctx: &IngestContext) -> Result<Aggregate
             errors: 0,
             n_started: total,
             // The protocol's buckets are disjoint; errored here counts every session with errors.
-            n_errored: errored + abnormal + crashed,
+            n_errored: errored + abnormal + crashed + unhandled,
             n_abnormal: abnormal,
-            n_crashed: crashed,
+            n_crashed: crashed + unhandled,
+            n_unhandled: unhandled,
         });
     }
     Ok(out)

@@ -42,6 +42,9 @@ fn errors_or_a_bad_end_make_a_session_errored_and_crashed_only_when_it_crashed()
     assert_eq!((crashed.n_errored, crashed.n_crashed, crashed.status.as_str()), (1, 1, "crashed"));
     let abnormal = update("abnormal", 0);
     assert_eq!((abnormal.n_errored, abnormal.n_abnormal, abnormal.n_crashed), (1, 1, 0));
+    let unhandled = update("unhandled", 1);
+    assert_eq!((unhandled.n_errored, unhandled.n_crashed, unhandled.n_unhandled), (1, 1, 1), "a front end's crash");
+    assert_eq!(crashed.n_unhandled, 0);
     let exited = update("exited", 0);
     assert_eq!((exited.n_errored, exited.n_crashed), (0, 0));
     assert_eq!(exited.environment, "production", "the SDKs' default environment");
@@ -75,7 +78,7 @@ fn bad_updates_are_refused_with_their_reason() {
 fn aggregates_become_one_row_per_group_and_bad_groups_are_counted() {
     let payload = br#"{"aggregates":[
         {"started":"2026-12-06T11:00:00Z","exited":8,"errored":3,"crashed":1,"did":"u1"},
-        {"started":"2026-12-06T11:01:00Z","exited":2},
+        {"started":"2026-12-06T11:01:00Z","exited":2,"unhandled":1},
         {"started":"2019-01-01T00:00:00Z","exited":5},
         {"exited":1},
         {"started":"2026-12-06T11:02:00Z"}
@@ -85,7 +88,8 @@ fn aggregates_become_one_row_per_group_and_bad_groups_are_counted() {
     let first = &out.rows[0];
     assert_eq!((first.n_started, first.n_errored, first.n_abnormal, first.n_crashed), (12, 4, 0, 1));
     assert_eq!((first.session_id.as_str(), first.distinct_id.as_str()), ("", "u1"));
-    assert_eq!(out.rows[1].n_started, 2);
+    let second = &out.rows[1];
+    assert_eq!((second.n_started, second.n_errored, second.n_crashed, second.n_unhandled), (3, 1, 1, 1));
     assert_eq!(out.invalid, vec!["timestamp_too_old", "invalid_timestamp"]);
     let no_release = br#"{"aggregates":[{"started":"2026-12-06T11:00:00Z","exited":1}]}"#;
     assert_eq!(parse_aggregates(no_release, &ctx()).unwrap_err(), "missing_release");

@@ -170,7 +170,10 @@ pub struct SessionRow {
     /// Sessions with errors (crashed and abnormal ones included).
     pub n_errored: u32,
     pub n_abnormal: u32,
+    /// Sessions that crashed or ended in an unhandled error (what crash-free rates count).
     pub n_crashed: u32,
+    /// Of those, the ones that ended `unhandled` (an unhandled error the app survived).
+    pub n_unhandled: u32,
 }
 
 /// A row on its way to ClickHouse.

@@ -24,6 +24,7 @@ const FIGURES: &str = "\
     sumIf(n_errored, session_id = '') + uniqExactIf(session_id, n_errored > 0 AND session_id != '') AS errored, \
     sumIf(n_abnormal, session_id = '') + uniqExactIf(session_id, n_abnormal > 0 AND session_id != '') AS abnormal, \
     sumIf(n_crashed, session_id = '') + uniqExactIf(session_id, n_crashed > 0 AND session_id != '') AS crashed, \
+    sumIf(n_unhandled, session_id = '') + uniqExactIf(session_id, n_unhandled > 0 AND session_id != '') AS unhandled, \
     uniqExactIf(distinct_id, distinct_id != '') AS users, \
     uniqExactIf(distinct_id, distinct_id != '' AND n_crashed > 0) AS crashed_users";
 
@@ -37,6 +38,7 @@ struct Figures {
     errored: u64,
     abnormal: u64,
     crashed: u64,
+    unhandled: u64,
     users: u64,
     crashed_users: u64,
 }
@@ -56,6 +58,8 @@ struct Bucket {
     #[allow(dead_code)]
     abnormal: u64,
     crashed: u64,
+    #[allow(dead_code)]
+    unhandled: u64,
     users: u64,
     crashed_users: u64,
 }
@@ -100,6 +104,7 @@ fn health(f: &Figures, totals: &Totals) -> ReleaseHealth {
         errored_sessions: f.errored,
         abnormal_sessions: f.abnormal,
         crashed_sessions: f.crashed,
+        unhandled_sessions: f.unhandled,
         users: f.users,
         crashed_users: f.crashed_users,
         crash_free_sessions: free(sessions, f.crashed),

@@ -55,7 +55,7 @@ fn health_of(list: &Value, release: &str) -> Value {
 async fn each_session_counts_once_with_its_worst_status_and_aggregates_add_their_counts() {
     let app = spawn_app().await;
     let browser = AlertsApp::member_of(&app).await;
-    let (a, b, c, d) = (new_id(), new_id(), new_id(), new_id());
+    let (a, b, c, d, e) = (new_id(), new_id(), new_id(), new_id(), new_id());
     let r2 = "shop@2.0";
     send_each(
         &app,
@@ -65,10 +65,13 @@ async fn each_session_counts_once_with_its_worst_status_and_aggregates_add_their
             ("session", update(&a, "u1", r2, true, "ok", 0)),
             ("session", update(&a, "u1", r2, false, "ok", 1)),
             ("session", update(&a, "u1", r2, false, "crashed", 1)),
-            // B ends cleanly; C (same user) only started.
+            // B ends cleanly; C (same user) only started; E's error went unhandled
+            // (what @sentry/browser 10+ says for a front end's crash).
             ("session", update(&b, "u2", r2, true, "ok", 0)),
             ("session", update(&b, "u2", r2, false, "exited", 0)),
             ("session", update(&c, "u2", r2, true, "ok", 0)),
+            ("session", update(&e, "u5", r2, true, "ok", 0)),
+            ("session", update(&e, "u5", r2, false, "unhandled", 1)),
             // Another release, for adoption.
             ("session", update(&d, "u4", "shop@1.0", true, "ok", 0)),
         ],
@@ -81,16 +84,16 @@ async fn each_session_counts_once_with_its_worst_status_and_aggregates_add_their
     });
     send_each(&app, vec![("sessions", serde_json::to_vec(&aggregates).unwrap())]).await;
 
-    let list = wait_for_sessions(&browser, app.project_id, r2, 7).await;
+    let list = wait_for_sessions(&browser, app.project_id, r2, 8).await;
     let h = health_of(&list, r2);
-    assert_eq!(h["sessions"], 7, "3 sessions (A, B, C) + 4 aggregated: {h}");
-    assert_eq!(h["crashed_sessions"], 2, "{h}");
-    assert_eq!(h["errored_sessions"], 2, "A's errors and crash count once: {h}");
-    assert_eq!(h["crash_free_sessions"], 71.43, "5 of 7: {h}");
-    assert_eq!((h["users"].as_u64(), h["crashed_users"].as_u64()), (Some(3), Some(2)), "{h}");
-    assert_eq!(h["crash_free_users"], 33.33, "{h}");
-    assert_eq!(h["session_adoption"], 87.5, "7 of the project's 8 sessions: {h}");
-    assert_eq!(h["user_adoption"], 75.0, "3 of 4 users: {h}");
+    assert_eq!(h["sessions"], 8, "4 sessions (A, B, C, E) + 4 aggregated: {h}");
+    assert_eq!((h["crashed_sessions"].as_u64(), h["unhandled_sessions"].as_u64()), (Some(3), Some(1)), "{h}");
+    assert_eq!(h["errored_sessions"], 3, "A's errors and crash count once: {h}");
+    assert_eq!(h["crash_free_sessions"], 62.5, "5 of 8: {h}");
+    assert_eq!((h["users"].as_u64(), h["crashed_users"].as_u64()), (Some(4), Some(3)), "{h}");
+    assert_eq!(h["crash_free_users"], 25.0, "{h}");
+    assert_eq!(h["session_adoption"], 88.89, "8 of the project's 9 sessions: {h}");
+    assert_eq!(h["user_adoption"], 80.0, "4 of 5 users: {h}");
     let old = health_of(&list, "shop@1.0");
     assert_eq!((old["sessions"].as_u64(), old["crash_free_sessions"].as_f64()), (Some(1), Some(100.0)), "{old}");
 
@@ -101,8 +104,8 @@ async fn each_session_counts_once_with_its_worst_status_and_aggregates_add_their
     assert_eq!(detail["health"], h);
     assert_eq!((detail["bucket_secs"].as_u64(), detail["environments"].clone()), (Some(3600), json!(["production"])));
     let [point] = detail["series"].as_array().unwrap().as_slice() else { panic!("one hour: {detail}") };
-    assert_eq!((point["sessions"].as_u64(), point["crashed_sessions"].as_u64()), (Some(7), Some(2)), "{point}");
-    assert_eq!(point["crash_free_sessions"], 71.43);
+    assert_eq!((point["sessions"].as_u64(), point["crashed_sessions"].as_u64()), (Some(8), Some(3)), "{point}");
+    assert_eq!(point["crash_free_sessions"], 62.5);
     // Another environment has none of them.
     let (status, staging) = browser.get(&format!("{path}&environment=staging")).await;
     assert_eq!(status, 200);

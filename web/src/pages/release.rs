@@ -107,6 +107,7 @@ fn HealthView(detail: ReleaseHealthDetail, environment: RwSignal<String>) -> imp
                 {figure("Adoption (sessions)", "session-adoption", percent(h.session_adoption))}
                 {figure("Adoption (users)", "user-adoption", percent(h.user_adoption))}
                 {figure("Crashed sessions", "crashed-sessions", format::count(h.crashed_sessions))}
+                {figure("Of which unhandled errors", "unhandled-sessions", format::count(h.unhandled_sessions))}
                 {figure("Errored sessions", "errored-sessions", format::count(h.errored_sessions))}
             </div>
         </section>
