@@ -100,6 +100,8 @@ export interface Options {
   jank?: boolean;
   /** Set false to disable Web Vitals page-load transactions. */
   vitals?: boolean;
+  /** Set false to send no release-health sessions (one per page load and route change; needs `release`). */
+  autoSessionTracking?: boolean;
   /** Most envelopes kept in the offline retry queue (default 30; oldest dropped first). */
   maxQueueSize?: number;
   /** Milliseconds events wait to be batched into one request (default 200). */

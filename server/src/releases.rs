@@ -3,8 +3,9 @@
 //! `deploys new` and the bundler plugins), joined for the Releases page with
 //! what is known elsewhere — artifacts per release (`sourcemap_artifacts`)
 //! and, from ClickHouse's hourly issue rollup, each release's events, first
-//! and last hour seen and the issues it introduced. A release that only ever
-//! appeared on events or uploads is listed too.
+//! and last hour seen and the issues it introduced, and from the SDKs'
+//! sessions its release health ([`crate::store::sessions`]). A release that
+//! only ever appeared on events, sessions or uploads is listed too.
 
 use std::collections::BTreeMap;
 
@@ -140,6 +141,7 @@ fn slot<'a>(out: &'a mut BTreeMap<String, Release>, version: &str) -> &'a mut Re
         artifacts: 0,
         deploys: 0,
         last_deploy_environment: None,
+        health: None,
     })
 }
 
@@ -147,8 +149,14 @@ fn rfc3339(secs: u32) -> Option<String> {
     Utc.timestamp_opt(i64::from(secs), 0).single().map(|t| t.to_rfc3339())
 }
 
-/// Lists a project's releases, most recently active first.
-pub async fn list(pg: &PgPool, ch: &Client, project_id: i64) -> anyhow::Result<Vec<Release>> {
+/// Lists a project's releases, most recently active first, with their
+/// release health in `health` (a release known only from sessions is listed too).
+pub async fn list(
+    pg: &PgPool,
+    ch: &Client,
+    project_id: i64,
+    health: crate::store::sessions::Scope<'_>,
+) -> anyhow::Result<Vec<Release>> {
     let announced: Vec<Announced> = sqlx::query_as(
         "SELECT r.version, r.created_at, r.released_at, \
            (SELECT COUNT(*) FROM deploys d WHERE d.release_id = r.id) AS deploys, \
@@ -202,6 +210,9 @@ pub async fn list(pg: &PgPool, ch: &Client, project_id: i64) -> anyhow::Result<V
     }
     for i in introduced {
         slot(&mut out, &i.release).new_issues = i.n;
+    }
+    for (version, h) in crate::store::sessions::by_release(ch, health).await? {
+        slot(&mut out, &version).health = Some(h);
     }
     let mut list: Vec<Release> = out.into_values().collect();
     // RFC 3339 in UTC sorts as text; the latest of creation and last event first.

@@ -31,7 +31,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 /// Every ClickHouse table with project data, and its time column.
-pub const TABLES: [(&str, &str); 11] = [
+pub const TABLES: [(&str, &str); 12] = [
     ("events", "timestamp"),
     ("transactions", "timestamp"),
     ("issue_hourly", "bucket"),
@@ -43,6 +43,7 @@ pub const TABLES: [(&str, &str); 11] = [
     ("outcomes", "day"),
     ("feedback", "timestamp"),
     ("feedback_screenshots", "timestamp"),
+    ("release_sessions", "timestamp"),
 ];
 
 /// What one sweep did.

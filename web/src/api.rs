@@ -347,9 +347,25 @@ pub async fn usage(project: i64, period: &str) -> ApiResult<Usage> {
 
 // ---------------------------------------------------------------- releases
 
-/// Lists a project's releases, most recently active first.
-pub async fn releases(project: i64) -> ApiResult<Vec<Release>> {
-    get(&format!("/api/v1/projects/{project}/releases")).await
+/// Lists a project's releases, most recently active first, with their health over `period`.
+pub async fn releases(project: i64, period: &str) -> ApiResult<Vec<Release>> {
+    get(&format!("/api/v1/projects/{project}/releases?period={}", encode(period))).await
+}
+
+/// Returns a release's health and crash-free line over `period`, in `environment` ("" for all).
+pub async fn release_health(
+    project: i64,
+    version: &str,
+    period: &str,
+    environment: &str,
+) -> ApiResult<ReleaseHealthDetail> {
+    get(&format!(
+        "/api/v1/projects/{project}/releases/{}/health?period={}&environment={}",
+        encode(version),
+        encode(period),
+        encode(environment)
+    ))
+    .await
 }
 
 // ---------------------------------------------------------------- alerts

@@ -44,6 +44,8 @@ on_demand!(/// `/projects/:project/usage`
     UsageRoute => crate::pages::usage::Usage);
 on_demand!(/// `/projects/:project/releases`
     ReleasesRoute => crate::pages::releases::Releases);
+on_demand!(/// `/projects/:project/releases/:version`
+    ReleaseRoute => crate::pages::release::ReleasePage);
 on_demand!(/// `/projects/:project/settings`
     SettingsRoute => crate::pages::settings::Settings);
 on_demand!(/// `/projects/:project/alerts`

@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:project/feedback") view=lazy::FeedbackRoute/>
                     <Route path=path!("/projects/:project/usage") view=lazy::UsageRoute/>
                     <Route path=path!("/projects/:project/releases") view=lazy::ReleasesRoute/>
+                    <Route path=path!("/projects/:project/releases/:version") view=lazy::ReleaseRoute/>
                     <Route path=path!("/projects/:project/settings") view=lazy::SettingsRoute/>
                     <Route path=path!("/projects/:project/alerts") view=lazy::AlertsRoute/>
                     <Route path=path!("/issues/:issue") view=lazy::IssueRoute/>

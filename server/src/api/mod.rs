@@ -27,6 +27,7 @@ pub mod error;
 pub mod events;
 pub mod feedback;
 pub mod guard;
+pub mod health;
 pub mod invites;
 pub mod issues;
 pub mod keys;
@@ -117,6 +118,7 @@ fn table() -> Vec<Declared> {
         declare(Releases, routes!(releases::update)),
         declare(Releases, routes!(releases::deploy)),
         declare(Read, routes!(releases::list)),
+        declare(Read, routes!(health::show)),
         declare(Read, routes!(alerts::list_rules)),
         declare(Write, routes!(alerts::create_rule)),
         declare(Write, routes!(alerts::replace_rule)),

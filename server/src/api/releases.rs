@@ -6,7 +6,7 @@
 //! a team's slug; the projects are its project slugs (or ids).
 
 use axum::{
-    extract::{rejection::JsonRejection, Path, State},
+    extract::{rejection::JsonRejection, Path, Query, State},
     http::StatusCode,
     Json,
 };
@@ -18,6 +18,7 @@ use super::{
     access::{project_role, require, team_by_slug, team_projects},
     caller::{Caller, Credential},
     error::{ApiError, ApiResult},
+    health::HealthQuery,
 };
 use crate::{
     releases::{self, Deploy, ReleaseRow},
@@ -238,16 +239,19 @@ pub async fn deploy(
 /// `GET /api/v1/projects/{project_id}/releases`.
 #[utoipa::path(get, path = "/api/v1/projects/{project_id}/releases", tag = "releases",
     operation_id = "releases_list",
-    params(("project_id" = i64, Path, description = "A project id")),
+    params(("project_id" = i64, Path, description = "A project id"), HealthQuery),
     responses(
-        (status = 200, description = "The project's releases, most recently active first", body = Vec<Release>),
+        (status = 200, description = "The project's releases, most recently active first, with their release health over the period", body = Vec<Release>),
         (status = 404, description = "No such project in the caller's teams (`not_found`)", body = ErrorBody),
+        (status = 422, description = "Bad period or environment (`validation`)", body = ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Path(project_id): Path<i64>,
+    Query(q): Query<HealthQuery>,
 ) -> ApiResult<Json<Vec<Release>>> {
     project_role(&state.pg, caller.user_id, project_id).await?;
-    Ok(Json(releases::list(&state.pg, &state.ch, project_id).await?))
+    let window = q.window()?;
+    Ok(Json(releases::list(&state.pg, &state.ch, project_id, window.scope(project_id)).await?))
 }

@@ -23,6 +23,7 @@ mod pairs;
 mod rawjson;
 pub mod regroup;
 pub mod replay;
+pub mod session;
 pub mod span;
 mod transaction;
 pub mod useragent;

@@ -12,3 +12,4 @@ pub mod handler;
 pub(crate) mod process;
 pub mod replay;
 pub mod screenshots;
+pub mod sessions;

@@ -1,7 +1,8 @@
 //! Turning a decoded request body into rows: envelope items of type `event`
 //! and `transaction` are scrubbed by the project's [`Scrubber`] (before
 //! anything else reads them) and normalised, `span` items are read into the
-//! page-load facts the handler joins ([`crate::pageloads`]), every other type
+//! page-load facts the handler joins ([`crate::pageloads`]), `session` and
+//! `sessions` items become release-health rows ([`sessions`]), every other type
 //! is accepted and skipped, and a bad item is dropped on its own without
 //! poisoning the rest.
 //! Pure CPU work, so large bodies can run on the blocking pool.
@@ -12,7 +13,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{envelope, error::IngestError, replay, screenshots};
+use super::{envelope, error::IngestError, replay, screenshots, sessions};
 use crate::{
     event::{self, span::SpanFacts, IngestContext},
     outcomes::{self, ItemOutcome, Outcome},
@@ -71,6 +72,7 @@ pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestEr
         let category = match kind {
             "event" => "error",
             "user_report" => "feedback",
+            "session" | "sessions" => sessions::CATEGORY,
             k => k,
         };
         let result = match kind {
@@ -105,6 +107,14 @@ pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestEr
                 .map_err(Into::into),
             "replay_event" | "replay_recording" | "replay_video" => {
                 replays.push(item);
+                skipped += 1;
+                continue;
+            }
+            "session" | "sessions" if item.payload.len() > facts.max_event_bytes => {
+                Err(IngestError::ItemTooLarge(kind.to_string(), facts.max_event_bytes))
+            }
+            "session" | "sessions" => {
+                sessions::absorb(kind, &item.payload, &ctx, &mut rows, &mut outcomes);
                 skipped += 1;
                 continue;
             }
@@ -147,7 +157,8 @@ pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestEr
             return Err(e);
         }
     }
-    let event_id = header_id.or_else(|| rows.first().map(row_id));
+    // A session row's id is ours, not the SDK's: never answered.
+    let event_id = header_id.or_else(|| rows.iter().find(|r| !matches!(r, Row::Session(_))).map(row_id));
     let spans = (!spans.is_empty()).then_some(Spans { ctx, facts: spans });
     outcomes.retain(|o| o.quantity > 0);
     Ok(Processed { rows, dsn: envelope.header.dsn, event_id, spans, outcomes })
@@ -220,6 +231,7 @@ fn row_id(row: &Row) -> Uuid {
         Row::Transaction(t) => t.event_id,
         Row::Replay(r) => r.replay_id,
         Row::ReplaySegment(r) => r.replay_id,
+        Row::Session(s) => s.row_id,
     }
 }
 

@@ -2,9 +2,10 @@
 //! public key, day, category and reason — relay's outcomes, so a team can see
 //! what it is missing.
 //!
-//! * `accepted`: stored (an error, a transaction, a span of a page load);
+//! * `accepted`: stored (an error, a transaction, a span of a page load, a
+//!   session update or aggregate group, category `session`);
 //! * `filtered`: read and deliberately not stored (item types Sightline does
-//!   not keep — sessions, replays, … — and spans that are not page loads);
+//!   not keep — replays, … — and spans that are not page loads);
 //! * `rate_limited`: refused by the key's rate limit (429);
 //! * `invalid`: unreadable or over a limit, with the reason;
 //! * `client_discard`: what the SDK itself dropped, from its `client_report`

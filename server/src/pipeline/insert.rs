@@ -31,7 +31,9 @@ use clickhouse::Client;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::store::rows::{EventRow, FeedbackRow, ReplayRow, ReplaySegmentRow, Row, ScreenshotRow, TransactionRow};
+use crate::store::rows::{
+    EventRow, FeedbackRow, ReplayRow, ReplaySegmentRow, Row, ScreenshotRow, SessionRow, TransactionRow,
+};
 
 /// The ClickHouse tables a batch is split into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,11 +44,19 @@ pub enum Table {
     Screenshots,
     Replays,
     ReplaySegments,
+    Sessions,
 }
 
 /// Every table, in the order a batch's parts are written.
-const TABLES: [Table; 6] =
-    [Table::Events, Table::Transactions, Table::Feedback, Table::Screenshots, Table::Replays, Table::ReplaySegments];
+const TABLES: [Table; 7] = [
+    Table::Events,
+    Table::Transactions,
+    Table::Feedback,
+    Table::Screenshots,
+    Table::Replays,
+    Table::ReplaySegments,
+    Table::Sessions,
+];
 
 impl Table {
     /// Returns the table's name.
@@ -58,6 +68,7 @@ impl Table {
             Table::Screenshots => "feedback_screenshots",
             Table::Replays => "replays",
             Table::ReplaySegments => "replay_segments",
+            Table::Sessions => "release_sessions",
         }
     }
 
@@ -68,6 +79,7 @@ impl Table {
             Table::Feedback | Table::Screenshots => "feedback_id",
             // One row per segment: its id hashes replay and segment ids.
             Table::Replays | Table::ReplaySegments => "item_id",
+            Table::Sessions => "row_id",
         }
     }
 
@@ -79,6 +91,7 @@ impl Table {
             Row::Screenshot(_) => Table::Screenshots,
             Row::Replay(_) => Table::Replays,
             Row::ReplaySegment(_) => Table::ReplaySegments,
+            Row::Session(_) => Table::Sessions,
         }
     }
 }
@@ -168,6 +181,7 @@ fn key(row: &Row) -> (u64, Uuid) {
         Row::Screenshot(s) => (s.project_id, s.feedback_id),
         Row::Replay(r) => (r.project_id, r.item_id),
         Row::ReplaySegment(r) => (r.project_id, r.item_id),
+        Row::Session(s) => (s.project_id, s.row_id),
     }
 }
 
@@ -179,6 +193,7 @@ fn timestamp(row: &Row) -> u32 {
         Row::Screenshot(s) => s.timestamp,
         Row::Replay(r) => r.timestamp,
         Row::ReplaySegment(r) => r.timestamp,
+        Row::Session(s) => s.timestamp,
     }
 }
 
@@ -241,6 +256,13 @@ pub async fn insert(client: &Client, table: Table, rows: &[Row]) -> Result<(), F
         Table::ReplaySegments => {
             write_all::<ReplaySegmentRow, _>(&client, table, rows, |r| match r {
                 Row::ReplaySegment(r) => Some(r),
+                _ => None,
+            })
+            .await
+        }
+        Table::Sessions => {
+            write_all::<SessionRow, _>(&client, table, rows, |r| match r {
+                Row::Session(s) => Some(s),
                 _ => None,
             })
             .await

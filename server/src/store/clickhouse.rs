@@ -14,6 +14,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     (11, "outcomes", include_str!("clickhouse_outcomes.sql")),
     (12, "user feedback", include_str!("clickhouse_feedback.sql")),
     (20, "session replays", include_str!("clickhouse_replays.sql")),
+    (30, "release health sessions", include_str!("clickhouse_sessions.sql")),
 ];
 
 /// Builds a client for `database` (plain RowBinary: 18.16 lacks the typed formats).

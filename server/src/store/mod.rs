@@ -9,3 +9,4 @@ pub mod replay_retention;
 pub mod replays;
 pub mod rollups;
 pub mod rows;
+pub mod sessions;

@@ -147,6 +147,38 @@ pub struct ScreenshotRow {
     pub data: Vec<u8>,
 }
 
+/// One session update, or one group of pre-aggregated sessions
+/// (`release_sessions` table; see [`crate::event::session`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clickhouse::Row)]
+pub struct SessionRow {
+    pub project_id: u64,
+    /// Names the row for exactly-once writes; a session has several rows.
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub row_id: Uuid,
+    /// When the session started (the aggregate's minute or hour), seconds since the epoch.
+    pub timestamp: u32,
+    pub received_at: u32,
+    pub release: String,
+    pub environment: String,
+    /// 32 hex digits; empty for aggregates.
+    pub session_id: String,
+    /// The user (`did`), or empty.
+    pub distinct_id: String,
+    /// The update's status; empty for aggregates.
+    pub status: String,
+    pub seq: u64,
+    pub errors: u32,
+    /// Sessions this row starts: 1 for an `init` update, the group's total for aggregates.
+    pub n_started: u32,
+    /// Sessions with errors (crashed and abnormal ones included).
+    pub n_errored: u32,
+    pub n_abnormal: u32,
+    /// Sessions that crashed or ended in an unhandled error (what crash-free rates count).
+    pub n_crashed: u32,
+    /// Of those, the ones that ended `unhandled` (an unhandled error the app survived).
+    pub n_unhandled: u32,
+}
+
 /// A row on its way to ClickHouse.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "table", content = "row", rename_all = "snake_case")]
@@ -157,6 +189,7 @@ pub enum Row {
     Transaction(TransactionRow),
     Feedback(FeedbackRow),
     Screenshot(ScreenshotRow),
+    Session(SessionRow),
     Replay(ReplayRow),
     ReplaySegment(ReplaySegmentRow),
 }

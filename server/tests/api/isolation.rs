@@ -77,6 +77,7 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("PUT", "/api/0/organizations/{org}/releases/{version}/", Scope::Tenant),
     ("POST", "/api/0/organizations/{org}/releases/{version}/deploys/", Scope::Tenant),
     ("GET", "/api/v1/projects/{project_id}/releases", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/releases/{release}/health", Scope::Tenant),
     ("GET", "/api/v1/openapi.json", Scope::Public),
     ("GET", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),
     ("POST", "/api/v1/projects/{project_id}/alert-rules", Scope::Tenant),

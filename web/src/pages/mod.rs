@@ -9,6 +9,7 @@ pub mod issue;
 pub mod issues;
 pub mod performance;
 pub mod projects;
+pub mod release;
 pub mod releases;
 pub mod settings;
 pub mod setup;
