@@ -121,6 +121,11 @@ pub struct EventDetail {
     /// Where this event sits among its issue's stored events.
     #[serde(default)]
     pub navigation: EventNavigation,
+    /// The session replay this event happened in (32 hex digits, from the
+    /// event's `contexts.replay.replay_id`), when one was recorded: see
+    /// `GET /api/v1/projects/{project_id}/replays/{replay_id}`.
+    #[serde(default)]
+    pub replay_id: Option<String>,
 }
 
 /// An event's neighbours among its issue's events, newest first (ties in

@@ -115,5 +115,6 @@ fn detail(e: EventRow) -> EventDetail {
         browser_version: e.browser_version,
         os_version: e.os_version,
         navigation: Default::default(),
+        replay_id: None,
     }
 }

@@ -36,6 +36,7 @@ mod period;
 pub mod projects;
 pub mod rejection;
 pub mod releases;
+pub mod replays;
 pub mod reset;
 pub mod signup;
 pub mod sourcemaps;
@@ -131,6 +132,10 @@ fn table() -> Vec<Declared> {
         declare(Session, routes!(twofactor::disable)),
         // A security setting of the team: not for an API token, which could weaken it.
         declare(Session, routes!(twofactor::set_team_requirement)),
+        declare(Read, routes!(replays::list)),
+        declare(Read, routes!(replays::show)),
+        declare(Read, routes!(replays::segment)),
+        declare(Write, routes!(replays::delete)),
     ]
 }
 

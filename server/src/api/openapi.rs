@@ -46,6 +46,7 @@ use crate::auth::session;
         (name = "tokens", description = "Personal API tokens"),
         (name = "sourcemaps", description = "Source maps and minified files per release"),
         (name = "alerts", description = "Alert rules, fired alerts and their delivery log"),
+        (name = "replays", description = "Session replays: the list, one replay, its recording segments, erasure"),
         (name = "meta", description = "This document"),
     ),
 )]
