@@ -10,6 +10,8 @@ pub mod issues;
 pub mod performance;
 pub mod projects;
 pub mod releases;
+pub mod replay;
+pub mod replays;
 pub mod settings;
 pub mod setup;
 pub mod stacktrace;
