@@ -198,6 +198,12 @@ function createRecorder(client: Client, o: ReplayOptions): Recorder | undefined 
   const crumbs = client.breadcrumbs;
   const add = crumbs.add;
   crumbs.add = function (crumb) {
+    // A click breadcrumb carries the element's text; while the page is
+    // recorded with its text masked, error events must not carry it either.
+    if (o.maskAllText !== false && crumb?.category === 'ui.click' && crumb.data && 'text' in crumb.data) {
+      const { text: _text, ...data } = crumb.data;
+      crumb = { ...crumb, data: Object.keys(data).length ? data : undefined };
+    }
     add.call(this, crumb);
     try {
       const c = replayCrumb(crumb);
