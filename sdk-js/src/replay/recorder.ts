@@ -282,7 +282,7 @@ function createRecorder(client: Client, o: ReplayOptions): Recorder | undefined 
       event_id: s.id,
       segment_id: segment,
       replay_type: s.type,
-      replay_start_timestamp: segment === 0 ? Math.min(s.started, list[0].timestamp) / 1000 : undefined,
+      replay_start_timestamp: segment === 0 ? list[0].timestamp / 1000 : undefined,
       timestamp: list[list.length - 1].timestamp / 1000,
       urls,
       error_ids: errorIds,
