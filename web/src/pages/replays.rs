@@ -40,8 +40,15 @@ pub fn Replays() -> impl IntoView {
     let page = RwSignal::new(1u32);
     // A new filter starts again at page 1.
     Effect::new(move |_| {
-        (period.track(), url.track(), user.track(), browser.track(), release.track(), errors.track());
-        page.set(1);
+        period.track();
+        url.track();
+        user.track();
+        browser.track();
+        release.track();
+        errors.track();
+        if page.get_untracked() != 1 {
+            page.set(1);
+        }
     });
     let data = LocalResource::new(move || {
         let mut q = format!("per_page=25&page={}&period={}", page.get(), api::encode(&period.get()));
@@ -129,12 +136,13 @@ fn Row(project: i64, replay: ReplaySummary) -> impl IntoView {
     let r = replay;
     let href = format!("/projects/{project}/replays/{}", r.id);
     let browser = if r.os.is_empty() { r.browser.clone() } else { format!("{} on {}", r.browser, r.os) };
+    let errors_class = if r.error_count > 0 { "num errors has-errors" } else { "num errors" };
     view! {
         <tr class="replay" data-replay=r.id.clone()>
             <td><a href=href title=format::datetime(&r.started_at)>{format::relative(&r.started_at)}</a></td>
             <td class="num duration">{duration(r.duration_secs)}</td>
             <td class="url"><code>{r.url.clone()}</code></td>
-            <td class=if r.error_count > 0 { "num errors has-errors" } else { "num errors" }>{format::count(r.error_count)}</td>
+            <td class=errors_class>{format::count(r.error_count)}</td>
             <td class="num clicks">{format::count(r.click_count)}</td>
             <td>{browser}</td>
             <td class="user">{r.user.clone()}</td>
