@@ -58,12 +58,12 @@ async function recordError(run, mode) {
 }
 
 /** Waits until the API lists the replay with the error, then returns it with its decoded segments. */
-async function storedReplay(replayId, eventId) {
+async function storedReplay(replayId, eventId, minSegments = 1) {
   const base = `/api/v1/projects/${e2e.stack.projectId}/replays/${replayId}`;
   const detail = await waitFor('the replay with its error', async () => {
     try {
       const d = await (await api(base)).json();
-      return d.error_ids.includes(eventId) && d.segments.length > 0 && d;
+      return d.error_ids.includes(eventId) && d.segments.length >= minSegments && d;
     } catch {
       return false;
     }
@@ -122,9 +122,12 @@ describe('session replay from @sightline/browser', () => {
   });
 
   test('session mode: recorded from the start in 1 s segments, the error linked', async () => {
-    const { replayId, row, eventId } = await recordError('replay-session', 'session');
+    const { page, replayId, row, eventId } = await recordError('replay-session', 'session');
     assert.equal(tag(row, 'replayId'), replayId);
-    const { detail, events } = await storedReplay(replayId, eventId);
+    // More activity after the error: more segments.
+    await page.waitForTimeout(1200);
+    await page.mouse.click(5, 5);
+    const { detail, events } = await storedReplay(replayId, eventId, 2);
     assert.equal(detail.replay_type, 'session');
     assert.ok(detail.segments.length >= 2, `several segments: ${detail.segments}`);
     assert.ok(detail.urls.some((u) => u.includes('/e2e/pages/replay.html')), JSON.stringify(detail.urls));
