@@ -17,7 +17,7 @@ const CASES = [
   ['Sightline feedback form add-on (`sightline.feedback.min.js`)', { entryPoints: ['src/entries/feedback.ts'] }],
   [`@sentry/browser ${pkg('@sentry/browser')}, errors only`, { stdin: "import { init, captureException } from '@sentry/browser'; window.Sentry = { init, captureException };" }],
   [`@sentry/browser ${pkg('@sentry/browser')} + browserTracingIntegration`, { stdin: "import { init, captureException, browserTracingIntegration } from '@sentry/browser'; window.Sentry = { init, captureException, browserTracingIntegration };" }],
-  [`Sightline session replay add-on (\`sightline.replay.min.js\`: rrweb ${pkg('rrweb')} record + fflate worker)`, { entryPoints: ['src/entries/replay.ts'] }],
+  [`Sightline session replay add-on (\`sightline.replay.min.js\`: @rrweb/record ${pkg('@rrweb/record')} + fflate worker)`, { entryPoints: ['src/entries/replay.ts'] }],
   [`@sentry/browser ${pkg('@sentry/browser')} errors + replayIntegration`, { stdin: "import { init, captureException, replayIntegration } from '@sentry/browser'; window.Sentry = { init, captureException, replayIntegration };" }],
   [`web-vitals ${pkg('web-vitals')} alone (all five metrics)`, { stdin: "import { onLCP, onINP, onCLS, onFCP, onTTFB } from 'web-vitals'; window.wv = { onLCP, onINP, onCLS, onFCP, onTTFB };" }],
 ];

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 const common = { bundle: true, target: 'es2020', sourcemap: true, logLevel: 'warning', plugins: [replayWorkerPlugin] };
-const external = ['web-vitals', 'rrweb'];
+const external = ['web-vitals', '@rrweb/record'];
 rmSync('dist', { recursive: true, force: true });
 await Promise.all([
   // ESM is split at dynamic imports: the feedback form is a chunk bundlers fetch on demand.

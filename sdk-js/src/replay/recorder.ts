@@ -1,4 +1,4 @@
-// The session replay recorder: rrweb records the page; every `flushMs` the
+// The session replay recorder: rrweb (`@rrweb/record`) records the page; every `flushMs` the
 // new events go out as one segment (a Sentry `replay_event` +
 // `replay_recording` envelope). Two modes, as @sentry/browser's:
 // - session: sampled by `replaysSessionSampleRate`, sent from the start;
@@ -10,7 +10,7 @@
 // The recorder hooks into the core client without changing it: it wraps the
 // client's transport `submit` (to stamp events with the replay id and notice
 // errors) and breadcrumb `add` (to put breadcrumbs into the recording).
-import { record } from 'rrweb';
+import { record } from '@rrweb/record';
 import { getClient, SDK_NAME, SDK_VERSION, type Client } from '../sdk/client';
 import { parseDsn } from '../transport/dsn';
 import { isRateLimited, updateRateLimits, type RateLimits } from '../transport/rateLimits';
@@ -323,7 +323,7 @@ function createRecorder(client: Client, o: ReplayOptions): Recorder | undefined 
     if (!fetchImpl || isRateLimited(limits, 'replay', Date.now())) return;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const res = await fetchImpl(dsn!.envelopeUrl, { method: 'POST', body, keepalive: body.length <= KEEPALIVE_MAX_BYTES });
+        const res = await fetchImpl(dsn!.envelopeUrl, { method: 'POST', body: body as BodyInit, keepalive: body.length <= KEEPALIVE_MAX_BYTES });
         updateRateLimits(limits, res.status, (h) => res.headers.get(h), Date.now());
         // Rate limited: this replay ends, as Sentry's does (a gap would make it unwatchable).
         if (res.status === 429) return void end(false);
