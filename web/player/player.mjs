@@ -1,4 +1,4 @@
-// The session replay player: rrweb's Replayer (npm `rrweb`, the version the
+// The session replay player: rrweb's Replayer (npm `@rrweb/replay`, the version the
 // SDK records with) with play/pause, speed, skip-inactivity and a scrubber,
 // and beside it a timeline of what the recording marks (clicks, navigations,
 // console errors, fetch/XHR, error events), each seekable. Built by
@@ -7,8 +7,8 @@
 //
 // Segment 0 is fetched first and the player is usable as soon as it is in;
 // the later segments are added to the running Replayer as they arrive.
-import { Replayer } from 'rrweb';
-import css from 'rrweb/dist/style.css';
+import { Replayer } from '@rrweb/replay';
+import css from '@rrweb/replay/dist/style.css';
 
 const SPEEDS = [1, 2, 4, 8];
 
