@@ -38,10 +38,10 @@ pub fn ReplayView() -> impl IntoView {
     });
     let navigate = use_navigate();
     let delete = api_action(move |_: &()| {
-        let call = api::delete_replay(project.get_untracked(), &replay_id.get_untracked());
+        let (p, r) = (project.get_untracked(), replay_id.get_untracked());
         let navigate = navigate.clone();
         async move {
-            call.await?;
+            api::delete_replay(p, &r).await?;
             navigate(&format!("/projects/{}/replays", project.get_untracked()), Default::default());
             Ok(())
         }
@@ -140,7 +140,7 @@ fn Player(project: i64, detail: ReplayDetail, at: Option<f64>) -> impl IntoView 
     view! {
         {empty.then(|| view! { <p class="muted">"No segment of this replay is stored (any more)."</p> })}
         {move || failed.get().map(|e| view! { <div class="state error-box" role="alert">"The player could not be loaded: " {e}</div> })}
-        <section class="card replay-player" node_ref=root data-state="loading"></section>
+        <div class="card replay-player" node_ref=root data-state="loading"></div>
     }
 }
 
