@@ -31,6 +31,13 @@ pub struct Project {
     pub environments: Vec<String>,
     /// The first active key, so a new project shows its DSN at once.
     pub keys: Vec<ProjectKey>,
+    /// Days session replays are kept (apart from events), 1 to 3650.
+    #[serde(default = "thirty")]
+    pub replay_retention_days: i32,
+    /// MiB of replay recordings stored per UTC day; past it replays are
+    /// refused (429, category `replay`) until the next day. 0 stores none.
+    #[serde(default = "one_gib")]
+    pub replay_daily_quota_mb: i32,
 }
 
 /// Body of `POST /api/v1/teams/{id}/projects`.
@@ -58,10 +65,22 @@ pub struct ProjectUpdate {
     pub sensitive_fields: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safe_fields: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay_retention_days: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay_daily_quota_mb: Option<i32>,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn thirty() -> i32 {
+    30
+}
+
+fn one_gib() -> i32 {
+    1024
 }
 
 /// A client key with the DSN that uses it.

@@ -156,7 +156,7 @@ fn check_row(row: &Row) {
     match row {
         Row::Event(e) => check_event(e),
         Row::Transaction(t) => check_transaction(t),
-        Row::Feedback(_) | Row::Screenshot(_) => {}
+        Row::Feedback(_) | Row::Screenshot(_) | Row::Replay(_) | Row::ReplaySegment(_) => {}
     }
 }
 

@@ -13,6 +13,8 @@
 //!    deleted from Postgres; a later event of the same kind opens a new issue.
 //! 4. Alert firings older than their project's retention are deleted with
 //!    their delivery log (outbox rows), unless a delivery is still pending.
+//! 5. Session replays expire by their own `replay_retention_days`, the same
+//!    two ways ([`crate::store::replay_retention`]).
 //!
 //! Several server processes may sweep at once: every step is idempotent.
 
@@ -54,12 +56,16 @@ pub struct Sweep {
     pub expired_issues: u64,
     /// Alert firings deleted (with their outbox rows).
     pub expired_alerts: u64,
+    /// Projects whose replays got delete mutations (by `replay_retention_days`).
+    pub replay_trimmed_projects: Vec<i64>,
 }
 
 /// Remembers which project was trimmed on which day (UTC day number).
 #[derive(Debug, Clone, Default)]
 pub struct Retention {
     trimmed: Arc<Mutex<HashMap<i64, i64>>>,
+    /// The same for replays, which have their own retention.
+    replay_trimmed: Arc<Mutex<HashMap<i64, i64>>>,
 }
 
 #[derive(Debug, Row, Deserialize)]
@@ -167,6 +173,11 @@ impl Retention {
         .await
         .context("cannot delete expired alert firings")?;
         sweep.expired_alerts = alerts.rows_affected();
+
+        // 5. Session replays, by their own retention (`replay_retention_days`).
+        let (dropped, trimmed) = crate::store::replay_retention::expire(pg, ch, now, &self.replay_trimmed).await?;
+        sweep.dropped_partitions.extend(dropped);
+        sweep.replay_trimmed_projects = trimmed;
         Ok(sweep)
     }
 }

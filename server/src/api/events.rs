@@ -115,6 +115,6 @@ fn detail(e: EventRow) -> EventDetail {
         browser_version: e.browser_version,
         os_version: e.os_version,
         navigation: Default::default(),
-        replay_id: None,
+        replay_id: Some(e.replay_id).filter(|id| !id.is_empty()),
     }
 }

@@ -31,10 +31,12 @@ struct ProjectRow {
     scrub_ip_addresses: bool,
     sensitive_fields: Vec<String>,
     safe_fields: Vec<String>,
+    replay_retention_days: i32,
+    replay_daily_quota_mb: i32,
 }
 
 const PROJECT_COLUMNS: &str = "id, team_id, name, slug, platform, retention_days, allowed_origins, \
-     scrub_data, scrub_ip_addresses, sensitive_fields, safe_fields";
+     scrub_data, scrub_ip_addresses, sensitive_fields, safe_fields, replay_retention_days, replay_daily_quota_mb";
 /// Most entries in a project's sensitive or safe field list.
 const MAX_FIELDS: usize = 100;
 /// Longest field name in those lists.
@@ -66,6 +68,8 @@ fn to_project(row: ProjectRow, keys: Vec<ProjectKey>) -> Project {
         safe_fields: row.safe_fields,
         environments: Vec::new(),
         keys,
+        replay_retention_days: row.replay_retention_days,
+        replay_daily_quota_mb: row.replay_daily_quota_mb,
     }
 }
 
@@ -198,6 +202,14 @@ pub async fn update(
             return Err(ApiError::Validation("retention is 1 to 3650 days".into()));
         }
     }
+    if let Some(days) = input.replay_retention_days {
+        if !(1..=3650).contains(&days) {
+            return Err(ApiError::Validation("replay retention is 1 to 3650 days".into()));
+        }
+    }
+    if input.replay_daily_quota_mb.is_some_and(|mb| mb < 0) {
+        return Err(ApiError::Validation("the daily replay quota is 0 MiB or more".into()));
+    }
     let origins = input.allowed_origins.map(|o| clean_list(o, origins::MAX_PATTERNS, "allowed origins")).transpose()?;
     if let Some(bad) = origins.iter().flatten().find_map(|o| origins::OriginPattern::parse(o).err()) {
         return Err(ApiError::Validation(bad));
@@ -208,7 +220,9 @@ pub async fn update(
         "UPDATE projects SET name = COALESCE($2, name), platform = COALESCE($3, platform), \
          retention_days = COALESCE($4, retention_days), allowed_origins = COALESCE($5, allowed_origins), \
          scrub_data = COALESCE($6, scrub_data), scrub_ip_addresses = COALESCE($7, scrub_ip_addresses), \
-         sensitive_fields = COALESCE($8, sensitive_fields), safe_fields = COALESCE($9, safe_fields) WHERE id = $1",
+         sensitive_fields = COALESCE($8, sensitive_fields), safe_fields = COALESCE($9, safe_fields), \
+         replay_retention_days = COALESCE($10, replay_retention_days), \
+         replay_daily_quota_mb = COALESCE($11, replay_daily_quota_mb) WHERE id = $1",
     )
     .bind(project_id)
     .bind(name)
@@ -219,6 +233,8 @@ pub async fn update(
     .bind(input.scrub_ip_addresses)
     .bind(sensitive)
     .bind(safe)
+    .bind(input.replay_retention_days)
+    .bind(input.replay_daily_quota_mb)
     .execute(&state.pg)
     .await?;
     Ok(Json(load(&state, project_id).await?))

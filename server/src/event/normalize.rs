@@ -59,6 +59,7 @@ pub fn normalize_event(payload: &[u8], ctx: &IngestContext) -> Result<EventRow, 
         contexts: contexts_json(&event)?,
         sdk_name: name(event.sdk_name.as_deref()),
         sdk_version: name(event.sdk_version.as_deref()),
+        replay_id: super::replay::event_replay_id(&event),
         sourcemap_hints: super::regroup::hints(&event),
     })
 }

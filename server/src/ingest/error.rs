@@ -47,6 +47,8 @@ pub enum IngestError {
     ItemTooLarge(String, usize),
     #[error("rate limited")]
     RateLimited { retry_after: u64 },
+    #[error("the project's daily replay quota is used up")]
+    ReplayQuotaExceeded { retry_after: u64 },
     #[error("ingest queue is full; retry later")]
     QueueFull,
     #[error("server is shutting down; retry later")]
@@ -66,7 +68,7 @@ impl IngestError {
             WrongProject | DisabledKey | ForbiddenOrigin(_) => StatusCode::FORBIDDEN,
             BodyTooLarge(_) | DecompressedTooLarge(_) | ItemTooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            RateLimited { .. } | ReplayQuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             QueueFull | ShuttingDown | LogUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -91,6 +93,10 @@ impl IntoResponse for IngestError {
                 // Sentry's format: retry_after:categories:scope; empty categories = all.
                 let limits = HeaderValue::from_str(&format!("{retry_after}::key")).expect("ascii digits");
                 headers.insert("x-sentry-rate-limits", limits);
+                Some(retry_after)
+            }
+            IngestError::ReplayQuotaExceeded { retry_after } => {
+                headers.insert("x-sentry-rate-limits", super::replay::rate_limits_header(retry_after));
                 Some(retry_after)
             }
             IngestError::QueueFull | IngestError::ShuttingDown | IngestError::LogUnavailable(_) => Some(1),

@@ -14,6 +14,7 @@ use super::{
     auth, decode,
     error::IngestError,
     process::{self, Processed, RequestFacts},
+    replay,
 };
 use crate::{
     net::client_ip::ClientIp,
@@ -39,7 +40,7 @@ pub async fn envelope(
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<Accepted>, IngestError> {
+) -> Result<(HeaderMap, Json<Accepted>), IngestError> {
     ingest(state, path, client, uri, headers, body, Kind::Envelope).await
 }
 
@@ -51,7 +52,7 @@ pub async fn store(
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<Accepted>, IngestError> {
+) -> Result<(HeaderMap, Json<Accepted>), IngestError> {
     ingest(state, path, client, uri, headers, body, Kind::Store).await
 }
 
@@ -69,7 +70,7 @@ async fn ingest(
     headers: HeaderMap,
     body: Body,
     kind: Kind,
-) -> Result<Json<Accepted>, IngestError> {
+) -> Result<(HeaderMap, Json<Accepted>), IngestError> {
     let project_id: u64 = project.parse().map_err(|_| IngestError::InvalidProjectId)?;
     let config = &state.config;
     // Authenticate before reading the body when the request says who it is.
@@ -126,7 +127,14 @@ async fn ingest(
         rows.extend(joined.rows.into_iter().map(Row::Transaction));
     }
     let mut outcomes = processed.outcomes;
-    let queued = enqueue(&state, &key, rows).await;
+    let now = chrono::Utc::now().timestamp();
+    let usage = state.keys.replay_usage();
+    let replay_limit = replay::apply_quota(usage, policy.replay_quota(), project_id, now, &mut rows, &mut outcomes);
+    let queued = match replay_limit {
+        // Nothing but replays, all over the quota: the 429 SDKs back off on.
+        Some(retry_after) if rows.is_empty() => Err(IngestError::ReplayQuotaExceeded { retry_after }),
+        _ => enqueue(&state, &key, rows).await,
+    };
     if matches!(queued, Err(IngestError::RateLimited { .. })) {
         outcomes::rate_limited(&mut outcomes);
     }
@@ -135,7 +143,12 @@ async fn ingest(
         state.outcomes.record(project_id, &public_key, &outcomes);
     }
     queued?;
-    Ok(Json(Accepted { id: processed.event_id.map(|id| id.simple().to_string()) }))
+    let mut response_headers = HeaderMap::new();
+    if let Some(retry_after) = replay_limit {
+        // The other items were kept; the header tells the SDK to hold its replays.
+        response_headers.insert("x-sentry-rate-limits", replay::rate_limits_header(retry_after));
+    }
+    Ok((response_headers, Json(Accepted { id: processed.event_id.map(|id| id.simple().to_string()) })))
 }
 
 /// Rate-limits, then writes the rows ahead and queues them: the 200 comes

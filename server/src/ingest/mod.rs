@@ -10,4 +10,5 @@ pub mod envelope;
 pub mod error;
 pub mod handler;
 pub(crate) mod process;
+pub mod replay;
 pub mod screenshots;

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{envelope, error::IngestError, screenshots};
+use super::{envelope, error::IngestError, replay, screenshots};
 use crate::{
     event::{self, span::SpanFacts, IngestContext},
     outcomes::{self, ItemOutcome, Outcome},
@@ -65,6 +65,7 @@ pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestEr
     let mut spans = Vec::new();
     let mut outcomes = Vec::new();
     let mut attachments = Vec::new();
+    let mut replays = Vec::new();
     for item in &envelope.items {
         let kind = item.ty.as_str();
         let category = match kind {
@@ -102,6 +103,11 @@ pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestEr
             "user_report" => event::feedback::normalize_user_report(&scrubbed(&item.payload, facts), &ctx)
                 .map(Row::Feedback)
                 .map_err(Into::into),
+            "replay_event" | "replay_recording" | "replay_video" => {
+                replays.push(item);
+                skipped += 1;
+                continue;
+            }
             "attachment" => {
                 attachments.push(item);
                 skipped += 1;
@@ -134,6 +140,8 @@ pub fn envelope(body: Bytes, facts: &RequestFacts) -> Result<Processed, IngestEr
         }
     }
     screenshots::attach(&attachments, &mut rows, &mut outcomes, facts.max_screenshot_bytes);
+    let scrubber = facts.scrubber.as_deref();
+    replay::attach(&replays, &ctx, facts.max_event_bytes, scrubber, &mut rows, &mut outcomes);
     if rows.is_empty() && skipped == 0 {
         if let Some(e) = first_error {
             return Err(e);
@@ -210,6 +218,8 @@ fn row_id(row: &Row) -> Uuid {
         Row::Feedback(f) => f.feedback_id,
         Row::Screenshot(s) => s.feedback_id,
         Row::Transaction(t) => t.event_id,
+        Row::Replay(r) => r.replay_id,
+        Row::ReplaySegment(r) => r.replay_id,
     }
 }
 

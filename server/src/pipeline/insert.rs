@@ -31,7 +31,7 @@ use clickhouse::Client;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::store::rows::{EventRow, FeedbackRow, Row, ScreenshotRow, TransactionRow};
+use crate::store::rows::{EventRow, FeedbackRow, ReplayRow, ReplaySegmentRow, Row, ScreenshotRow, TransactionRow};
 
 /// The ClickHouse tables a batch is split into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +40,13 @@ pub enum Table {
     Transactions,
     Feedback,
     Screenshots,
+    Replays,
+    ReplaySegments,
 }
 
 /// Every table, in the order a batch's parts are written.
-const TABLES: [Table; 4] = [Table::Events, Table::Transactions, Table::Feedback, Table::Screenshots];
+const TABLES: [Table; 6] =
+    [Table::Events, Table::Transactions, Table::Feedback, Table::Screenshots, Table::Replays, Table::ReplaySegments];
 
 impl Table {
     /// Returns the table's name.
@@ -53,6 +56,8 @@ impl Table {
             Table::Transactions => "transactions",
             Table::Feedback => "feedback",
             Table::Screenshots => "feedback_screenshots",
+            Table::Replays => "replays",
+            Table::ReplaySegments => "replay_segments",
         }
     }
 
@@ -61,6 +66,8 @@ impl Table {
         match self {
             Table::Events | Table::Transactions => "event_id",
             Table::Feedback | Table::Screenshots => "feedback_id",
+            // One row per segment: its id hashes replay and segment ids.
+            Table::Replays | Table::ReplaySegments => "item_id",
         }
     }
 
@@ -70,6 +77,8 @@ impl Table {
             Row::Transaction(_) => Table::Transactions,
             Row::Feedback(_) => Table::Feedback,
             Row::Screenshot(_) => Table::Screenshots,
+            Row::Replay(_) => Table::Replays,
+            Row::ReplaySegment(_) => Table::ReplaySegments,
         }
     }
 }
@@ -157,6 +166,8 @@ fn key(row: &Row) -> (u64, Uuid) {
         Row::Feedback(f) => (f.project_id, f.feedback_id),
         // A feedback's screenshots share its id and are written in one block.
         Row::Screenshot(s) => (s.project_id, s.feedback_id),
+        Row::Replay(r) => (r.project_id, r.item_id),
+        Row::ReplaySegment(r) => (r.project_id, r.item_id),
     }
 }
 
@@ -166,6 +177,8 @@ fn timestamp(row: &Row) -> u32 {
         Row::Transaction(t) => t.timestamp,
         Row::Feedback(f) => f.timestamp,
         Row::Screenshot(s) => s.timestamp,
+        Row::Replay(r) => r.timestamp,
+        Row::ReplaySegment(r) => r.timestamp,
     }
 }
 
@@ -214,6 +227,20 @@ pub async fn insert(client: &Client, table: Table, rows: &[Row]) -> Result<(), F
         Table::Screenshots => {
             write_all::<ScreenshotRow, _>(&client, table, rows, |r| match r {
                 Row::Screenshot(s) => Some(s),
+                _ => None,
+            })
+            .await
+        }
+        Table::Replays => {
+            write_all::<ReplayRow, _>(&client, table, rows, |r| match r {
+                Row::Replay(r) => Some(r),
+                _ => None,
+            })
+            .await
+        }
+        Table::ReplaySegments => {
+            write_all::<ReplaySegmentRow, _>(&client, table, rows, |r| match r {
+                Row::ReplaySegment(r) => Some(r),
                 _ => None,
             })
             .await

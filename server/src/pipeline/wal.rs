@@ -69,6 +69,7 @@ pub fn encode(rows: &[Row]) -> Vec<u8> {
         let h = match row {
             Row::Event(e) => e.sourcemap_hints.as_deref(),
             Row::Transaction(_) | Row::Feedback(_) | Row::Screenshot(_) => None,
+            Row::Replay(_) | Row::ReplaySegment(_) => None,
         };
         // Rows hold only strings, numbers and arrays: encoding cannot fail.
         serde_json::to_writer(&mut buf, &RecordRef { r: row, h }).expect("rows encode as JSON");

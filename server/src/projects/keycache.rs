@@ -19,6 +19,7 @@ use sqlx::{postgres::PgListener, PgPool};
 use tokio::sync::watch;
 
 use super::origins::AllowedOrigins;
+use super::replay_quota::{ReplayUsage, DEFAULT_DAILY_BYTES};
 use crate::scrub::{ScrubSettings, Scrubber};
 
 /// What the ingest path needs to know about a key.
@@ -72,6 +73,8 @@ pub struct ProjectPolicy {
     pub allowed_origins: AllowedOrigins,
     /// `None` when the project scrubs nothing.
     pub scrubber: Option<Arc<Scrubber>>,
+    /// Bytes of replay recordings a day; `None` = [`DEFAULT_DAILY_BYTES`].
+    pub replay_daily_bytes: Option<u64>,
 }
 
 impl ProjectPolicy {
@@ -80,7 +83,13 @@ impl ProjectPolicy {
         ProjectPolicy {
             allowed_origins: AllowedOrigins::from_list(allowed_origins),
             scrubber: Scrubber::new(scrub).map(Arc::new),
+            replay_daily_bytes: None,
         }
+    }
+
+    /// Returns the project's daily replay quota in bytes.
+    pub fn replay_quota(&self) -> u64 {
+        self.replay_daily_bytes.unwrap_or(DEFAULT_DAILY_BYTES)
     }
 }
 
@@ -99,6 +108,7 @@ struct PolicyRow {
     scrub_ip_addresses: bool,
     sensitive_fields: Vec<String>,
     safe_fields: Vec<String>,
+    replay_daily_quota_mb: i32,
 }
 
 /// A shared, reloadable map from public key to [`KeyEntry`], and from project to [`ProjectPolicy`].
@@ -113,6 +123,8 @@ pub struct KeyCache {
     /// would each build a fresh bucket from the same old snapshot, and the
     /// later one would refill a key whose bucket the traffic had emptied.
     reloading: Arc<tokio::sync::Mutex<()>>,
+    /// Replay bytes stored today per project, against [`ProjectPolicy::replay_quota`].
+    replay_usage: ReplayUsage,
 }
 
 impl KeyCache {
@@ -124,7 +136,13 @@ impl KeyCache {
             default_policy: Arc::new(ProjectPolicy::new(&[], &ScrubSettings::default())),
             default_rate_limit,
             loaded: watch::channel(false).0,
+            replay_usage: ReplayUsage::default(),
         }
+    }
+
+    /// Returns the per-project count of replay bytes stored today.
+    pub fn replay_usage(&self) -> &ReplayUsage {
+        &self.replay_usage
     }
 
     /// Looks up a public key.
@@ -152,7 +170,8 @@ impl KeyCache {
                 .fetch_all(pool)
                 .await?;
         let projects: Vec<PolicyRow> = sqlx::query_as(
-            "SELECT id, allowed_origins, scrub_data, scrub_ip_addresses, sensitive_fields, safe_fields FROM projects",
+            "SELECT id, allowed_origins, scrub_data, scrub_ip_addresses, sensitive_fields, safe_fields, \
+             replay_daily_quota_mb FROM projects",
         )
         .fetch_all(pool)
         .await?;
@@ -165,7 +184,9 @@ impl KeyCache {
                     sensitive_fields: p.sensitive_fields,
                     safe_fields: p.safe_fields,
                 };
-                (p.id as u64, Arc::new(ProjectPolicy::new(&p.allowed_origins, &scrub)))
+                let replay_daily_bytes = Some(p.replay_daily_quota_mb.max(0) as u64 * 1024 * 1024);
+                let policy = ProjectPolicy { replay_daily_bytes, ..ProjectPolicy::new(&p.allowed_origins, &scrub) };
+                (p.id as u64, Arc::new(policy))
             })
             .collect();
         let old = self.inner.read().expect("key cache poisoned").clone();

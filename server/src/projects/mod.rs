@@ -4,6 +4,7 @@
 
 pub mod keycache;
 pub mod origins;
+pub mod replay_quota;
 
 use anyhow::Context;
 use rand::RngCore;

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[
     (10, "web vitals attribution", include_str!("clickhouse_attribution.sql")),
     (11, "outcomes", include_str!("clickhouse_outcomes.sql")),
     (12, "user feedback", include_str!("clickhouse_feedback.sql")),
+    (20, "session replays", include_str!("clickhouse_replays.sql")),
 ];
 
 /// Builds a client for `database` (plain RowBinary: 18.16 lacks the typed formats).

@@ -5,5 +5,7 @@
 pub mod clickhouse;
 pub mod feedback;
 pub mod postgres;
+pub mod replay_retention;
+pub mod replays;
 pub mod rollups;
 pub mod rows;

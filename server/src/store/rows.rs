@@ -46,6 +46,9 @@ pub struct EventRow {
     pub contexts: String,
     pub sdk_name: String,
     pub sdk_version: String,
+    /// The session replay the event happened in (32 hex digits), or empty.
+    #[serde(default)]
+    pub replay_id: String,
     /// What symbolication needs besides the row; never stored, so not spooled either
     /// (the writer symbolicates a batch before it can be spooled).
     #[serde(skip)]
@@ -154,4 +157,109 @@ pub enum Row {
     Transaction(TransactionRow),
     Feedback(FeedbackRow),
     Screenshot(ScreenshotRow),
+    Replay(ReplayRow),
+    ReplaySegment(ReplaySegmentRow),
+}
+
+/// One `replay_event` item: a segment's metadata (`replays` table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clickhouse::Row)]
+pub struct ReplayRow {
+    pub project_id: u64,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub replay_id: Uuid,
+    pub segment_id: u32,
+    /// Names the row for exactly-once inserts: a hash of replay and segment ids.
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub item_id: Uuid,
+    pub timestamp: u32,
+    /// `replay_start_timestamp` (segment 0), else 0.
+    pub started_at: u32,
+    pub replay_type: String,
+    pub urls: Vec<String>,
+    pub error_ids: Vec<String>,
+    pub trace_ids: Vec<String>,
+    pub release: String,
+    pub environment: String,
+    pub browser: String,
+    pub os: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub user_email: String,
+    pub sdk_name: String,
+    pub sdk_version: String,
+}
+
+/// One `replay_recording` item: a segment's rrweb events (`replay_segments` table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clickhouse::Row)]
+pub struct ReplaySegmentRow {
+    pub project_id: u64,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub replay_id: Uuid,
+    pub segment_id: u32,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub item_id: Uuid,
+    pub timestamp: u32,
+    /// First and last rrweb event time, milliseconds since the epoch (0 when none).
+    pub first_ms: u64,
+    pub last_ms: u64,
+    /// rrweb mouse clicks in the segment.
+    pub clicks: u32,
+    /// The page of the segment's first rrweb meta event, or empty.
+    pub url: String,
+    /// Size of the JSON array, inflated.
+    pub raw_bytes: u64,
+    /// Size of `data`.
+    pub stored_bytes: u64,
+    /// The rrweb event array, zlib (RFC 1950); base64 in the write-ahead log's JSON.
+    #[serde(with = "blob")]
+    pub data: Vec<u8>,
+}
+
+/// Bytes as themselves in RowBinary (a ClickHouse `String`) and as base64 in
+/// human-readable formats (the write-ahead log's JSON lines), instead of
+/// serde's array of numbers, four times the size.
+pub mod blob {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    /// Writes the bytes (RowBinary) or their base64 (JSON).
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(&STANDARD.encode(v))
+        } else {
+            s.serialize_bytes(v)
+        }
+    }
+
+    /// Reads what [`serialize`] wrote.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            STANDARD.decode(text).map_err(de::Error::custom)
+        } else {
+            d.deserialize_byte_buf(Bytes)
+        }
+    }
+
+    struct Bytes;
+
+    impl de::Visitor<'_> for Bytes {
+        type Value = Vec<u8>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("bytes")
+        }
+
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(v.to_vec())
+        }
+
+        fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            Ok(v)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<u8>, E> {
+            Ok(v.as_bytes().to_vec())
+        }
+    }
 }

@@ -91,6 +91,10 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("POST", "/api/v1/auth/two-factor/enable", Scope::Own),
     ("POST", "/api/v1/auth/two-factor/disable", Scope::Own),
     ("PUT", "/api/v1/teams/{team_id}/two-factor", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/replays", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/replays/{replay_id}", Scope::Tenant),
+    ("GET", "/api/v1/projects/{project_id}/replays/{replay_id}/segments/{segment_id}", Scope::Tenant),
+    ("DELETE", "/api/v1/projects/{project_id}/replays/{replay_id}", Scope::Tenant),
 ];
 
 #[test]
@@ -124,6 +128,17 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let event_id = event["event_id"].as_str().unwrap().to_string();
     assert_eq!(app.http.post(url).body(crate::fixtures::event_envelope(&event)).send().await.unwrap().status(), 200);
     let issue = wait_for_issue(&app, project_id).await;
+    // And one replay of hers.
+    let replay_id = crate::fixtures::new_id();
+    let url = format!("{}/api/{project_id}/envelope/?sentry_key={}", app.address, key["public_key"].as_str().unwrap());
+    let replay =
+        crate::replays::replay_envelope(&replay_id, 0, &crate::replays::zlib(crate::replays::EVENTS.as_bytes()));
+    assert_eq!(app.http.post(url).body(replay).send().await.unwrap().status(), 200);
+    app.wait_for_count(
+        &format!("SELECT count() FROM replay_segments WHERE project_id = {project_id} AND segment_id = 0"),
+        1,
+    )
+    .await;
     let (_, token) = alice.post("/api/v1/tokens", json!({"name": "ci", "scopes": ["read"]})).await;
     let token_id = token["token"]["id"].as_i64().unwrap();
     let (_, invite) = alice
@@ -169,6 +184,8 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
             .replace("{artifact_id}", &artifact_id.to_string())
             .replace("{rule_id}", &rule_id.to_string())
             .replace("{feedback_id}", "0123456789abcdef0123456789abcdef")
+            .replace("{replay_id}", &replay_id)
+            .replace("{segment_id}", "0")
             .replace("{org}", &team_slug)
             .replace("{version}", "shop@1.0");
         let method: Method = method.parse().unwrap();
@@ -216,6 +233,8 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     assert_eq!(release, (None, 0), "release neither finalized nor deployed");
     let chunks: i64 = sqlx::query_scalar("SELECT count(*) FROM upload_chunks").fetch_one(&app.pg).await.unwrap();
     assert_eq!(chunks, 0, "no chunk stored for an outsider");
+    let (status, replay) = alice.get(&format!("/api/v1/projects/{project_id}/replays/{replay_id}")).await;
+    assert_eq!((status.as_u16(), replay["segments"].clone()), (200, json!([0])), "replay not erased: {replay}");
     let (_, members) = alice.get(&format!("/api/v1/teams/{team}/members")).await;
     assert_eq!(members.as_array().unwrap().len(), 1);
     app.stop().await;

@@ -32,6 +32,7 @@ mod outcomes;
 mod protocol;
 mod python_sdk;
 mod releases_api;
+mod replays;
 mod reset_api;
 mod restart;
 mod retention;

@@ -84,7 +84,7 @@ async fn a_rate_limited_item_a_bad_item_and_an_unknown_type_are_each_counted_und
 #[tokio::test]
 async fn outcomes_counted_just_before_shutdown_are_written() {
     let app = spawn_app().await;
-    let body = envelope(json!({}), &[("replay_event", b"{}".to_vec()), ("attachment", b"hello".to_vec())]);
+    let body = envelope(json!({}), &[("replay_video", b"{}".to_vec()), ("attachment", b"hello".to_vec())]);
     assert_eq!(app.post_envelope(body).await.status(), 200);
     let (ch, project_id) = (app.ch.clone(), app.project_id);
     app.stop().await;
