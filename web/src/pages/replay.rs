@@ -97,7 +97,10 @@ fn Facts(detail: ReplayDetail) -> impl IntoView {
         ("Environment", s.environment.clone()),
         ("Errors", s.error_count.to_string()),
         ("Clicks", s.click_count.to_string()),
-        ("Recorded", if s.replay_type == "buffer" { "from the minute before an error".into() } else { "whole session".into() }),
+        (
+            "Recorded",
+            if s.replay_type == "buffer" { "from the minute before an error".into() } else { "whole session".into() },
+        ),
     ];
     view! {
         <section class="card replay-facts">

@@ -52,7 +52,9 @@ pub fn Replays() -> impl IntoView {
     });
     let data = LocalResource::new(move || {
         let mut q = format!("per_page=25&page={}&period={}", page.get(), api::encode(&period.get()));
-        for (name, v) in [("url", url.get()), ("user", user.get()), ("browser", browser.get()), ("release", release.get())] {
+        for (name, v) in
+            [("url", url.get()), ("user", user.get()), ("browser", browser.get()), ("release", release.get())]
+        {
             let v = v.trim().to_string();
             if !v.is_empty() {
                 q.push_str(&format!("&{name}={}", api::encode(&v)));
