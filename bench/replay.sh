@@ -29,7 +29,8 @@ export SL_CH_TCP_PORT="${SL_CH_TCP_PORT:-39000}"
 ch_dir="$root/.tmp/bench-clickhouse"
 out_dir="$root/.tmp/bench-replay/$(date -u +%Y%m%dT%H%M%SZ)"
 db=sightline_bench_replay
-target="${CARGO_TARGET_DIR:-$root/target}/release"
+# PROFILE=debug SKIP_BUILD=1 checks the script itself quickly (figures meaningless).
+target="${CARGO_TARGET_DIR:-$root/target}/${PROFILE:-release}"
 
 # shellcheck source=scripts/lib/services.sh
 source "$root/scripts/lib/services.sh"
@@ -58,7 +59,7 @@ ch_query() { curl -fsS --max-time 60 --data-binary "$1" "http://127.0.0.1:$SL_CH
 
 mkdir -p "$out_dir"
 section "building sightline and sightline-loadgen (release)"
-cargo build --release --quiet -p sightline -p sightline-loadgen
+[ "${SKIP_BUILD:-0}" = 1 ] || cargo build --release --quiet -p sightline -p sightline-loadgen
 section "writing the replay envelopes"
 minute_id="$(python3 bench/fixtures/make-replay.py "$out_dir/fixtures")"
 
@@ -78,6 +79,8 @@ dsn="$("$target/sightline" project create bench | tail -n 1)"
 [[ "$dsn" =~ ^https?://([^@/]+)@[^/]+/([0-9]+)$ ]] || die "unexpected DSN line: $dsn"
 key="${BASH_REMATCH[1]}"
 project_id="${BASH_REMATCH[2]}"
+# The default 1 GiB a day would cut a long run short; the quota is not what is measured.
+psql -X -q -d "$pg_bench_url" -c "UPDATE projects SET replay_daily_quota_mb = 1000000" >/dev/null
 port=38311
 export SIGHTLINE_LISTEN="127.0.0.1:$port"
 "$target/sightline" serve >"$out_dir/server.log" 2>&1 &

@@ -240,7 +240,8 @@ async fn a_segment_sent_for_another_projects_replay_stays_with_its_sender() {
     let url = format!("{}/api/{other}/envelope/?sentry_key={other_key}", app.address);
     let intruder = replay_envelope(&replay_id, 1, &zlib(b"[]"));
     assert_eq!(app.http.post(url).body(intruder).send().await.unwrap().status(), 200);
-    let all = format!("SELECT count() FROM replay_segments WHERE replaceAll(toString(replay_id), '-', '') = '{replay_id}'");
+    let all =
+        format!("SELECT count() FROM replay_segments WHERE replaceAll(toString(replay_id), '-', '') = '{replay_id}'");
     assert_eq!(app.wait_for_count(&all, 2).await, 2);
 
     let (_, mine) = browser.get(&format!("/api/v1/projects/{}/replays/{replay_id}", app.project_id)).await;
@@ -366,7 +367,9 @@ async fn replays_leave_after_their_projects_replay_retention() {
     let later = Utc::now() + chrono::Duration::days(10);
     let sweep = Retention::default().sweep(&app.pg, &app.ch, later).await.unwrap();
     assert_eq!(sweep.replay_trimmed_projects, vec![app.project_id], "{sweep:?}");
-    let left = |id: &str| format!("SELECT count() FROM replay_segments WHERE replaceAll(toString(replay_id), '-', '') = '{id}'");
+    let left = |id: &str| {
+        format!("SELECT count() FROM replay_segments WHERE replaceAll(toString(replay_id), '-', '') = '{id}'")
+    };
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
     while app.ch.query(&left(&short)).fetch_one::<u64>().await.unwrap() > 0 {
         assert!(tokio::time::Instant::now() < deadline, "the short-lived replay remains");
