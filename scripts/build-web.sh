@@ -23,6 +23,8 @@
 #   8. the browser SDK (sdk-js/): its script-tag bundles (sightline.min.js,
 #      sightline.errors.min.js, with their maps) and its npm tarball
 #      (sightline-browser.tgz), which the install snippets point at
+#   8b. the session replay player (web/player/, rrweb bundled by esbuild) as
+#      replay-player.js, which only the replay page imports
 #   9. gzip twins of every text file (the server sends them to gzip clients),
 #      compressed by pigz -11 (zopfli): 4–5 % smaller than gzip -9, still
 #      plain gzip for browsers; a few seconds per build
@@ -135,9 +137,11 @@ if [ ! -d "$ROOT/sdk-js/node_modules" ] || [ "$ROOT/sdk-js/package-lock.json" -n
 fi
 (cd "$ROOT/sdk-js" && npm run --silent build >/dev/null && npm pack --silent --pack-destination "$STAGE" >/dev/null)
 mv "$STAGE"/sightline-browser-*.tgz "$STAGE/sightline-browser.tgz"
-for f in sightline.min.js sightline.min.js.map sightline.errors.min.js sightline.errors.min.js.map sightline.feedback.min.js sightline.feedback.min.js.map; do
+for f in sightline.min.js sightline.min.js.map sightline.errors.min.js sightline.errors.min.js.map sightline.feedback.min.js sightline.feedback.min.js.map sightline.replay.min.js sightline.replay.min.js.map; do
     cp "$ROOT/sdk-js/dist/$f" "$STAGE/$f"
 done
+info "replay player: esbuild"
+(cd "$ROOT/web" && node player/build.mjs "$STAGE/replay-player.js")
 find "$STAGE" -type f \( -name '*.html' -o -name '*.js' -o -name '*.css' -o -name '*.wasm' -o -name '*.map' \) -exec pigz -11 -k -n {} +
 rm -rf "$DIST"
 mkdir -p "$(dirname "$DIST")"

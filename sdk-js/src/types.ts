@@ -110,4 +110,8 @@ export interface Options {
   fetch?: typeof fetch;
   /** Print SDK problems to the console. */
   debug?: boolean;
+  /** Session replay (`startReplay`, `@sightline/browser/replay`): share of sessions recorded from the start, 0..1 (default 0). */
+  replaysSessionSampleRate?: number;
+  /** Session replay: share of the other sessions whose last minute is kept in memory and sent when an error happens, 0..1 (default 0). */
+  replaysOnErrorSampleRate?: number;
 }

@@ -399,3 +399,25 @@ pub async fn test_alert_rule(id: i64) -> ApiResult<AlertTestQueued> {
 pub async fn alerts(project: i64) -> ApiResult<Vec<AlertFiring>> {
     get(&format!("/api/v1/projects/{project}/alerts")).await
 }
+
+// ---------------------------------------------------------------- replays
+
+/// Loads a page of a project's session replays; `query` is the list's query string (without `?`).
+pub async fn replays(project: i64, query: &str) -> ApiResult<ReplayPage> {
+    get(&format!("/api/v1/projects/{project}/replays?{query}")).await
+}
+
+/// Loads one replay: its summary, error events, URLs and segment ids.
+pub async fn replay(project: i64, replay_id: &str) -> ApiResult<ReplayDetail> {
+    get(&format!("/api/v1/projects/{project}/replays/{}", encode(replay_id))).await
+}
+
+/// Erases a replay (a visitor's erasure request).
+pub async fn delete_replay(project: i64, replay_id: &str) -> ApiResult<serde_json::Value> {
+    call("DELETE", &format!("/api/v1/projects/{project}/replays/{}", encode(replay_id)), None).await
+}
+
+/// Returns the URL of one stored segment (the player fetches it itself).
+pub fn replay_segment_url(project: i64, replay_id: &str, segment: u32) -> String {
+    format!("/api/v1/projects/{project}/replays/{}/segments/{segment}", encode(replay_id))
+}

@@ -58,6 +58,10 @@ on_demand!(/// `/account`
     AccountRoute => crate::pages::account::Account);
 on_demand!(/// `/invites/accept`
     AcceptInviteRoute => crate::pages::auth::AcceptInvite);
+on_demand!(/// `/projects/:project/replays`
+    ReplaysRoute => crate::pages::replays::Replays);
+on_demand!(/// `/projects/:project/replays/:replay`
+    ReplayRoute => crate::pages::replay::ReplayView);
 
 /// Shows "Loading page…" until `page` resolves, then the page, or why it
 /// could not be loaded.

@@ -55,6 +55,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:project/alerts") view=lazy::AlertsRoute/>
                     <Route path=path!("/issues/:issue") view=lazy::IssueRoute/>
                     <Route path=path!("/account") view=lazy::AccountRoute/>
+                    <Route path=path!("/projects/:project/replays") view=lazy::ReplaysRoute/>
+                    <Route path=path!("/projects/:project/replays/:replay") view=lazy::ReplayRoute/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -20,14 +20,17 @@ export interface Client {
   debug: (message: string, detail?: unknown) => void;
 }
 
-let current: Client | undefined;
+// Kept on the global object, not in a module variable, so that separately
+// bundled add-ons (the replay recorder's script-tag file, the CJS subpath
+// build) reach the page's one client, as Sentry's `__SENTRY__` carrier does.
+const carrier = globalThis as { __sightline?: Client };
 
 /** Returns the active client, if `init` ran with a valid DSN. */
 export function getClient(): Client | undefined {
-  return current;
+  return carrier.__sightline;
 }
 
 /** Replaces the active client (init and close). */
 export function setClient(client: Client | undefined): void {
-  current = client;
+  carrier.__sightline = client;
 }

@@ -138,6 +138,7 @@ pub fn ProjectHeader(
                 {tab("issues", "Issues")}
                 {tab("performance", "Performance")}
                 {tab("feedback", "Feedback")}
+                {tab("replays", "Replays")}
                 {tab("releases", "Releases")}
                 {tab("alerts", "Alerts")}
                 {tab("usage", "Usage")}

@@ -127,7 +127,10 @@ pub fn IssuePage() -> impl IntoView {
         Some(Ok(None)) => {
             view! { <p class="muted">"No event of this issue is stored any more (retention)."</p> }.into_any()
         }
-        Some(Ok(Some(e))) => view! { <EventView event=e/> }.into_any(),
+        Some(Ok(Some(e))) => {
+            let project = project_id.get().unwrap_or(0);
+            view! { <EventView event=e project/> }.into_any()
+        }
     };
     let nav = move || {
         let n = event()?.ok()??.navigation;
@@ -188,9 +191,10 @@ fn EventLink(id: Signal<i64>, event: String, label: &'static str) -> impl IntoVi
     view! { <a href=href on:click=move |ev| { ev.prevent_default(); navigate(&h2, Default::default()); }>{label}</a> }
 }
 
-/// Shows one event: exception, stack trace, breadcrumbs and context.
+/// Shows one event: exception, stack trace, breadcrumbs and context, and
+/// "Watch replay" when a session replay was recorded around it.
 #[component]
-fn EventView(event: EventDetail) -> impl IntoView {
+fn EventView(event: EventDetail, project: i64) -> impl IntoView {
     let e = event;
     let s = &e.summary;
     let browser = format!("{} {}", s.browser, e.browser_version).trim().to_string();
@@ -211,9 +215,16 @@ fn EventView(event: EventDetail) -> impl IntoView {
     } else {
         format!("{}: {}", e.exception_type, e.exception_value)
     };
+    // The player opens at the error's moment.
+    let replay = e.replay_id.clone().filter(|r| !r.is_empty() && project > 0).map(|r| {
+        let at = format::parse_ms(&s.timestamp);
+        let at = if at.is_finite() { format!("?at={at:.0}") } else { String::new() };
+        view! { <a class="button watch-replay" href=format!("/projects/{project}/replays/{r}{at}")>"Watch replay"</a> }
+    });
     view! {
         <section class="card event">
             <h2 class="exception">{heading}</h2>
+            {replay}
             <dl class="facts">
                 {facts.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| view! { <div><dt>{k}</dt><dd>{v}</dd></div> }).collect_view()}
             </dl>

@@ -11,6 +11,8 @@ pub mod performance;
 pub mod projects;
 pub mod release;
 pub mod releases;
+pub mod replay;
+pub mod replays;
 pub mod settings;
 pub mod setup;
 pub mod stacktrace;
