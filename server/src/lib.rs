@@ -71,6 +71,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod web;
+pub mod singleton;
 
 #[cfg(test)]
 mod layering;
