@@ -13,6 +13,7 @@ mod auth;
 mod bad_input;
 mod cli;
 mod client_ip;
+mod cluster;
 mod crash;
 mod dashboard_api;
 mod durability;
