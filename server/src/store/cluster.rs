@@ -180,10 +180,16 @@ fn sharding_key(columns: &str, clauses: &str) -> String {
         return "cityHash64(project_id, fingerprint)".into();
     }
     let order = re(&format!(r"(?is)ORDER\s+BY\s+(?:{ARGS}|(\w+))"));
-    match order.captures(clauses) {
-        Some(c) => format!("cityHash64({})", c.get(1).or(c.get(2)).map_or("", |m| m.as_str()).trim()),
-        None => "rand()".into(),
-    }
+    let Some(c) = order.captures(clauses) else { return "rand()".into() };
+    let key = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
+    // 18.16's cityHash64 refuses UUID arguments: hash their text instead.
+    let uuid = |column: &str| re(&format!(r"(?m)(^|,)\s*{column}\s+(Nullable\()?UUID\b")).is_match(columns);
+    let parts: Vec<String> = key
+        .split(',')
+        .map(str::trim)
+        .map(|k| if re(r"^\w+$").is_match(k) && uuid(k) { format!("toString({k})") } else { k.to_string() })
+        .collect();
+    format!("cityHash64({})", parts.join(", "))
 }
 
 #[cfg(test)]
@@ -217,6 +223,9 @@ mod tests {
         let out = cluster().rewrite(sql, &tables()).unwrap();
         assert!(out[0].sql.contains("ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/db/outcomes_local', '{replica}', quantity)"));
         assert!(out[1].sql.ends_with("Distributed(sl, db, outcomes_local, cityHash64(project_id, day))"), "{}", out[1].sql);
+        let sql = "CREATE TABLE s (project_id UInt64, feedback_id UUID) ENGINE = MergeTree ORDER BY (project_id, feedback_id)";
+        let out = cluster().rewrite(sql, &tables()).unwrap();
+        assert!(out[1].sql.ends_with("cityHash64(project_id, toString(feedback_id)))"), "{}", out[1].sql);
     }
 
     #[test]
