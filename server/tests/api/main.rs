@@ -37,6 +37,7 @@ mod reset_api;
 mod restart;
 mod retention;
 mod scrubbing;
+mod several_servers;
 mod shutdown;
 mod signup_api;
 mod sourcemaps_api;
