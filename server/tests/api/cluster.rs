@@ -215,10 +215,10 @@ async fn cluster_keeps_every_acknowledged_event_once_through_replica_and_server_
     let project = projects::ensure_project(&dbs.pg, team, "p").await.unwrap();
     let work = std::env::temp_dir().join(&dbs.clickhouse_database);
     let http = reqwest::Client::new();
-    // Two servers, each talking to replica 1 of its own shard.
+    // Two servers: A talks to shard 1 replica 1, B to shard 2 replica 2.
     let (port_a, port_b) = (free_port(), free_port());
     let mut a = spawn_cluster_server(&env, &dbs, 0, port_a, &work.join("spool-a"));
-    let mut b = spawn_cluster_server(&env, &dbs, 2, port_b, &work.join("spool-b"));
+    let mut b = spawn_cluster_server(&env, &dbs, 3, port_b, &work.join("spool-b"));
     wait_ok(&http, &format!("http://127.0.0.1:{port_a}/readyz")).await;
     wait_ok(&http, &format!("http://127.0.0.1:{port_b}/readyz")).await;
     let front = free_port();
@@ -233,13 +233,15 @@ async fn cluster_keeps_every_acknowledged_event_once_through_replica_and_server_
     let clients = stream(url, stop.clone(), log.clone());
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    // Replica 2 of each shard down for 20 s, then back.
+    // One replica of each shard down for 20 s, then back: shard 1's second
+    // and shard 2's first, so A's inserts for shard 2 fail over to its
+    // second replica (the first in `remote_servers` order is down).
     env.stop_node(1).await;
-    env.stop_node(3).await;
+    env.stop_node(2).await;
     let down_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(20)).await;
     env.start_node(1).await;
-    env.start_node(3).await;
+    env.start_node(2).await;
     let up_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(2)).await;
     // One server stops mid-stream (as a redeploy or a crashed box would take it out).
