@@ -482,3 +482,40 @@ async fn cluster_poison_batch_is_quarantined_and_later_batches_land() {
     app.stop().await;
     std::fs::remove_dir_all(spool).ok();
 }
+
+#[tokio::test]
+async fn cluster_retention_drops_old_partitions_on_every_shard_and_replica() {
+    let Some(env) = cluster_env() else { return };
+    let dbs = env.databases().await;
+    let team = projects::ensure_team(&dbs.pg, "t").await.unwrap();
+    let project = projects::ensure_project(&dbs.pg, team, "p").await.unwrap();
+    let now = chrono::Utc::now().timestamp();
+    // Old and fresh rows of many fingerprints, so that both shards hold some.
+    for (age_days, n) in [(100i64, 20u64), (0, 20)] {
+        dbs.ch
+            .query(
+                "INSERT INTO events (project_id, event_id, fingerprint, timestamp, received_at) \
+                 SELECT ?, generateUUIDv4(), toString(number), toDateTime(?), toDateTime(?) FROM system.numbers LIMIT ?",
+            )
+            .bind(project.project_id as u64)
+            .bind(now - age_days * 86_400)
+            .bind(now - age_days * 86_400)
+            .bind(n)
+            .execute()
+            .await
+            .unwrap();
+    }
+    let old = format!("SELECT count() FROM events_local WHERE timestamp < toDateTime({})", now - 50 * 86_400);
+    for n in [0, 2] {
+        assert!(count(&env.node(n, &dbs.clickhouse_database), &old).await > 0, "shard {} holds old rows", n / 2 + 1);
+    }
+    let retention = sightline::retention::Retention::default()
+        .on_cluster(Some(store::cluster::Cluster::new(&env.name, &dbs.clickhouse_database)));
+    let sweep = retention.sweep(&dbs.pg, &dbs.ch, chrono::Utc::now()).await.unwrap();
+    assert!(sweep.dropped_partitions.iter().any(|p| p.starts_with("events/")), "{sweep:?}");
+    assert!(sweep.dropped_partitions.iter().any(|p| p.starts_with("issue_hourly/")), "{sweep:?}");
+    for n in 0..4 {
+        assert_eq!(wait_count(&env.node(n, &dbs.clickhouse_database), &old, 0).await, 0, "node {n} dropped them");
+    }
+    assert_eq!(count(&dbs.ch, "SELECT count() FROM events").await, 20, "the fresh rows stay");
+}
