@@ -113,6 +113,11 @@ async fn migrate_single(client: &Client, database: &str) -> anyhow::Result<Vec<u
     Ok(done)
 }
 
+/// Returns every table the schema versions create, with its cluster sharding key.
+pub fn schema_tables() -> std::collections::HashMap<String, String> {
+    super::cluster::created_tables(MIGRATIONS.iter().map(|(_, _, sql)| *sql))
+}
+
 /// Splits a schema file into statements, without comment lines.
 fn statements_of(sql: &str) -> Vec<String> {
     sql.split("\n;\n")
@@ -147,7 +152,7 @@ async fn migrate_cluster(client: &Client, cluster: &Cluster) -> anyhow::Result<V
         .fetch_all()
         .await
         .context("cannot read schema_migrations")?;
-    let tables = super::cluster::created_tables(MIGRATIONS.iter().map(|(_, _, sql)| *sql));
+    let tables = schema_tables();
     let statements = ddl.clone().with_setting("max_bytes_before_external_group_by", "150000000");
     let mut done = Vec::new();
     for (version, name, sql) in MIGRATIONS {

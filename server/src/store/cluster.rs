@@ -22,10 +22,14 @@
 //!   node aggregates what is inserted on it, into its replicated local
 //!   target; reads go through `t`'s `Distributed` table. Views must use
 //!   `TO` (a view with an inner table is refused).
-//! - `ALTER TABLE t ADD|DROP|MODIFY|… COLUMN` runs on `t_local` and on `t`;
-//!   other `ALTER`s (mutations, partitions) on `t_local`; all `ON CLUSTER`.
-//!   "Already exists" answers from a node that had already applied it count
-//!   as done, so a migration is resumable.
+//! - `ALTER TABLE t ADD|DROP|MODIFY|… COLUMN` runs on `t_local` `ON
+//!   CLUSTER`, then `t`'s Distributed table is dropped and created again over
+//!   the new columns (18.16 refuses `ALTER … ON CLUSTER` on a non-replicated
+//!   table of a cluster with `internal_replication`: error 371; a Distributed
+//!   table holds no data with synchronous inserts). Other `ALTER`s
+//!   (mutations, partitions) run on `t_local`. "Already exists" answers from
+//!   a node that had already applied the change count as done, so a migration
+//!   is resumable.
 //! - `INSERT … SELECT` (backfills) runs once, from `t` to `t`, through the
 //!   `Distributed` tables with `insert_distributed_sync=1`.
 //! - `DROP TABLE t` drops both. Anything else is refused with the statement
@@ -38,7 +42,7 @@
 //! and `migrate` run again (every statement is idempotent) finishes a
 //! version that timed out waiting for it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use regex::Regex;
 
@@ -76,6 +80,16 @@ impl Cluster {
         format!("{}.{table}_local", self.database)
     }
 
+    /// Returns the statement creating `table`'s Distributed table over its local one.
+    fn distributed(&self, table: &str, key: &str) -> String {
+        let (db, on) = (&self.database, self.on());
+        format!(
+            "CREATE TABLE IF NOT EXISTS {db}.{table} {on} AS {db}.{table}_local \
+             ENGINE = Distributed({}, {db}, {table}_local, {key})",
+            self.name
+        )
+    }
+
     /// Returns `ON CLUSTER <name>`.
     pub fn on(&self) -> String {
         format!("ON CLUSTER {}", self.name)
@@ -100,9 +114,10 @@ impl Cluster {
         ]
     }
 
-    /// Rewrites one single-node statement; `tables` are the names every
-    /// migration creates with `CREATE TABLE` (see [`created_tables`]).
-    pub fn rewrite(&self, statement: &str, tables: &HashSet<String>) -> Result<Vec<Statement>, String> {
+    /// Rewrites one single-node statement; `tables` are the tables every
+    /// migration creates with `CREATE TABLE`, with their sharding keys (see
+    /// [`created_tables`]).
+    pub fn rewrite(&self, statement: &str, tables: &HashMap<String, String>) -> Result<Vec<Statement>, String> {
         let s = statement.trim();
         let (db, on) = (&self.database, self.on());
         let ddl = |sql: String| Statement { sql, may_exist: false };
@@ -120,16 +135,13 @@ impl Cluster {
                     "CREATE TABLE IF NOT EXISTS {local} {on} ({columns}) \
                      ENGINE = Replicated{kind}MergeTree('/clickhouse/tables/{{shard}}/{db}/{name}_local', '{{replica}}'{args}) {rest}"
                 )),
-                ddl(format!(
-                    "CREATE TABLE IF NOT EXISTS {db}.{name} {on} AS {local} ENGINE = Distributed({}, {db}, {name}_local, {key})",
-                    self.name
-                )),
+                ddl(self.distributed(name, &key)),
             ]);
         }
         let view = re(r"(?is)^CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s+TO\s+(\w+)\s+AS\s+(.*)$");
         if let Some(c) = view.captures(s) {
             let select = re(r"(?i)\b(FROM|JOIN)\s+(\w+)\b").replace_all(&c[3], |m: &regex::Captures| {
-                if tables.contains(&m[2]) {
+                if tables.contains_key(&m[2]) {
                     format!("{} {}", &m[1], self.local(&m[2]))
                 } else {
                     m[0].to_string()
@@ -147,7 +159,9 @@ impl Cluster {
             let may_exist = re(r"(?i)^ADD\s+COLUMN").is_match(op);
             let mut out = vec![Statement { sql: format!("ALTER TABLE {} {on} {op}", self.local(name)), may_exist }];
             if re(r"(?i)^(ADD|DROP|MODIFY|CLEAR|COMMENT|RENAME)\s+COLUMN").is_match(op) {
-                out.push(Statement { sql: format!("ALTER TABLE {db}.{name} {on} {op}"), may_exist });
+                let key = tables.get(name).ok_or_else(|| format!("cluster mode: ALTER of unknown table {name}"))?;
+                out.push(ddl(format!("DROP TABLE IF EXISTS {db}.{name} {on}")));
+                out.push(ddl(self.distributed(name, key)));
             }
             return Ok(out);
         }
@@ -167,10 +181,18 @@ impl Cluster {
     }
 }
 
-/// Returns the names of the tables `CREATE TABLE` statements in `sqls` create.
-pub fn created_tables<'a>(sqls: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
-    let create = re(r"(?i)CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)");
-    sqls.into_iter().flat_map(|sql| create.captures_iter(sql).map(|c| c[1].to_string()).collect::<Vec<_>>()).collect()
+/// Returns the tables `CREATE TABLE` statements in `sqls` create, with their sharding keys.
+pub fn created_tables<'a>(sqls: impl IntoIterator<Item = &'a str>) -> HashMap<String, String> {
+    let create = re(&format!(
+        r"(?is)CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s*\((.*)\)\s*ENGINE\s*=\s*\w*MergeTree\s*(?:{ARGS})?\s*(.*)$"
+    ));
+    sqls.into_iter()
+        .flat_map(|sql| sql.split("\n;\n").map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|statement| {
+            let c = create.captures(statement.trim())?;
+            Some((c[1].to_string(), sharding_key(&c[2], &c[4])))
+        })
+        .collect()
 }
 
 /// Picks the sharding key from a table's columns and its clauses after ENGINE.
@@ -200,8 +222,8 @@ mod tests {
         Cluster::new("sl", "db")
     }
 
-    fn tables() -> HashSet<String> {
-        ["events", "issue_hourly"].iter().map(|s| s.to_string()).collect()
+    fn tables() -> HashMap<String, String> {
+        ["events", "issue_hourly"].iter().map(|s| (s.to_string(), "cityHash64(project_id)".to_string())).collect()
     }
 
     #[test]
@@ -241,10 +263,11 @@ mod tests {
     #[test]
     fn column_changes_go_to_both_tables_and_other_statements_are_refused() {
         let out = cluster().rewrite("ALTER TABLE events ADD COLUMN x String", &tables()).unwrap();
-        assert_eq!(out.len(), 2);
-        assert!(out.iter().all(|s| s.may_exist));
+        assert_eq!(out.len(), 3);
+        assert!(out[0].may_exist);
         assert_eq!(out[0].sql, "ALTER TABLE db.events_local ON CLUSTER sl ADD COLUMN x String");
-        assert_eq!(out[1].sql, "ALTER TABLE db.events ON CLUSTER sl ADD COLUMN x String");
+        assert_eq!(out[1].sql, "DROP TABLE IF EXISTS db.events ON CLUSTER sl");
+        assert!(out[2].sql.ends_with("Distributed(sl, db, events_local, cityHash64(project_id))"), "{}", out[2].sql);
         let out = cluster().rewrite("ALTER TABLE events DELETE WHERE project_id = 1", &tables()).unwrap();
         assert_eq!(out.len(), 1);
         assert!(cluster().rewrite("CREATE VIEW v AS SELECT 1", &tables()).is_err());
@@ -253,7 +276,10 @@ mod tests {
 
     #[test]
     fn created_tables_are_found_in_the_schema_files() {
-        let names = created_tables(["CREATE TABLE IF NOT EXISTS a (x UInt8) ENGINE = MergeTree ORDER BY x\n;\ncreate table b (x UInt8)"]);
-        assert_eq!(names, ["a", "b"].iter().map(|s| s.to_string()).collect());
+        let names = created_tables([
+            "CREATE TABLE IF NOT EXISTS a (x UInt8) ENGINE = MergeTree ORDER BY x\n;\ncreate table b (project_id UInt64, fingerprint String) ENGINE = MergeTree ORDER BY project_id",
+        ]);
+        assert_eq!(names.get("a").map(String::as_str), Some("cityHash64(x)"));
+        assert_eq!(names.get("b").map(String::as_str), Some("cityHash64(project_id, fingerprint)"));
     }
 }

@@ -450,11 +450,14 @@ async fn cluster_poison_batch_is_quarantined_and_later_batches_land() {
     let raw = env.raw(&dbs, 0);
     let spool = PathBuf::from(raw.spool_dir.clone().unwrap());
     let app = spawn_app_on(&dbs, raw).await;
-    let on = format!("ON CLUSTER {}", env.name);
-    let db = &dbs.clickhouse_database;
+    let cluster = store::cluster::Cluster::new(&env.name, &dbs.clickhouse_database);
+    let alter = |op: &str| {
+        let statement = format!("ALTER TABLE transactions {op}");
+        cluster.rewrite(&statement, &store::clickhouse::schema_tables()).unwrap()
+    };
     // The server's rows no longer match the table on any node.
-    for t in ["transactions", "transactions_local"] {
-        dbs.ch.query(&format!("ALTER TABLE {db}.{t} {on} DROP COLUMN sdk_version")).execute().await.unwrap();
+    for step in alter("DROP COLUMN sdk_version") {
+        dbs.ch.query(&step.sql).execute().await.unwrap();
     }
     let tx = new_id();
     let body = envelope(json!({"event_id": tx}), &[("transaction", serde_json::to_vec(&page_load(&tx)).unwrap())]);
@@ -471,8 +474,8 @@ async fn cluster_poison_batch_is_quarantined_and_later_batches_land() {
     assert_eq!(quarantined().await, 1);
     assert_eq!(app.wait_for_events(1).await, 1, "the error event is stored beside the refused page load");
 
-    for t in ["transactions_local", "transactions"] {
-        dbs.ch.query(&format!("ALTER TABLE {db}.{t} {on} ADD COLUMN sdk_version String")).execute().await.unwrap();
+    for step in alter("ADD COLUMN sdk_version String") {
+        dbs.ch.query(&step.sql).execute().await.unwrap();
     }
     let tx = new_id();
     let body = envelope(json!({"event_id": tx}), &[("transaction", serde_json::to_vec(&page_load(&tx)).unwrap())]);
