@@ -155,7 +155,8 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
     store::postgres::migrate(&pg).await?;
     let ch = clickhouse_client(config);
     let applied =
-        store::clickhouse::migrate_on(&ch, &config.clickhouse_database, crate::startup::cluster(config).as_ref()).await?;
+        store::clickhouse::migrate_on(&ch, &config.clickhouse_database, crate::startup::cluster(config).as_ref())
+            .await?;
     println!("Postgres schema is current");
     if applied.is_empty() {
         println!("ClickHouse schema is current");

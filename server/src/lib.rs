@@ -65,13 +65,13 @@ pub mod retention;
 pub mod retry;
 pub mod routes;
 pub mod scrub;
+pub mod singleton;
 pub mod sourcemaps;
 pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod web;
-pub mod singleton;
 
 #[cfg(test)]
 mod layering;

@@ -92,7 +92,11 @@ impl Application {
         let writer_task = tokio::spawn(writer.run(rx, writer_stop_rx));
         let tracker_task = tokio::spawn(tracker.run(pg.clone(), config.issue_flush, tracker_stop_rx));
         let refresher = tokio::spawn(keys.clone().run_refresher(pg.clone(), config.key_refresh));
-        let retention = tokio::spawn(Retention::default().on_cluster(cluster(&config)).run(pg.clone(), ch.clone(), config.retention_sweep));
+        let retention = tokio::spawn(Retention::default().on_cluster(cluster(&config)).run(
+            pg.clone(),
+            ch.clone(),
+            config.retention_sweep,
+        ));
         let pageloads = Joiner::new(queue.clone(), config.pageload_wait, config.pageload_max_pending);
         let pageload_task = tokio::spawn(pageloads.clone().run(Duration::from_secs(5)));
         let outcomes = Tally::default();

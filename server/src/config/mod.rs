@@ -106,9 +106,7 @@ impl Config {
         }
         let clickhouse_cluster = match raw.clickhouse_cluster.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
-            Some(name) if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
-                Some(name.to_string())
-            }
+            Some(name) if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Some(name.to_string()),
             Some(name) => {
                 return Err(ConfigError {
                     var: "SIGHTLINE_CLICKHOUSE_CLUSTER",

@@ -121,7 +121,9 @@ pub fn schema_tables() -> std::collections::HashMap<String, String> {
 /// Splits a schema file into statements, without comment lines.
 fn statements_of(sql: &str) -> Vec<String> {
     sql.split("\n;\n")
-        .map(|s| s.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n").trim().to_string())
+        .map(|s| {
+            s.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n").trim().to_string()
+        })
         .filter(|s| !s.trim().is_empty())
         .collect()
 }

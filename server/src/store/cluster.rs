@@ -232,7 +232,9 @@ mod tests {
         let out = cluster().rewrite(sql, &tables()).unwrap();
         assert_eq!(out.len(), 2);
         assert!(out[0].sql.starts_with("CREATE TABLE IF NOT EXISTS db.events_local ON CLUSTER sl ("), "{}", out[0].sql);
-        assert!(out[0].sql.contains("ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/db/events_local', '{replica}') PARTITION BY"));
+        assert!(out[0].sql.contains(
+            "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/db/events_local', '{replica}') PARTITION BY"
+        ));
         assert_eq!(
             out[1].sql,
             "CREATE TABLE IF NOT EXISTS db.events ON CLUSTER sl AS db.events_local ENGINE = Distributed(sl, db, events_local, cityHash64(project_id, fingerprint))"
@@ -243,8 +245,14 @@ mod tests {
     fn engine_arguments_are_kept_and_tables_without_fingerprint_shard_by_their_order_key() {
         let sql = "CREATE TABLE outcomes (project_id UInt64, day DateTime, quantity UInt64) ENGINE = SummingMergeTree(quantity) PARTITION BY toYYYYMMDD(day) ORDER BY (project_id, day)";
         let out = cluster().rewrite(sql, &tables()).unwrap();
-        assert!(out[0].sql.contains("ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/db/outcomes_local', '{replica}', quantity)"));
-        assert!(out[1].sql.ends_with("Distributed(sl, db, outcomes_local, cityHash64(project_id, day))"), "{}", out[1].sql);
+        assert!(out[0].sql.contains(
+            "ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/db/outcomes_local', '{replica}', quantity)"
+        ));
+        assert!(
+            out[1].sql.ends_with("Distributed(sl, db, outcomes_local, cityHash64(project_id, day))"),
+            "{}",
+            out[1].sql
+        );
         let sql = "CREATE TABLE s (project_id UInt64, feedback_id UUID) ENGINE = MergeTree ORDER BY (project_id, feedback_id)";
         let out = cluster().rewrite(sql, &tables()).unwrap();
         assert!(out[1].sql.ends_with("cityHash64(project_id, toString(feedback_id)))"), "{}", out[1].sql);

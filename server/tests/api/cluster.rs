@@ -173,7 +173,10 @@ async fn cluster_migrate_twice_creates_every_table_on_every_node() {
         for table in sightline::retention::TABLES.iter().map(|(t, _)| *t) {
             assert_eq!(engine(table), Some("Distributed"), "node {n}: {table} in {tables:?}");
             let local = engine(&format!("{table}_local")).unwrap_or_else(|| panic!("node {n}: no {table}_local"));
-            assert!(local.starts_with("Replicated") && local.ends_with("MergeTree"), "node {n}: {table}_local is {local}");
+            assert!(
+                local.starts_with("Replicated") && local.ends_with("MergeTree"),
+                "node {n}: {table}_local is {local}"
+            );
         }
         assert_eq!(engine("issue_hourly_mv"), Some("MaterializedView"), "node {n}");
         assert_eq!(engine("schema_migrations"), Some("ReplicatedMergeTree"), "node {n}");
@@ -257,7 +260,8 @@ async fn cluster_keeps_every_acknowledged_event_once_through_replica_and_server_
     let log = std::mem::take(&mut *log.lock().unwrap());
     let acked: HashSet<&str> =
         log.iter().filter(|s| matches!(s.outcome, Outcome::Acked)).map(|s| s.id.as_str()).collect();
-    let while_down = log.iter().filter(|s| matches!(s.outcome, Outcome::Acked) && s.at > down_at && s.at < up_at).count();
+    let while_down =
+        log.iter().filter(|s| matches!(s.outcome, Outcome::Acked) && s.at > down_at && s.at < up_at).count();
     let ids: Vec<String> =
         dbs.ch.query("SELECT lower(replaceAll(toString(event_id), '-', '')) FROM events").fetch_all().await.unwrap();
     let stored: HashSet<&str> = ids.iter().map(String::as_str).collect();
@@ -289,10 +293,8 @@ async fn cluster_keeps_every_acknowledged_event_once_through_replica_and_server_
     // Two servers upserted the same issues: counts add up to what is stored.
     let by_fingerprint: Vec<(String, u64)> =
         dbs.ch.query("SELECT fingerprint, count() FROM events GROUP BY fingerprint").fetch_all().await.unwrap();
-    let issues: Vec<(String, i64)> = sqlx::query_as("SELECT fingerprint, times_seen::bigint FROM issues")
-        .fetch_all(&dbs.pg)
-        .await
-        .unwrap();
+    let issues: Vec<(String, i64)> =
+        sqlx::query_as("SELECT fingerprint, times_seen::bigint FROM issues").fetch_all(&dbs.pg).await.unwrap();
     let mut issues = issues.into_iter().map(|(f, n)| (f, n as u64)).collect::<Vec<_>>();
     let mut by_fingerprint = by_fingerprint;
     issues.sort();
@@ -330,7 +332,8 @@ fn sample() -> Vec<Vec<u8>> {
     let mut bodies = Vec::new();
     for i in 0..30u32 {
         let id = new_id();
-        let mut event = js_error(&id, &format!("sample {i}"), ["checkout", "cart", "search"][(i % 3) as usize], 10 + i % 3);
+        let mut event =
+            js_error(&id, &format!("sample {i}"), ["checkout", "cart", "search"][(i % 3) as usize], 10 + i % 3);
         event["user"]["id"] = json!(format!("u-{}", i % 4));
         event["timestamp"] = json!(now + f64::from(i));
         bodies.push(event_envelope(&event));
@@ -444,8 +447,7 @@ async fn cluster_retried_insert_whose_answer_was_cut_stores_nothing_twice() {
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(count(&dbs.ch, "SELECT count() FROM events").await, 10, "no event stored twice");
     assert_eq!(count(&dbs.ch, "SELECT uniqExact(event_id) FROM events").await, 10);
-    let seen: i64 =
-        sqlx::query_scalar("SELECT sum(times_seen)::bigint FROM issues").fetch_one(&dbs.pg).await.unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT sum(times_seen)::bigint FROM issues").fetch_one(&dbs.pg).await.unwrap();
     assert_eq!(seen, 10, "the issues count each event once");
     app.stop().await;
 }
