@@ -152,11 +152,14 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {
     let pg = store::postgres::connect(config.database_url.expose_secret()).await?;
-    store::postgres::migrate(&pg).await?;
-    let ch = clickhouse_client(config);
-    let applied =
-        store::clickhouse::migrate_on(&ch, &config.clickhouse_database, crate::startup::cluster(config).as_ref())
-            .await?;
+    // Several servers started with --migrate: one migrates, the others wait and find it done.
+    let applied = crate::singleton::exclusive(&pg, "migrate", async {
+        store::postgres::migrate(&pg).await?;
+        let ch = clickhouse_client(config);
+        let cluster = crate::startup::cluster(config);
+        store::clickhouse::migrate_on(&ch, &config.clickhouse_database, cluster.as_ref()).await
+    })
+    .await?;
     println!("Postgres schema is current");
     if applied.is_empty() {
         println!("ClickHouse schema is current");

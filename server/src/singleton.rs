@@ -1,5 +1,6 @@
 //! Work that must run once at a time across several `sightline serve`
-//! processes sharing one Postgres (retention sweeps, alert evaluation):
+//! processes sharing one Postgres (retention sweeps, alert evaluation;
+//! `migrate`, which waits for the lock instead of skipping, [`exclusive`]):
 //! each run takes a transaction-level advisory lock
 //! (`pg_try_advisory_xact_lock`) keyed by the work's name, and a process
 //! that does not get it skips this run — another one is doing it. The lock
@@ -40,4 +41,19 @@ pub async fn once<T>(
     // Ending the transaction releases the lock; a failure here releases it too.
     let _ = lock.rollback().await;
     out.map(Some)
+}
+
+/// Runs `work` alone: waits while another process runs the work called
+/// `name` (e.g. several `serve --migrate` starting at once), then runs it.
+pub async fn exclusive<T>(pg: &PgPool, name: &str, work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    let mut lock = pg.begin().await.with_context(|| format!("cannot lock {name}"))?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind(LOCK_CLASS)
+        .bind(name)
+        .execute(&mut *lock)
+        .await
+        .with_context(|| format!("cannot lock {name}"))?;
+    let out = work.await;
+    let _ = lock.rollback().await;
+    out
 }
