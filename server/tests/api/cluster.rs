@@ -111,7 +111,7 @@ impl ClusterEnv {
     /// Starts node `n` again, in its own process group (the script stops it by path).
     async fn start_node(&self, n: usize) {
         use std::os::unix::process::CommandExt;
-        std::process::Command::new("clickhouse-server")
+        let mut child = std::process::Command::new("clickhouse-server")
             .arg(format!("--config-file={}", self.configs[n]))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -119,6 +119,8 @@ impl ClusterEnv {
             .process_group(0)
             .spawn()
             .expect("clickhouse-server starts");
+        // It outlives the test (the script stops it by path); reap it if it exits before.
+        std::thread::spawn(move || child.wait());
         wait_ok(&reqwest::Client::new(), &format!("{}/ping", self.nodes[n])).await;
     }
 }
