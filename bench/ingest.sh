@@ -18,7 +18,12 @@
 #      server's VmHWM, SIGTERM it and time its drain, count the rows;
 #   6. bare again, open loop at that same rate (latency floor of loopback +
 #      load generator at that load);
-#   7. prints a Markdown block with the figures on stdout (progress and the
+#   7. cluster (CLUSTER=1, the default; CLUSTER=0 skips it): ZooKeeper and
+#      four ClickHouse nodes, 2 shards x 2 replicas (scripts/lib/cluster.sh),
+#      `sightline migrate` in cluster mode, two servers (each on replica 1 of
+#      its shard), closed loop with half the connections on each server;
+#      rows counted through the Distributed table;
+#   8. prints a Markdown block with the figures on stdout (progress and the
 #      load generator's own reports go to stderr); raw JSON in .tmp/bench-ingest/.
 # Everything started is stopped on exit; both bench databases are dropped.
 #
@@ -52,6 +57,10 @@ clk_tck="$(getconf CLK_TCK)"
 
 # shellcheck source=scripts/lib/services.sh
 source "$root/scripts/lib/services.sh"
+# shellcheck source=scripts/lib/cluster.sh
+source "$root/scripts/lib/cluster.sh"
+cluster="${CLUSTER:-1}"
+cluster_pids=()
 
 command -v jq >/dev/null 2>&1 || ensure_apt_packages jq
 if [ "$pin" = 1 ] && [ "$(nproc)" -lt 2 ]; then
@@ -66,9 +75,10 @@ pg_bench_url=""
 cleanup() {
     local rc=$?
     set +e
-    for pid in "$server_pid" "$bare_pid"; do
+    for pid in "$server_pid" "$bare_pid" "${cluster_pids[@]}"; do
         [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && _kill_and_wait 30 "$pid"
     done
+    stop_ch_cluster
     if [ -n "$SL_CH_PID" ]; then
         curl -fsS --max-time 10 --data-binary "DROP DATABASE IF EXISTS $db" \
             "http://127.0.0.1:$SL_CH_HTTP_PORT/" >/dev/null 2>&1
@@ -76,9 +86,10 @@ cleanup() {
     sl_cleanup
     rm -rf "$ch_dir/data" "$ch_dir/tmp"
     if [ -n "$pg_bench_url" ] && [ -n "$SL_PG_ADMIN_URL" ]; then
-        psql -X -q -d "$SL_PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 \
-            || warn "could not drop Postgres database $db"
+        psql -X -q -d "$SL_PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS ${db}_cluster" \
+            >/dev/null 2>&1 || warn "could not drop Postgres database $db"
     fi
+    rm -rf "$root/.tmp/bench-cluster"
     return "$rc"
 }
 trap cleanup EXIT
@@ -87,6 +98,7 @@ trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- helpers
 now() { date +%s.%N; }
+sec() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 # Command prefixes that pin to one CPU when PIN=1. Arrays, not a function:
 # a backgrounded function would run in a subshell, and $! would be its pid
 # instead of the server's (taskset execs, so with the prefix $! is the server).
@@ -296,9 +308,92 @@ start_bare open
 load bare_open "$bare_url" --rate "$half"
 stop_bare
 
-# ---------------------------------------------------------------- 7. summary
+# ---------------------------------------------------------------- 7. cluster
+cluster_md=""
+if [ "$cluster" = 1 ]; then
+    section "cluster: ZooKeeper + ClickHouse 2 shards x 2 replicas, two servers"
+    start_ch_cluster "$root/.tmp/bench-cluster"
+    IFS=, read -r -a nodes <<<"$SL_CLUSTER_NODES"
+    cluster_ch_pids=()
+    for d in "$root"/.tmp/bench-cluster/ch*; do
+        cluster_ch_pids+=("$(cat "$d/clickhouse.pid")")
+    done
+    zk_pid="$SL_ZK_PID"
+    if [ "$pin" = 1 ]; then
+        for p in "${cluster_ch_pids[@]}" "$zk_pid"; do taskset -a -cp "$server_cpu" "$p" >/dev/null; done
+    fi
+    psql -X -q -d "$SL_PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS ${db}_cluster" -c "CREATE DATABASE ${db}_cluster" >/dev/null
+    (
+        export SIGHTLINE_DATABASE_URL="${SL_PG_ADMIN_URL%/*}/${db}_cluster" SIGHTLINE_CLICKHOUSE_URL="${nodes[0]}"
+        export SIGHTLINE_CLICKHOUSE_CLUSTER="$SL_CLUSTER_NAME"
+        t0="$(now)"
+        "$target/sightline" migrate | sed 's/^/    /' >&2
+        info "cluster migrate took $(sec "$t0" "$(now)") s"
+        "$target/sightline" project create bench | tail -n 1 >"$out_dir/cluster.dsn"
+    )
+    cdsn="$(cat "$out_dir/cluster.dsn")"
+    [[ "$cdsn" =~ ^https?://([^@/]+)@[^/]+/([0-9]+)$ ]] || die "unexpected DSN line: $cdsn"
+    ckey="${BASH_REMATCH[1]}" cproject="${BASH_REMATCH[2]}"
+    curls=()
+    for n in 0 2; do
+        cport="$(free_port)"
+        rm -rf "$spool_dir-$n"
+        SIGHTLINE_DATABASE_URL="${SL_PG_ADMIN_URL%/*}/${db}_cluster" SIGHTLINE_CLICKHOUSE_URL="${nodes[$n]}" \
+            SIGHTLINE_CLICKHOUSE_CLUSTER="$SL_CLUSTER_NAME" SIGHTLINE_LISTEN="127.0.0.1:$cport" \
+            SIGHTLINE_SPOOL_DIR="$spool_dir-$n" \
+            "${on_server[@]}" "$target/sightline" serve >"$out_dir/cluster-server-$n.log" 2>&1 &
+        cluster_pids+=($!)
+        for ((i = 0; i < 300; i++)); do
+            [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$cport/readyz")" = 200 ] && break
+            sleep 0.1
+        done
+        curls+=("http://127.0.0.1:$cport/api/$cproject/envelope/?sentry_key=$ckey&sentry_version=7")
+    done
+    # Half the connections on each server, at once; CPU of both servers, the
+    # four nodes and ZooKeeper, all on the server CPU when pinned.
+    connections_all="$connections"
+    connections=$(( connections_all / 2 ))
+    cpu_pids=("${cluster_pids[@]}" "${cluster_ch_pids[@]}" "$zk_pid")
+    cpu_names=(sightline-1 sightline-2 ch-s1r1 ch-s1r2 ch-s2r1 ch-s2r2 zookeeper)
+    load cl_a "${curls[0]}" &
+    la=$!
+    # The second load generator's CPU is in "other" of the first's sample.
+    load_quiet() {
+        "${on_loadgen[@]}" "$target/sightline-loadgen" load --url "$1" --body "$body" \
+            --connections "$connections" --duration "$duration" --json >"$out_dir/cl_b.json" 2>/dev/null
+    }
+    load_quiet "${curls[1]}"
+    wait "$la"
+    connections="$connections_all"
+    cl_ok=$(( $(j cl_a ok_2xx) + $(j cl_b ok_2xx) ))
+    cl_rate="$(awk -v a="$(j cl_a rate_2xx)" -v b="$(j cl_b rate_2xx)" 'BEGIN { printf "%.0f", a + b }')"
+    cl_rows=0
+    for ((i = 0; i < 600; i++)); do
+        cl_rows="$(curl -fsS --data-binary "SELECT count() FROM $db.events" "${nodes[0]}/")"
+        [ "$cl_rows" -ge "$cl_ok" ] && break
+        sleep 0.1
+    done
+    for p in "${cluster_pids[@]}"; do kill -TERM "$p"; wait "$p" || true; done
+    cl_rows="$(curl -fsS --data-binary "SELECT count() FROM $db.events" "${nodes[0]}/")"
+    cl_uniq="$(curl -fsS --data-binary "SELECT uniqExact(event_id) FROM $db.events" "${nodes[0]}/")"
+    cluster_pids=()
+    cl_server_cpu="$(awk '$1 ~ /^sightline/ { s += $2 } END { print s }' "$out_dir/cl_a.cpu")"
+    cl_ch_cpu="$(awk '$1 ~ /^ch-|^zookeeper/ { s += $2 } END { print s }' "$out_dir/cl_a.cpu")"
+    sl_server_cpu="$(awk '$1 == "sightline" { print $2 }' "$out_dir/sl_closed.cpu")"
+    sl_ch_cpu="$(awk '$1 == "clickhouse" { print $2 }' "$out_dir/sl_closed.cpu")"
+    per_k() { awk -v c="$1" -v r="$2" 'BEGIN { if (r > 0) printf "%.1f", 1000 * c / r; else print "–" }'; }
+    cluster_md="
+| closed loop, $connections connections | events/s acknowledged | p50 / p99 ms | servers, % of a CPU | ClickHouse (+ ZooKeeper), % of a CPU | server CPU per 1,000 events/s | ClickHouse CPU per 1,000 events/s | rows stored = acknowledged |
+|---|---:|---:|---:|---:|---:|---:|---|
+| single node, 1 server | $(printf '%.0f' "$sl_rate") | $(j sl_closed p50_ms) / $(j sl_closed p99_ms) | $sl_server_cpu | $sl_ch_cpu | $(per_k "$sl_server_cpu" "$sl_rate") % | $(per_k "$sl_ch_cpu" "$sl_rate") % | yes ($rows) |
+| 2 shards × 2 replicas, 2 servers | $cl_rate | $(j cl_a p50_ms) / $(j cl_a p99_ms) (server 1) | $cl_server_cpu | $cl_ch_cpu | $(per_k "$cl_server_cpu" "$cl_rate") % | $(per_k "$cl_ch_cpu" "$cl_rate") % | $cl_rows stored, $cl_uniq distinct, $cl_ok acknowledged |
+
+Cluster CPU breakdown (closed loop, % of one CPU): $(cpu cl_a)
+"
+fi
+
+# ---------------------------------------------------------------- 8. summary
 acked=$(( $(j sl_closed ok_2xx) + $(j sl_open ok_2xx) ))
-sec() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 landed_s="$(sec "$t_load_start" "$t_drained")"
 closed_landed_s="$(sec "$t_load_start" "$t_closed_landed")"
 drain_s="$(sec "$t_term" "$t_drained")"
@@ -355,6 +450,7 @@ $(row "bare, same rate" bare_open)
 | throughput vs bare | ≥ 50 % | $ratio % ($(printf '%.0f' "$sl_rate") / $(printf '%.0f' "$bare_rate")) | $(verdict "$ratio" 50 ">=") |
 | p99 at half load | ≤ 5 ms | $sl_p99_half ms | $(verdict "$sl_p99_half" 5 "<=") |
 | peak RSS | ≤ 150 MB | $rss_mb MB | $(verdict "$rss_mb" 150 "<=") |
+$cluster_md
 EOF
 
 if [ "$match" != yes ] || [ "$server_rc" -ne 0 ] || [ "$spooled" -ne 0 ]; then

@@ -30,6 +30,7 @@
 #                                   fuzz and Docker tests (scripts/test-sdk.sh,
 #                                   test-web.sh, test-deploy.sh, test-api-fuzz.sh,
 #                                   test-docker.sh)
+#   SIGHTLINE_SKIP_CLUSTER=1        skip the ClickHouse cluster suite (scripts/test-cluster.sh)
 #   SIGHTLINE_SKIP_DOCKER=1         skip only the Docker image and compose stack tests
 #                                   (scripts/test-docker.sh; needs root or sudo)
 #   SIGHTLINE_TEST_CMD              run this shell command instead of cargo test
@@ -159,6 +160,16 @@ else
     # target it ships on; a host build of Leptos here would only cost minutes.
     section "Tests: cargo test --workspace --exclude sightline-web --locked $*"
     cargo test --workspace --exclude sightline-web --locked "$@" || rc=$?
+fi
+
+# The ClickHouse cluster suite (scripts/test-cluster.sh): ZooKeeper, 2 shards
+# x 2 replicas of ClickHouse, two servers behind Caddy. Skipped when cargo
+# test gets a filter.
+if [ $# -eq 0 ] && [ -z "${SIGHTLINE_TEST_CMD:-}" ] && [ -z "${SIGHTLINE_SKIP_CLUSTER:-}" ]; then
+    section "ClickHouse cluster: 2 shards x 2 replicas, two servers"
+    cluster_rc=0
+    "$SL_ROOT/scripts/test-cluster.sh" || cluster_rc=$?
+    if [ "$rc" -eq 0 ]; then rc="$cluster_rc"; fi
 fi
 
 section "ClickHouse SQL on modern ClickHouse (chdb) and on $SIGHTLINE_TEST_CLICKHOUSE_URL"

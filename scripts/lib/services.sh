@@ -5,7 +5,9 @@
 #   section / info / warn / die      output helpers
 #   ensure_apt_packages PKG...       install missing Debian packages (one apt-get update per run)
 #   render_clickhouse_config DIR     copy deploy/clickhouse/*.xml into DIR with paths/ports replaced
-#                                    (SL_CH_QUERY_LOG=1: plus a query log, for tests)
+#                                    (SL_CH_QUERY_LOG=1: plus a query log, for tests;
+#                                    SL_CH_EXTRA_CONFIG=FILE: XML elements added to
+#                                    config.xml, e.g. remote_servers/macros/zookeeper)
 #   start_clickhouse DIR             render config, start clickhouse-server in the background,
 #                                    wait for /ping (30 s); ports from SL_CH_HTTP_PORT/SL_CH_TCP_PORT
 #   stop_clickhouse                  stop the server start_clickhouse started
@@ -140,6 +142,11 @@ render_clickhouse_config() {
         -e "s#<tcp_port>[^<]*</tcp_port>#<tcp_port>$SL_CH_TCP_PORT</tcp_port>#" \
         "$src/config.xml" >"$dir/config.xml"
     cp "$src/users.xml" "$dir/users.xml"
+    if [ -n "${SL_CH_EXTRA_CONFIG:-}" ]; then
+        # Cluster nodes (scripts/test-cluster.sh): their own sections, before the root's end.
+        awk -v f="$SL_CH_EXTRA_CONFIG" '/<\/yandex>/ { while ((getline l < f) > 0) print l } { print }' \
+            "$dir/config.xml" >"$dir/config.xml.new" && mv "$dir/config.xml.new" "$dir/config.xml"
+    fi
     if [ "${SL_CH_QUERY_LOG:-}" = 1 ]; then
         # Test servers only: keep every query in system.query_log so
         # scripts/check_clickhouse_modern.py can replay them on modern ClickHouse.

@@ -152,9 +152,14 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {
     let pg = store::postgres::connect(config.database_url.expose_secret()).await?;
-    store::postgres::migrate(&pg).await?;
-    let ch = clickhouse_client(config);
-    let applied = store::clickhouse::migrate(&ch, &config.clickhouse_database).await?;
+    // Several servers started with --migrate: one migrates, the others wait and find it done.
+    let applied = crate::singleton::exclusive(&pg, "migrate", async {
+        store::postgres::migrate(&pg).await?;
+        let ch = clickhouse_client(config);
+        let cluster = crate::startup::cluster(config);
+        store::clickhouse::migrate_on(&ch, &config.clickhouse_database, cluster.as_ref()).await
+    })
+    .await?;
     println!("Postgres schema is current");
     if applied.is_empty() {
         println!("ClickHouse schema is current");
@@ -229,12 +234,16 @@ async fn probe_health(listen: std::net::SocketAddr) -> bool {
 }
 
 fn clickhouse_client(config: &Config) -> clickhouse::Client {
-    store::clickhouse::client(
+    let client = store::clickhouse::client(
         &config.clickhouse_url,
         &config.clickhouse_database,
         config.clickhouse_user.as_deref(),
         config.clickhouse_password.as_ref().map(ExposeSecret::expose_secret),
-    )
+    );
+    match config.clickhouse_cluster {
+        Some(_) => store::clickhouse::for_cluster(client),
+        None => client,
+    }
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<String> {

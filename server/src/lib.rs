@@ -65,6 +65,7 @@ pub mod retention;
 pub mod retry;
 pub mod routes;
 pub mod scrub;
+pub mod singleton;
 pub mod sourcemaps;
 pub mod startup;
 pub mod state;

@@ -16,7 +16,11 @@
 //! 5. Session replays expire by their own `replay_retention_days`, the same
 //!    two ways ([`crate::store::replay_retention`]).
 //!
-//! Several server processes may sweep at once: every step is idempotent.
+//! Several server processes may run: a sweep runs under a Postgres
+//! advisory lock ([`crate::singleton`]), so one process sweeps at a time
+//! (every step is idempotent anyway). In cluster mode partitions are listed
+//! on every shard (`cluster_parts`) and dropped, and rows deleted, on the
+//! local tables of every node (`ON CLUSTER`).
 
 use std::{
     collections::HashMap,
@@ -29,6 +33,8 @@ use chrono::{DateTime, Utc};
 use clickhouse::{Client, Row};
 use serde::Deserialize;
 use sqlx::PgPool;
+
+use crate::store::cluster::Cluster;
 
 /// Every ClickHouse table with project data, and its time column.
 pub const TABLES: [(&str, &str); 12] = [
@@ -67,6 +73,7 @@ pub struct Retention {
     trimmed: Arc<Mutex<HashMap<i64, i64>>>,
     /// The same for replays, which have their own retention.
     replay_trimmed: Arc<Mutex<HashMap<i64, i64>>>,
+    cluster: Option<Cluster>,
 }
 
 #[derive(Debug, Row, Deserialize)]
@@ -83,12 +90,27 @@ struct ProjectRetention {
 }
 
 impl Retention {
+    /// Sweeps the local tables of `cluster`'s nodes (None: one node).
+    pub fn on_cluster(mut self, cluster: Option<Cluster>) -> Retention {
+        self.cluster = cluster;
+        self
+    }
+
+    /// Returns the table to alter for `table`, and the `ON CLUSTER` clause.
+    fn target(&self, table: &str) -> (String, String) {
+        match &self.cluster {
+            Some(c) => (c.local(table), c.on()),
+            None => (table.to_string(), String::new()),
+        }
+    }
+
     /// Sweeps a few minutes after start (not while a deploy settles) and then
     /// every `every`, logging failures (the next sweep retries).
     pub async fn run(self, pg: PgPool, ch: Client, every: Duration) {
         tokio::time::sleep(every.min(Duration::from_secs(300))).await;
         loop {
-            match self.sweep(&pg, &ch, Utc::now()).await {
+            let swept = crate::singleton::once(&pg, "retention sweep", self.sweep(&pg, &ch, Utc::now())).await;
+            match swept.map(Option::unwrap_or_default) {
                 Ok(s) if s != Sweep::default() => tracing::info!(
                     partitions = s.dropped_partitions.len(),
                     projects = s.trimmed_projects.len(),
@@ -116,16 +138,27 @@ impl Retention {
 
         // 1. Whole days older than every project's retention.
         let keep_from: u32 = cutoff(longest).format("%Y%m%d").to_string().parse()?;
+        // Every shard's parts (one replica each) in cluster mode; this node's otherwise.
+        let (parts, database) = match &self.cluster {
+            Some(c) => ("cluster_parts".to_string(), format!("'{}'", c.database)),
+            None => ("system.parts".to_string(), "currentDatabase()".to_string()),
+        };
         let parts: Vec<Part> = ch
-            .query("SELECT DISTINCT table, partition FROM system.parts WHERE database = currentDatabase() AND active")
+            .query(&format!("SELECT DISTINCT table, partition FROM {parts} WHERE database = {database} AND active"))
             .fetch_all()
             .await
             .context("cannot list ClickHouse partitions")?;
-        for part in parts {
+        for mut part in parts {
+            if self.cluster.is_some() {
+                let Some(table) = part.table.strip_suffix("_local") else { continue };
+                part.table = table.to_string();
+            }
             let known = TABLES.iter().any(|(t, _)| *t == part.table);
             let day: Option<u32> = part.partition.trim_matches('\'').parse().ok();
             if known && day.is_some_and(|d| d < keep_from) {
-                let sql = format!("ALTER TABLE {} DROP PARTITION {}", part.table, day.unwrap_or_default());
+                let (table, on) = self.target(&part.table);
+                let sql = format!("ALTER TABLE {table} {on} DROP PARTITION {}", day.unwrap_or_default());
+                let sql = sql.replace("  ", " ");
                 ch.query(&sql).execute().await.with_context(|| format!("cannot {sql}"))?;
                 sweep.dropped_partitions.push(format!("{}/{}", part.table, part.partition));
             }
@@ -141,7 +174,9 @@ impl Retention {
             }
             let before = cutoff(days).timestamp();
             for (table, column) in TABLES {
-                ch.query(&format!("ALTER TABLE {table} DELETE WHERE project_id = ? AND {column} < toDateTime(?)"))
+                let (target, on) = self.target(table);
+                let sql = format!("ALTER TABLE {target} {on} DELETE WHERE project_id = ? AND {column} < toDateTime(?)");
+                ch.query(&sql.replace("  ", " "))
                     .bind(project as u64)
                     .bind(before)
                     .execute()
@@ -176,7 +211,8 @@ impl Retention {
         sweep.expired_alerts = alerts.rows_affected();
 
         // 5. Session replays, by their own retention (`replay_retention_days`).
-        let (dropped, trimmed) = crate::store::replay_retention::expire(pg, ch, now, &self.replay_trimmed).await?;
+        let (dropped, trimmed) =
+            crate::store::replay_retention::expire(pg, ch, now, &self.replay_trimmed, self.cluster.as_ref()).await?;
         sweep.dropped_partitions.extend(dropped);
         sweep.replay_trimmed_projects = trimmed;
         Ok(sweep)

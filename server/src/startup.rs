@@ -59,6 +59,7 @@ impl Application {
             config.clickhouse_user.as_deref(),
             config.clickhouse_password.as_ref().map(ExposeSecret::expose_secret),
         );
+        let ch = if config.clickhouse_cluster.is_some() { store::clickhouse::for_cluster(ch) } else { ch };
         let keys = KeyCache::new(config.default_rate_limit);
         if let Err(e) = keys.reload(&pg).await {
             tracing::warn!(error = %e, "Postgres unreachable at start; ingest accepts keys once it answers");
@@ -91,7 +92,11 @@ impl Application {
         let writer_task = tokio::spawn(writer.run(rx, writer_stop_rx));
         let tracker_task = tokio::spawn(tracker.run(pg.clone(), config.issue_flush, tracker_stop_rx));
         let refresher = tokio::spawn(keys.clone().run_refresher(pg.clone(), config.key_refresh));
-        let retention = tokio::spawn(Retention::default().run(pg.clone(), ch.clone(), config.retention_sweep));
+        let retention = tokio::spawn(Retention::default().on_cluster(cluster(&config)).run(
+            pg.clone(),
+            ch.clone(),
+            config.retention_sweep,
+        ));
         let pageloads = Joiner::new(queue.clone(), config.pageload_wait, config.pageload_max_pending);
         let pageload_task = tokio::spawn(pageloads.clone().run(Duration::from_secs(5)));
         let outcomes = Tally::default();
@@ -249,4 +254,10 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => tracing::info!("SIGINT received"),
         _ = term => tracing::info!("SIGTERM received"),
     }
+}
+
+/// Returns the ClickHouse cluster in cluster mode (`SIGHTLINE_CLICKHOUSE_CLUSTER`), None on one node.
+pub fn cluster(config: &Config) -> Option<store::cluster::Cluster> {
+    let name = config.clickhouse_cluster.as_deref()?;
+    Some(store::cluster::Cluster::new(name, &config.clickhouse_database))
 }

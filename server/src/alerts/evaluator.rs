@@ -6,7 +6,8 @@
 //! are queried, not the hourly rollups, because windows are minutes long.
 //! A firing's dedup key is the rule's window-sized time slot, so a condition
 //! that holds fires at most once per window, and several server processes
-//! evaluating the same slot record it once (see [`super::record`]).
+//! evaluating the same slot record it once (see [`super::record`]); a pass
+//! runs under an advisory lock, so only one of them does the work.
 
 use std::time::Duration;
 
@@ -23,7 +24,9 @@ use crate::performance::histogram::Histogram;
 pub async fn run(pg: PgPool, ch: clickhouse::Client, public_url: Url, every: Duration) {
     loop {
         tokio::time::sleep(every).await;
-        if let Err(e) = evaluate_all(&pg, &ch, &public_url).await {
+        // One server evaluates a pass; the others skip it ([`crate::singleton`]).
+        let pass = crate::singleton::once(&pg, "alert evaluation", evaluate_all(&pg, &ch, &public_url)).await;
+        if let Err(e) = pass {
             tracing::warn!(error = %format!("{e:#}"), "alert evaluation failed; will retry");
         }
     }

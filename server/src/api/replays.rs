@@ -143,6 +143,8 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Member)?;
     let id = replay_id(&replay_id_raw)?;
-    replays::erase(&state.ch, project_id as u64, id).await.map_err(anyhow::Error::from)?;
+    replays::erase(&state.ch, crate::startup::cluster(&state.config).as_ref(), project_id as u64, id)
+        .await
+        .map_err(anyhow::Error::from)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -28,6 +28,8 @@ pub struct Config {
     pub clickhouse_database: String,
     pub clickhouse_user: Option<String>,
     pub clickhouse_password: Option<SecretString>,
+    /// Cluster mode (`store::cluster`): the cluster's name in `remote_servers`.
+    pub clickhouse_cluster: Option<String>,
     /// Proxies whose `X-Forwarded-For` is believed ([`crate::net::client_ip`]).
     pub trusted_proxies: TrustedProxies,
     pub max_envelope_bytes: usize,
@@ -102,6 +104,18 @@ impl Config {
                 reason: "use only letters, digits and underscores".into(),
             });
         }
+        let clickhouse_cluster = match raw.clickhouse_cluster.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(name) if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Some(name.to_string()),
+            Some(name) => {
+                return Err(ConfigError {
+                    var: "SIGHTLINE_CLICKHOUSE_CLUSTER",
+                    flag: "clickhouse-cluster",
+                    value: name.into(),
+                    reason: "use only letters, digits and underscores".into(),
+                })
+            }
+        };
         let bcrypt_cost: u32 = parse(&raw.bcrypt_cost, "SIGHTLINE_BCRYPT_COST", "bcrypt-cost", "12")?;
         if !(4..=31).contains(&bcrypt_cost) {
             return Err(ConfigError {
@@ -121,6 +135,7 @@ impl Config {
             clickhouse_database,
             clickhouse_user: raw.clickhouse_user.clone().filter(|s| !s.is_empty()),
             clickhouse_password: raw.clickhouse_password.clone().filter(|s| !s.is_empty()).map(SecretString::from),
+            clickhouse_cluster,
             trusted_proxies: parse(&raw.trusted_proxies, "SIGHTLINE_TRUSTED_PROXIES", "trusted-proxies", "")?,
             max_envelope_bytes: positive(
                 &raw.max_envelope_bytes,
@@ -224,6 +239,7 @@ impl fmt::Debug for Config {
             .field("clickhouse_database", &self.clickhouse_database)
             .field("clickhouse_user", &self.clickhouse_user)
             .field("clickhouse_password", &self.clickhouse_password.as_ref().map(|_| "***"))
+            .field("clickhouse_cluster", &self.clickhouse_cluster)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("max_envelope_bytes", &self.max_envelope_bytes)
             .field("max_decompressed_bytes", &self.max_decompressed_bytes)

@@ -24,6 +24,9 @@ pub struct RawConfig {
     /// ClickHouse database name.
     #[arg(long, env = "SIGHTLINE_CLICKHOUSE_DATABASE", global = true)]
     pub clickhouse_database: Option<String>,
+    /// ClickHouse cluster (in `remote_servers`) to create and use replicated, sharded tables on; empty = one node.
+    #[arg(long, env = "SIGHTLINE_CLICKHOUSE_CLUSTER", global = true)]
+    pub clickhouse_cluster: Option<String>,
     /// ClickHouse user.
     #[arg(long, env = "SIGHTLINE_CLICKHOUSE_USER", global = true)]
     pub clickhouse_user: Option<String>,

@@ -3,6 +3,7 @@
 //! schemas are versioned and migrated by `sightline migrate`.
 
 pub mod clickhouse;
+pub mod cluster;
 pub mod feedback;
 pub mod postgres;
 pub mod replay_retention;

@@ -14,6 +14,8 @@ use clickhouse::{Client, Row};
 use serde::Deserialize;
 use sqlx::PgPool;
 
+use crate::store::cluster::Cluster;
+
 /// The replay tables and their time columns.
 pub const TABLES: [(&str, &str); 2] = [("replays", "timestamp"), ("replay_segments", "timestamp")];
 
@@ -37,6 +39,7 @@ pub async fn expire(
     ch: &Client,
     now: DateTime<Utc>,
     trimmed: &Mutex<HashMap<i64, i64>>,
+    cluster: Option<&Cluster>,
 ) -> anyhow::Result<(Vec<String>, Vec<i64>)> {
     let projects: Vec<ProjectRetention> = sqlx::query_as("SELECT id, replay_retention_days FROM projects")
         .fetch_all(pg)
@@ -49,22 +52,33 @@ pub async fn expire(
     let day_of = |t: DateTime<Utc>| -> u32 { t.format("%Y%m%d").to_string().parse().unwrap_or(0) };
     let keep_from = day_of(cutoff(longest));
     let keep_marks_from: u32 = cutoff(longest + 31).format("%Y%m").to_string().parse().unwrap_or(0);
+    // In cluster mode every shard's parts (`cluster_parts`), altered on every
+    // node's local table; on one node this server's own.
+    let (source, database, suffix) = match cluster {
+        Some(c) => ("cluster_parts".to_string(), format!("'{}'", c.database), "_local"),
+        None => ("system.parts".to_string(), "currentDatabase()".to_string(), ""),
+    };
+    let target = |table: &str| match cluster {
+        Some(c) => format!("{} {}", c.local(table), c.on()),
+        None => table.to_string(),
+    };
     let parts: Vec<Part> = ch
-        .query(
-            "SELECT DISTINCT table, partition FROM system.parts WHERE database = currentDatabase() AND active \
-             AND table IN ('replays', 'replay_segments', 'replay_deletions')",
-        )
+        .query(&format!(
+            "SELECT DISTINCT table, partition FROM {source} WHERE database = {database} AND active \
+             AND table IN ('replays{suffix}', 'replay_segments{suffix}', 'replay_deletions{suffix}')"
+        ))
         .fetch_all()
         .await
         .context("cannot list replay partitions")?;
     let mut dropped = Vec::new();
     for part in parts {
         let Ok(value) = part.partition.trim_matches('\'').parse::<u32>() else { continue };
-        let old = if part.table == "replay_deletions" { value < keep_marks_from } else { value < keep_from };
+        let table = part.table.strip_suffix(suffix).unwrap_or(&part.table).to_string();
+        let old = if table == "replay_deletions" { value < keep_marks_from } else { value < keep_from };
         if old {
-            let sql = format!("ALTER TABLE {} DROP PARTITION {value}", part.table);
+            let sql = format!("ALTER TABLE {} DROP PARTITION {value}", target(&table));
             ch.query(&sql).execute().await.with_context(|| format!("cannot {sql}"))?;
-            dropped.push(format!("{}/{}", part.table, part.partition));
+            dropped.push(format!("{table}/{}", part.partition));
         }
     }
     let today = now.timestamp().div_euclid(86_400);
@@ -75,12 +89,15 @@ pub async fn expire(
         }
         let before = cutoff(p.replay_retention_days).timestamp();
         for (table, column) in TABLES {
-            ch.query(&format!("ALTER TABLE {table} DELETE WHERE project_id = ? AND {column} < toDateTime(?)"))
-                .bind(p.id as u64)
-                .bind(before)
-                .execute()
-                .await
-                .with_context(|| format!("cannot trim {table} of project {}", p.id))?;
+            ch.query(&format!(
+                "ALTER TABLE {} DELETE WHERE project_id = ? AND {column} < toDateTime(?)",
+                target(table)
+            ))
+            .bind(p.id as u64)
+            .bind(before)
+            .execute()
+            .await
+            .with_context(|| format!("cannot trim {table} of project {}", p.id))?;
         }
         trimmed.lock().expect("replay retention map").insert(p.id, today);
         trimmed_projects.push(p.id);

@@ -319,14 +319,24 @@ struct Deletion {
     deleted_at: u32,
 }
 
-/// Erases a replay: hidden at once, its rows deleted by mutations.
-pub async fn erase(ch: &Client, project_id: u64, replay_id: Uuid) -> clickhouse::error::Result<()> {
+/// Erases a replay: hidden at once, its rows deleted by mutations (on every
+/// node's local tables in cluster mode: a `Distributed` table takes no mutation).
+pub async fn erase(
+    ch: &Client,
+    cluster: Option<&crate::store::cluster::Cluster>,
+    project_id: u64,
+    replay_id: Uuid,
+) -> clickhouse::error::Result<()> {
     let mut insert = ch.insert::<Deletion>("replay_deletions").await?;
     let deleted_at = chrono::Utc::now().timestamp() as u32;
     insert.write(&Deletion { project_id, replay_id, deleted_at }).await?;
     insert.end().await?;
     for table in ["replays", "replay_segments"] {
-        ch.query(&format!("ALTER TABLE {table} DELETE WHERE project_id = ? AND replay_id = toUUID(?)"))
+        let (table, on) = match cluster {
+            Some(c) => (c.local(table), c.on()),
+            None => (table.to_string(), String::new()),
+        };
+        ch.query(&format!("ALTER TABLE {table} {on} DELETE WHERE project_id = ? AND replay_id = toUUID(?)"))
             .bind(project_id)
             .bind(replay_id.to_string())
             .execute()

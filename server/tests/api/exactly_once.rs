@@ -26,16 +26,21 @@ use crate::{
 /// A TCP proxy to the test ClickHouse that, while `cut` is on, forwards
 /// every request but drops the connection instead of passing the answer on:
 /// ClickHouse has done the work, the client never learns it.
-struct CutProxy {
-    url: String,
-    cut: Arc<AtomicBool>,
+pub struct CutProxy {
+    pub url: String,
+    pub cut: Arc<AtomicBool>,
 }
 
 impl CutProxy {
     async fn start() -> CutProxy {
+        CutProxy::start_to(&clickhouse_url()).await
+    }
+
+    /// Starts a proxy to the ClickHouse at `target` (an HTTP URL).
+    pub async fn start_to(target: &str) -> CutProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let target = clickhouse_url().trim_start_matches("http://").trim_end_matches('/').to_string();
+        let target = target.trim_start_matches("http://").trim_end_matches('/').to_string();
         let cut = Arc::new(AtomicBool::new(false));
         let flag = cut.clone();
         tokio::spawn(async move {

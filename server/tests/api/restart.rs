@@ -70,7 +70,7 @@ pub fn spawn_server(dbs: &Databases, port: u16, spool: &PathBuf, drain_secs: u32
 }
 
 /// Sends SIGTERM and waits for a clean exit (the drain included).
-async fn terminate(child: &mut Child) {
+pub async fn terminate(child: &mut Child) {
     signal::kill(Pid::from_raw(child.id().expect("still running") as i32), signal::Signal::SIGTERM).unwrap();
     let status =
         tokio::time::timeout(Duration::from_secs(30), child.wait()).await.expect("exits after SIGTERM").unwrap();
