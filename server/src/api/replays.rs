@@ -21,7 +21,10 @@ use super::{
 };
 use crate::{
     state::AppState,
-    store::replays::{self, Filter},
+    store::{
+        cluster::Cluster,
+        replays::{self, Filter},
+    },
 };
 
 /// Longest filter text taken.
@@ -143,8 +146,9 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     require(project_role(&state.pg, caller.user_id, project_id).await?.1, Role::Member)?;
     let id = replay_id(&replay_id_raw)?;
-    replays::erase(&state.ch, crate::startup::cluster(&state.config).as_ref(), project_id as u64, id)
-        .await
-        .map_err(anyhow::Error::from)?;
+    // In cluster mode the mutations go to every node's local tables.
+    let cluster =
+        state.config.clickhouse_cluster.as_deref().map(|name| Cluster::new(name, &state.config.clickhouse_database));
+    replays::erase(&state.ch, cluster.as_ref(), project_id as u64, id).await.map_err(anyhow::Error::from)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -61,7 +61,7 @@ async fn migrate_twice_succeeds_and_records_each_schema_version_once() {
         sightline::store::clickhouse::client(&clickhouse_url().parse().unwrap(), &env.clickhouse_database, None, None);
     let versions: Vec<u32> =
         ch.query("SELECT version FROM schema_migrations ORDER BY version").fetch_all().await.unwrap();
-    assert_eq!(versions, vec![1, 2, 10, 11, 12]);
+    assert_eq!(versions, vec![1, 2, 10, 11, 12, 20, 30]);
     let tables: Vec<String> = ch
         .query("SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name")
         .fetch_all()
@@ -71,9 +71,9 @@ async fn migrate_twice_succeeds_and_records_each_schema_version_once() {
     let vitals = ["vitals_daily", "vitals_daily_mv", "vitals_hourly", "vitals_hourly_mv", "vitals_site_daily"];
     let site = ["vitals_site_daily_mv", "vitals_site_hourly", "vitals_site_hourly_mv"];
     let feedback = ["feedback", "feedback_screenshots"];
-    let mut expected: Vec<&str> =
-        [&["events"][..], &feedback, &rollups, &["outcomes", "schema_migrations", "transactions"], &vitals, &site]
-            .concat();
+    let replays = ["replay_deletions", "replay_segments", "replays"];
+    let other = ["events", "outcomes", "release_sessions", "schema_migrations", "transactions"];
+    let mut expected: Vec<&str> = [&other[..], &feedback, &replays, &rollups, &vitals, &site].concat();
     expected.sort_unstable();
     assert_eq!(tables, expected);
 }
