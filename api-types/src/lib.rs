@@ -16,6 +16,7 @@ pub mod projects;
 pub mod releases;
 pub mod sourcemaps;
 pub mod teams;
+pub mod triage;
 pub mod twofactor;
 pub mod usage;
 
@@ -30,5 +31,6 @@ pub use projects::*;
 pub use releases::*;
 pub use sourcemaps::*;
 pub use teams::*;
+pub use triage::*;
 pub use twofactor::*;
 pub use usage::*;

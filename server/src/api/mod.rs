@@ -41,6 +41,7 @@ pub mod signup;
 pub mod sourcemaps;
 pub mod teams;
 pub mod tokens;
+pub mod triage;
 pub mod twofactor;
 pub mod usage;
 
@@ -131,6 +132,13 @@ fn table() -> Vec<Declared> {
         declare(Session, routes!(twofactor::disable)),
         // A security setting of the team: not for an API token, which could weaken it.
         declare(Session, routes!(twofactor::set_team_requirement)),
+        // Triage: assignees, comments and activity, merges (member role, as resolving).
+        declare(Write, routes!(triage::assign)),
+        declare(Read, routes!(triage::activity)),
+        declare(Write, routes!(triage::comment)),
+        declare(Write, routes!(triage::merge)),
+        declare(Read, routes!(triage::merged)),
+        declare(Write, routes!(triage::unmerge)),
     ]
 }
 

@@ -91,6 +91,12 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("POST", "/api/v1/auth/two-factor/enable", Scope::Own),
     ("POST", "/api/v1/auth/two-factor/disable", Scope::Own),
     ("PUT", "/api/v1/teams/{team_id}/two-factor", Scope::Tenant),
+    ("PUT", "/api/v1/issues/{issue_id}/assignee", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}/activity", Scope::Tenant),
+    ("POST", "/api/v1/issues/{issue_id}/comments", Scope::Tenant),
+    ("POST", "/api/v1/projects/{project_id}/issues/merge", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}/merged", Scope::Tenant),
+    ("POST", "/api/v1/issues/{issue_id}/unmerge", Scope::Tenant),
 ];
 
 #[test]
@@ -153,7 +159,7 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let (mallory, _) = Browser::register(&app, "mallory@example.com").await;
     let anonymous = Browser::new(&app);
     // One body that every route's input type accepts, so the access check decides.
-    let body = json!({"token": "guess", "email": "m@example.com", "name": "pwned", "role": "owner", "is_active": false, "retention_days": 1, "status": "ignored", "ids": [issue], "required": false});
+    let body = json!({"token": "guess", "email": "m@example.com", "name": "pwned", "role": "owner", "is_active": false, "retention_days": 1, "status": "ignored", "ids": [issue], "required": false, "text": "pwned"});
 
     for (method, template, scope) in TABLE {
         let path = template
