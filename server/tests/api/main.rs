@@ -46,5 +46,6 @@ mod spans;
 mod teams_api;
 mod token_scopes;
 mod tokens_api;
+mod triage_api;
 mod twofactor_api;
 mod twofactor_support;
