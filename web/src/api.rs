@@ -325,8 +325,13 @@ pub async fn comment(id: i64, text: String) -> ApiResult<serde_json::Value> {
 }
 
 /// Merges issues of a project into one.
-pub async fn merge(project: i64, ids: Vec<i64>) -> ApiResult<Merged> {
-    send("POST", &format!("/api/v1/projects/{project}/issues/merge"), &MergeIssues { ids, target: None }).await
+pub async fn merge(project: i64, ids: Vec<i64>, target: Option<i64>) -> ApiResult<Merged> {
+    send("POST", &format!("/api/v1/projects/{project}/issues/merge"), &MergeIssues { ids, target }).await
+}
+
+/// Lists the issues probably of the same bug.
+pub async fn similar(id: i64) -> ApiResult<Vec<SimilarIssue>> {
+    get(&format!("/api/v1/issues/{id}/similar")).await
 }
 
 /// Lists the issues merged into an issue.

@@ -139,6 +139,7 @@ fn table() -> Vec<Declared> {
         declare(Write, routes!(triage::merge)),
         declare(Read, routes!(triage::merged)),
         declare(Write, routes!(triage::unmerge)),
+        declare(Read, routes!(triage::similar)),
     ]
 }
 

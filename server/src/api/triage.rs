@@ -1,5 +1,5 @@
 //! Triage routes: assign an issue, comment on it, read its activity
-//! timeline, merge issues and split them again.
+//! timeline, merge issues and split them again, and list similar issues.
 //! Changing anything needs the member role in the issue's team, as
 //! resolving does; the domain logic is in [`crate::issues`].
 
@@ -9,7 +9,8 @@ use axum::{
     Json,
 };
 use sightline_api_types::{
-    ActivityEntry, AssignIssue, IssueAssignee, MergeIssues, Merged, MergedIssue, NewComment, Role, UnmergeIssues,
+    ActivityEntry, AssignIssue, IssueAssignee, MergeIssues, Merged, MergedIssue, NewComment, Role, SimilarIssue,
+    UnmergeIssues,
 };
 
 use super::{
@@ -19,7 +20,7 @@ use super::{
     issues::load_issue,
 };
 use crate::{
-    issues::{activity, assign, merge},
+    issues::{activity, assign, merge, similar},
     state::AppState,
 };
 
@@ -164,4 +165,20 @@ pub async fn unmerge(
         return Err(ApiError::Validation("give at most 100 issue ids".into()));
     }
     Ok(Json(merge::unmerge(&state.pg, issue_id, &body.ids, caller.user_id).await?))
+}
+
+/// `GET /api/v1/issues/{issue_id}/similar`: probably the same bug.
+#[utoipa::path(get, path = "/api/v1/issues/{issue_id}/similar", tag = "issues", operation_id = "issues_similar",
+    params(("issue_id" = i64, Path, description = "An issue id")),
+    responses(
+        (status = 200, description = "Issues of the same project at or above the similarity threshold, most similar first", body = Vec<SimilarIssue>),
+        (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
+    ))]
+pub async fn similar(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(issue_id): Path<i64>,
+) -> ApiResult<Json<Vec<SimilarIssue>>> {
+    let (row, _) = load_issue(&state, &caller, issue_id).await?;
+    Ok(Json(similar::similar(&state.pg, &state.ch, row.project_id, issue_id).await?))
 }

@@ -9,11 +9,17 @@
 //! ([`crate::alerts::issue_rules`]).
 
 pub mod activity;
+pub mod assign;
 pub mod lifecycle;
 pub mod matching;
+pub mod merge;
 pub mod navigation;
 pub mod search;
+pub mod similar;
+#[cfg(test)]
+mod similar_eval;
 pub mod stats;
+pub mod status;
 
 use std::{
     collections::HashMap,

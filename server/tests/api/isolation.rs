@@ -97,6 +97,7 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("POST", "/api/v1/projects/{project_id}/issues/merge", Scope::Tenant),
     ("GET", "/api/v1/issues/{issue_id}/merged", Scope::Tenant),
     ("POST", "/api/v1/issues/{issue_id}/unmerge", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}/similar", Scope::Tenant),
 ];
 
 #[test]

@@ -361,3 +361,43 @@ async fn merged_issues_count_under_the_target_until_unmerged() {
     assert_eq!((events_of(cart), events_of(price)), (Some(2), Some(2)));
     assert!(c.activity_kinds(price).await.contains(&"unmerged".to_string()));
 }
+
+#[tokio::test]
+async fn similar_issues_find_one_bug_from_two_builds_but_not_another_bug_of_the_file() {
+    let c = setup().await;
+    let minified = |file: &str, function: &str, message: &str| {
+        let mut e = error(message, function);
+        e["exception"]["values"][0]["stacktrace"]["frames"] = json!([
+            {"filename": format!("https://shop.example.com/assets/{file}"), "function": "renderCart", "lineno": 1, "colno": 880, "in_app": true},
+            {"filename": format!("https://shop.example.com/assets/{file}"), "function": function, "lineno": 1, "colno": 4242, "in_app": true},
+        ]);
+        e
+    };
+    let price = "Cannot read properties of undefined (reading 'price')";
+    c.send(&minified("index-BxK3fL9a.js", "t", price)).await;
+    c.send(&minified("index-Dq7pL2mZ.js", "n", price)).await;
+    c.send(&minified("index-BxK3fL9a.js", "renderTags", "tags.map is not a function")).await;
+    c.wait_seen(3).await;
+    let ids: Vec<(i64, String)> = sqlx::query_as("SELECT id, fingerprint FROM issues WHERE project_id = $1 ORDER BY id")
+        .bind(c.pid)
+        .fetch_all(&c.app.pg)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 3, "two builds group apart (minified names differ): {ids:?}");
+    let mut price_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM issues WHERE project_id = $1 AND title LIKE '%price%' ORDER BY id")
+        .bind(c.pid)
+        .fetch_all(&c.app.pg)
+        .await
+        .unwrap();
+    let (first, second) = (price_ids.remove(0), price_ids.remove(0));
+    let (s, similar) = c.b.get(&format!("/api/v1/issues/{first}/similar")).await;
+    assert_eq!(s, 200, "{similar}");
+    let found: Vec<i64> = similar.as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
+    assert_eq!(found, vec![second], "{similar}");
+    assert!(similar[0]["score"].as_f64().unwrap() > 0.9, "{similar}");
+    // One click merges it in.
+    let (s, done) = c.b.post(&format!("/api/v1/projects/{}/issues/merge", c.pid), json!({"ids": [first, second], "target": first})).await;
+    assert_eq!((s.as_u16(), done["target"].as_i64()), (200, Some(first)));
+    let (_, similar) = c.b.get(&format!("/api/v1/issues/{first}/similar")).await;
+    assert_eq!(similar, json!([]), "a merged issue is no longer offered");
+}

@@ -102,7 +102,7 @@ pub fn IssueList() -> impl IntoView {
         }
     });
     let merge = api_action(move |ids: &Vec<i64>| {
-        let call = api::merge(id.get_untracked(), ids.clone());
+        let call = api::merge(id.get_untracked(), ids.clone(), None);
         async move {
             call.await?;
             selected.set(vec![]);

@@ -1,6 +1,7 @@
 //! The issue page's triage panel: who owns the issue (a member or the
 //! team), "ignore until" and "resolve in the next release", the issues
-//! merged into it (with unmerge), and the activity timeline with a comment
+//! merged into it (with unmerge), similar issues (one click merges one in),
+//! and the activity timeline with a comment
 //! box. Every change reloads the timeline, so what was done shows at once.
 
 use leptos::prelude::*;
@@ -39,9 +40,11 @@ pub fn TriagePanel(issue: IssueSummary, team_id: Option<i64>, changed: Callback<
         }
     });
     let merged = LocalResource::new(move || api::merged(id));
+    let similar = LocalResource::new(move || api::similar(id));
     let after = move || {
         activity.refetch();
         merged.refetch();
+        similar.refetch();
         changed.run(());
     };
     let assign = api_action(move |to: &AssignIssue| {
@@ -72,6 +75,15 @@ pub fn TriagePanel(issue: IssueSummary, team_id: Option<i64>, changed: Callback<
     });
     let unmerge = api_action(move |ids: &Vec<i64>| {
         let call = api::unmerge(id, ids.clone());
+        async move {
+            call.await?;
+            after();
+            Ok(())
+        }
+    });
+    let project_id = issue.project_id;
+    let merge_in = api_action(move |other: &i64| {
+        let call = api::merge(project_id, vec![id, *other], Some(id));
         async move {
             call.await?;
             after();
@@ -150,6 +162,23 @@ pub fn TriagePanel(issue: IssueSummary, team_id: Option<i64>, changed: Callback<
                                 <button type="button" class="unmerge" on:click=move |_| { unmerge.dispatch(vec![mid]); }>"Unmerge"</button></li> }
                         }).collect_view()}
                     </ul>
+                }),
+                _ => None,
+            }}
+            {move || match similar.get() {
+                Some(Ok(list)) if !list.is_empty() => Some(view! {
+                    <h3>"Similar issues"</h3>
+                    <ul class="similar">
+                        {list.into_iter().map(|s| {
+                            let sid = s.id;
+                            view! { <li>
+                                <a href=format!("/issues/{}", s.id)>{s.title.clone()}</a> " "
+                                <span class="muted score">{format!("{:.0}% alike", s.score * 100.0)}</span> " "
+                                <button type="button" class="merge-similar" on:click=move |_| { merge_in.dispatch(sid); }>"Merge into this issue"</button>
+                            </li> }
+                        }).collect_view()}
+                    </ul>
+                    <FormError error=error_of(merge_in)/>
                 }),
                 _ => None,
             }}
