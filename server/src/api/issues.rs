@@ -178,7 +178,7 @@ pub async fn list(
     let ch = &state.ch;
     let grain = Grain::for_period(period.seconds);
     let counts = stats::event_counts(ch, &filter, grain).await.map_err(anyhow::Error::from)?;
-    let matching = matching::matching_fingerprints(ch, project_id as u64, filter.since, &terms)
+    let matched = matching::matching_fingerprints(ch, project_id as u64, filter.since, &terms)
         .await
         .map_err(anyhow::Error::from)?;
     // Sorting by users needs every issue's users; otherwise one page's worth is enough.
@@ -192,7 +192,7 @@ pub async fn list(
         .into_iter()
         .filter_map(|r| {
             let fps = fingerprints_of(&r);
-            if matching.as_ref().is_some_and(|m| !fps.iter().any(|f| m.contains(f))) {
+            if matched.as_ref().is_some_and(|m| !fps.iter().any(|f| m.contains(f))) {
                 return None;
             }
             let found: Vec<u64> = fps.iter().filter_map(|f| counts.get(f).copied()).collect();

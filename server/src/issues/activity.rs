@@ -34,14 +34,14 @@ struct Row {
     kind: String,
     user_email: Option<String>,
     body: String,
-    at: DateTime<Utc>,
+    happened_at: DateTime<Utc>,
 }
 
 /// Returns the timeline of `issue_id`, oldest first.
 pub async fn timeline(pg: &PgPool, issue_id: i64) -> Result<Vec<ActivityEntry>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT * FROM ( \
-           SELECT 'first_seen' AS kind, NULL::text AS user_email, '' AS body, first_seen AS at, 0::bigint AS seq \
+           SELECT 'first_seen' AS kind, NULL::text AS user_email, '' AS body, first_seen AS happened_at, 0::bigint AS seq \
              FROM issues WHERE id = $1 \
            UNION ALL \
            SELECT a.kind, u.email, a.body, a.created_at, a.id FROM issue_activity a \
@@ -49,7 +49,7 @@ pub async fn timeline(pg: &PgPool, issue_id: i64) -> Result<Vec<ActivityEntry>, 
            UNION ALL \
            SELECT 'alert', NULL, f.summary, f.fired_at, f.id FROM alert_firings f \
              WHERE f.issue_id = $1 AND NOT f.suppressed \
-           ORDER BY at DESC, seq DESC LIMIT $2) t ORDER BY at, seq",
+           ORDER BY happened_at DESC, seq DESC LIMIT $2) t ORDER BY happened_at, seq",
     )
     .bind(issue_id)
     .bind(LIMIT)
@@ -57,6 +57,6 @@ pub async fn timeline(pg: &PgPool, issue_id: i64) -> Result<Vec<ActivityEntry>, 
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| ActivityEntry { kind: r.kind, user: r.user_email, body: r.body, at: r.at.to_rfc3339() })
+        .map(|r| ActivityEntry { kind: r.kind, user: r.user_email, body: r.body, at: r.happened_at.to_rfc3339() })
         .collect())
 }

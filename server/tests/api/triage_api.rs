@@ -89,6 +89,10 @@ impl Ctx {
         titles
     }
 
+    async fn list(&self) -> Value {
+        self.b.get(&format!("/api/v1/projects/{}/issues", self.pid)).await.1
+    }
+
     async fn activity_kinds(&self, id: i64) -> Vec<String> {
         let (status, list) = self.b.get(&format!("/api/v1/issues/{id}/activity")).await;
         assert_eq!(status, 200, "{list}");
@@ -142,8 +146,10 @@ async fn the_search_syntax_filters_by_status_assignee_event_fields_tags_and_text
     assert_eq!(c.search("!plan:pro").await, vec![price.clone()]);
     assert_eq!(c.search("user.email:eve@example.com").await, vec![price.clone()]);
     assert_eq!(c.search("user.id:u-7").await, vec![price.clone()]);
-    assert_eq!(c.search("url:\"https://shop.example.com/checkout?step=2\"").await, both);
-    assert_eq!(c.search("os:Windows").await, Vec::<String>::new());
+    assert_eq!(c.search("url:*checkout*").await, both);
+    assert_eq!(c.search("url:\"*/checkout?step=2\"").await, both);
+    assert_eq!(c.search("os:Windows*").await, vec![cart.clone()]);
+    assert_eq!(c.search("os:\"Mac OS*\"").await, Vec::<String>::new());
     assert_eq!(c.search("environment:production").await, both);
     assert_eq!(c.search("level:warning").await, vec![price.clone()]);
     assert_eq!(c.search("!level:warning").await, vec![cart.clone()]);
@@ -330,18 +336,14 @@ async fn merged_issues_count_under_the_target_until_unmerged() {
     assert_eq!(s, 200, "{done}");
     assert_eq!((done["target"].as_i64(), done["merged"].clone()), (Some(cart), json!([price])), "most events wins");
 
-    let list = |c: &Ctx| {
-        let path = format!("/api/v1/projects/{}/issues", c.pid);
-        async move { c.b.get(&path).await.1 }
-    };
-    let page = list(&c).await;
+    let page = c.list().await;
     assert_eq!(page["total"], 1, "{page}");
     assert_eq!((page["issues"][0]["id"].as_i64(), page["issues"][0]["events"].as_u64()), (Some(cart), Some(3)));
     assert_eq!(page["issues"][0]["merged"], json!([price]));
     // A new event of the merged fingerprint lands under the target.
     c.send(&error("price is NaN", "renderTotals")).await;
     c.wait_seen(4).await;
-    let page = list(&c).await;
+    let page = c.list().await;
     assert_eq!((page["total"].as_u64(), page["issues"][0]["events"].as_u64()), (Some(1), Some(4)), "{page}");
     let (_, detail) = c.b.get(&format!("/api/v1/issues/{cart}")).await;
     assert_eq!(detail["issue"]["events"], 4);
@@ -353,7 +355,7 @@ async fn merged_issues_count_under_the_target_until_unmerged() {
 
     let (s, restored) = c.b.post(&format!("/api/v1/issues/{cart}/unmerge"), json!({})).await;
     assert_eq!((s.as_u16(), restored), (200, json!([price])));
-    let page = list(&c).await;
+    let page = c.list().await;
     assert_eq!(page["total"], 2, "{page}");
     let events_of = |id: i64| {
         page["issues"].as_array().unwrap().iter().find(|i| i["id"].as_i64() == Some(id)).unwrap()["events"].as_u64()

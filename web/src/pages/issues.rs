@@ -178,7 +178,9 @@ pub fn IssueList() -> impl IntoView {
     let set_page = set.clone();
     let body = move || match issues.get() {
         None => view! { <Loading label="Loading issues…"/> }.into_any(),
-        Some(Err(e)) if e.status == 422 && !get("query").is_empty() => ().into_any(),
+        Some(Err(e)) if e.status == 422 && !get("query").is_empty() => {
+            view! { <p class="muted">"Fix the search above to see issues."</p> }.into_any()
+        }
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
         Some(Ok(page)) if page.issues.is_empty() => {
             let filtered =

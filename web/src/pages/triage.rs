@@ -113,7 +113,7 @@ pub fn TriagePanel(issue: IssueSummary, team_id: Option<i64>, changed: Callback<
             update.dispatch(IssueUpdate { ids: vec![], status: IssueStatus::Ignored, snooze: Some(snooze), in_next_release: false });
         }
     };
-    let next_release = move |_| {
+    let next_release = move |_: ()| {
         update.dispatch(IssueUpdate { ids: vec![], status: IssueStatus::Resolved, snooze: None, in_next_release: true });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
