@@ -31,7 +31,7 @@ async fn setup() -> Ctx {
     let pid = project["id"].as_i64().unwrap();
     let key = project["keys"][0]["public_key"].as_str().unwrap().to_string();
     app.reload_keys().await;
-    let me = me["id"].as_i64().unwrap();
+    let me = me["user"]["id"].as_i64().unwrap();
     Ctx { app, b, pid, key, team, me }
 }
 
@@ -175,7 +175,7 @@ async fn the_search_syntax_filters_by_status_assignee_event_fields_tags_and_text
 async fn assigning_mails_the_assignee_and_the_timeline_shows_who_did_what() {
     let c = setup().await;
     let (_, bob) = Browser::register(&c.app, "bob@example.com").await;
-    let bob_id = bob["id"].as_i64().unwrap();
+    let bob_id = bob["user"]["id"].as_i64().unwrap();
     sqlx::query("INSERT INTO memberships (team_id, user_id, role) VALUES ($1, $2, 'member')")
         .bind(c.team)
         .bind(bob_id)
