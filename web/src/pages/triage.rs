@@ -240,8 +240,8 @@ fn linkify(text: &str) -> Vec<AnyView> {
             out.push(" ".into_any());
         }
         if word.starts_with("https://") || word.starts_with("http://") {
-            let href = word.to_string();
-            out.push(view! { <a href=href.clone() rel="noopener noreferrer nofollow" target="_blank">{href}</a> }.into_any());
+            let (href, text) = (word.to_string(), word.to_string());
+            out.push(view! { <a href=href rel="noopener noreferrer nofollow" target="_blank">{text}</a> }.into_any());
         } else {
             out.push(word.to_string().into_any());
         }
