@@ -66,8 +66,7 @@ pub async fn show(
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let id = uuid::Uuid::try_parse(&event_id).map_err(|_| ApiError::NotFound)?;
     let fingerprints = fingerprints_of(&state, &row).await?;
-    let found =
-        stats::event(&state.ch, row.project_id as u64, &fingerprints, id).await.map_err(anyhow::Error::from)?;
+    let found = stats::event(&state.ch, row.project_id as u64, &fingerprints, id).await.map_err(anyhow::Error::from)?;
     let found = found.ok_or(ApiError::NotFound)?;
     Ok(Json(detail_with_navigation(&state, found, &fingerprints).await?))
 }

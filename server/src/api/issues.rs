@@ -156,7 +156,9 @@ pub async fn list(
         given => given,
     };
     lifecycle::expire_snoozes(&state.pg, project_id).await?;
-    let mut qb = sqlx::QueryBuilder::new(format!("SELECT {ISSUE_COLUMNS} FROM issues i WHERE i.merged_into IS NULL AND i.project_id = "));
+    let mut qb = sqlx::QueryBuilder::new(format!(
+        "SELECT {ISSUE_COLUMNS} FROM issues i WHERE i.merged_into IS NULL AND i.project_id = "
+    ));
     qb.push_bind(project_id);
     if let Some(status) = status {
         qb.push(" AND i.status = ").push_bind(status.as_str().to_string());
@@ -169,12 +171,7 @@ pub async fn list(
         let more = merged.get(&r.id).into_iter().flatten().map(|(_, f)| f.clone());
         std::iter::once(r.fingerprint.clone()).chain(more).collect()
     };
-    let filter = Filter {
-        project_id: project_id as u64,
-        since: period.since(),
-        environment,
-        release,
-    };
+    let filter = Filter { project_id: project_id as u64, since: period.since(), environment, release };
     let ch = &state.ch;
     let grain = Grain::for_period(period.seconds);
     let counts = stats::event_counts(ch, &filter, grain).await.map_err(anyhow::Error::from)?;
@@ -199,7 +196,8 @@ pub async fn list(
             (!found.is_empty()).then(|| (r, found.iter().sum()))
         })
         .collect();
-    let sum_of = |map: &HashMap<String, u64>, r: &IssueRow| fingerprints_of(r).iter().filter_map(|f| map.get(f)).sum::<u64>();
+    let sum_of =
+        |map: &HashMap<String, u64>, r: &IssueRow| fingerprints_of(r).iter().filter_map(|f| map.get(f)).sum::<u64>();
     rows.sort_by(|(a, ca), (b, cb)| {
         let users_of = |r: &IssueRow| sum_of(&users, r);
         match sort {

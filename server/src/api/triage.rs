@@ -141,7 +141,9 @@ pub async fn merged(
             .fetch_all(&state.pg)
             .await?;
     Ok(Json(
-        rows.into_iter().map(|(id, title, culprit, fingerprint)| MergedIssue { id, title, culprit, fingerprint }).collect(),
+        rows.into_iter()
+            .map(|(id, title, culprit, fingerprint)| MergedIssue { id, title, culprit, fingerprint })
+            .collect(),
     ))
 }
 

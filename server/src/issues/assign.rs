@@ -96,7 +96,8 @@ async fn queue_mail(
     by: i64,
     email: &str,
 ) -> Result<(), sqlx::Error> {
-    let by_email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(by).fetch_one(&mut *tx).await?;
+    let by_email: String =
+        sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(by).fetch_one(&mut *tx).await?;
     let link = crate::alerts::issue_rules::dashboard_link(public_url, &format!("issues/{}", target.issue_id));
     let subject = format!("Assigned to you: {}", target.title);
     let text = format!("{by_email} assigned an issue to you.\n\n{}\n\nOpen in Sightline: {link}", target.title);

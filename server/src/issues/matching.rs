@@ -122,7 +122,8 @@ pub async fn matching_fingerprints(
     if events.is_empty() {
         return Ok(None);
     }
-    let mut sql = String::from("SELECT DISTINCT fingerprint FROM events WHERE project_id = ? AND timestamp >= toDateTime(?)");
+    let mut sql =
+        String::from("SELECT DISTINCT fingerprint FROM events WHERE project_id = ? AND timestamp >= toDateTime(?)");
     let mut binds: Vec<String> = Vec::new();
     for (field, value, negated) in &events {
         let (op, bound) = match_value(value);

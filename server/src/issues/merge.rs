@@ -129,7 +129,9 @@ pub async fn merged_of_project(pg: &PgPool, project_id: i64) -> Result<HashMap<i
 /// Returns the fingerprints whose events are `issue_id`'s: its own, then
 /// those of the issues merged into it.
 pub async fn fingerprints_of(pg: &PgPool, issue_id: i64, own: &str) -> Result<Vec<String>, sqlx::Error> {
-    let merged: Vec<String> =
-        sqlx::query_scalar("SELECT fingerprint FROM issues WHERE merged_into = $1 ORDER BY id").bind(issue_id).fetch_all(pg).await?;
+    let merged: Vec<String> = sqlx::query_scalar("SELECT fingerprint FROM issues WHERE merged_into = $1 ORDER BY id")
+        .bind(issue_id)
+        .fetch_all(pg)
+        .await?;
     Ok(std::iter::once(own.to_string()).chain(merged).collect())
 }

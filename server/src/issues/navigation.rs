@@ -53,8 +53,8 @@ pub async fn navigation(
         }
         q
     };
-    let counts =
-        issue(at(ch.query(&format!("SELECT count() AS total, countIf({NEWER}) AS newer {ISSUE} {list}")))).fetch_one::<Counts>();
+    let counts = issue(at(ch.query(&format!("SELECT count() AS total, countIf({NEWER}) AS newer {ISSUE} {list}"))))
+        .fetch_one::<Counts>();
     let one = |condition: &str, order: &str| {
         let q = ch.query(&format!("SELECT toString(event_id) AS id {ISSUE} {list}{condition} {order} LIMIT 1"));
         let q = issue(q);

@@ -73,11 +73,24 @@ impl Field {
 /// One term of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Term {
-    Is { is: Is, negated: bool },
-    Assigned { who: Assignee, negated: bool },
-    Level { level: Level, negated: bool },
+    Is {
+        is: Is,
+        negated: bool,
+    },
+    Assigned {
+        who: Assignee,
+        negated: bool,
+    },
+    Level {
+        level: Level,
+        negated: bool,
+    },
     /// An issue matches when one of its events in the period has (or, negated, lacks) the value.
-    Event { field: Field, value: String, negated: bool },
+    Event {
+        field: Field,
+        value: String,
+        negated: bool,
+    },
     /// Words matched (case-insensitively) in the title or culprit.
     Text(String),
 }

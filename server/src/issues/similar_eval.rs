@@ -17,42 +17,128 @@ type Case = (&'static str, &'static str, &'static str, &'static [(&'static str, 
 
 const CASES: &[Case] = &[
     // One bug, two minified builds, and Firefox's wording of it.
-    ("price", "TypeError", "Cannot read properties of undefined (reading 'price')",
-        &[("https://shop.example.com/assets/index-BxK3fL9a.js", "t"), ("https://shop.example.com/assets/index-BxK3fL9a.js", "renderCart")]),
-    ("price", "TypeError", "Cannot read properties of undefined (reading 'price')",
-        &[("https://shop.example.com/assets/index-Dq7pL2mZ.js", "n"), ("https://shop.example.com/assets/index-Dq7pL2mZ.js", "renderCart")]),
-    ("price", "TypeError", "can't access property \"price\", item is undefined",
-        &[("https://shop.example.com/assets/index-BxK3fL9a.js", "t"), ("https://shop.example.com/assets/index-BxK3fL9a.js", "renderCart")]),
+    (
+        "price",
+        "TypeError",
+        "Cannot read properties of undefined (reading 'price')",
+        &[
+            ("https://shop.example.com/assets/index-BxK3fL9a.js", "t"),
+            ("https://shop.example.com/assets/index-BxK3fL9a.js", "renderCart"),
+        ],
+    ),
+    (
+        "price",
+        "TypeError",
+        "Cannot read properties of undefined (reading 'price')",
+        &[
+            ("https://shop.example.com/assets/index-Dq7pL2mZ.js", "n"),
+            ("https://shop.example.com/assets/index-Dq7pL2mZ.js", "renderCart"),
+        ],
+    ),
+    (
+        "price",
+        "TypeError",
+        "can't access property \"price\", item is undefined",
+        &[
+            ("https://shop.example.com/assets/index-BxK3fL9a.js", "t"),
+            ("https://shop.example.com/assets/index-BxK3fL9a.js", "renderCart"),
+        ],
+    ),
     // Messages that differ in ids and numbers.
-    ("order", "Error", "Failed to fetch order 12345: HTTP 500",
-        &[("https://shop.example.com/assets/api.4f9a8b2c.js", "fetchOrder"), ("https://shop.example.com/assets/orders.8a7b6c5d.js", "loadOrders")]),
-    ("order", "Error", "Failed to fetch order 98765: HTTP 503",
-        &[("https://shop.example.com/assets/api.77aa11bb.js", "fetchOrder"), ("https://shop.example.com/assets/orders.0c0d0e0f.js", "loadOrders")]),
-    ("chunk", "ChunkLoadError", "Loading chunk 482 failed. (error: https://shop.example.com/assets/482.3b9c0e7a.js)",
-        &[("https://shop.example.com/assets/runtime.1a2b3c4d.js", "__webpack_require__.f.j")]),
-    ("chunk", "ChunkLoadError", "Loading chunk 97 failed. (missing: https://shop.example.com/assets/97.aa00bb11.js)",
-        &[("https://shop.example.com/assets/runtime.9f8e7d6c.js", "__webpack_require__.f.j")]),
-    ("quota", "QuotaExceededError", "Failed to execute 'setItem' on 'Storage': Setting the value of 'cart-1699999999' exceeded the quota.",
-        &[("https://shop.example.com/assets/storage.5e5e5e5e.js", "saveCart")]),
-    ("quota", "QuotaExceededError", "Failed to execute 'setItem' on 'Storage': Setting the value of 'cart-1700000123' exceeded the quota.",
-        &[("https://shop.example.com/assets/storage.6f6f6f6f.js", "saveCart")]),
-    ("stripe", "Error", "Failed to load Stripe.js",
-        &[("https://shop.example.com/assets/checkout.1111aaaa.js", "mountPayment")]),
-    ("stripe", "Error", "Failed to load Stripe.js",
-        &[("https://shop.example.com/assets/checkout.2222bbbb.js", "mountPayment")]),
+    (
+        "order",
+        "Error",
+        "Failed to fetch order 12345: HTTP 500",
+        &[
+            ("https://shop.example.com/assets/api.4f9a8b2c.js", "fetchOrder"),
+            ("https://shop.example.com/assets/orders.8a7b6c5d.js", "loadOrders"),
+        ],
+    ),
+    (
+        "order",
+        "Error",
+        "Failed to fetch order 98765: HTTP 503",
+        &[
+            ("https://shop.example.com/assets/api.77aa11bb.js", "fetchOrder"),
+            ("https://shop.example.com/assets/orders.0c0d0e0f.js", "loadOrders"),
+        ],
+    ),
+    (
+        "chunk",
+        "ChunkLoadError",
+        "Loading chunk 482 failed. (error: https://shop.example.com/assets/482.3b9c0e7a.js)",
+        &[("https://shop.example.com/assets/runtime.1a2b3c4d.js", "__webpack_require__.f.j")],
+    ),
+    (
+        "chunk",
+        "ChunkLoadError",
+        "Loading chunk 97 failed. (missing: https://shop.example.com/assets/97.aa00bb11.js)",
+        &[("https://shop.example.com/assets/runtime.9f8e7d6c.js", "__webpack_require__.f.j")],
+    ),
+    (
+        "quota",
+        "QuotaExceededError",
+        "Failed to execute 'setItem' on 'Storage': Setting the value of 'cart-1699999999' exceeded the quota.",
+        &[("https://shop.example.com/assets/storage.5e5e5e5e.js", "saveCart")],
+    ),
+    (
+        "quota",
+        "QuotaExceededError",
+        "Failed to execute 'setItem' on 'Storage': Setting the value of 'cart-1700000123' exceeded the quota.",
+        &[("https://shop.example.com/assets/storage.6f6f6f6f.js", "saveCart")],
+    ),
+    (
+        "stripe",
+        "Error",
+        "Failed to load Stripe.js",
+        &[("https://shop.example.com/assets/checkout.1111aaaa.js", "mountPayment")],
+    ),
+    (
+        "stripe",
+        "Error",
+        "Failed to load Stripe.js",
+        &[("https://shop.example.com/assets/checkout.2222bbbb.js", "mountPayment")],
+    ),
     // Different bugs in one file, some in one message template.
-    ("menu", "TypeError", "Cannot read properties of null (reading 'addEventListener')",
-        &[("https://shop.example.com/assets/app.3b9c0e7a.js", "initMenu")]),
-    ("list", "TypeError", "Cannot read properties of undefined (reading 'length')",
-        &[("https://shop.example.com/assets/app.3b9c0e7a.js", "renderList")]),
-    ("stack", "RangeError", "Maximum call stack size exceeded",
-        &[("https://shop.example.com/assets/app.3b9c0e7a.js", "walkTree"), ("https://shop.example.com/assets/app.3b9c0e7a.js", "walkTree")]),
-    ("tags", "TypeError", "tags.map is not a function",
-        &[("https://shop.example.com/assets/app.3b9c0e7a.js", "renderTags")]),
-    ("json", "SyntaxError", "JSON.parse: unexpected character at line 1 column 1 of the JSON data",
-        &[("https://shop.example.com/assets/api.4f9a8b2c.js", "parseResponse")]),
-    ("list", "TypeError", "Cannot read properties of undefined (reading 'length')",
-        &[("https://shop.example.com/assets/app.9d9d9d9d.js", "renderList")]),
+    (
+        "menu",
+        "TypeError",
+        "Cannot read properties of null (reading 'addEventListener')",
+        &[("https://shop.example.com/assets/app.3b9c0e7a.js", "initMenu")],
+    ),
+    (
+        "list",
+        "TypeError",
+        "Cannot read properties of undefined (reading 'length')",
+        &[("https://shop.example.com/assets/app.3b9c0e7a.js", "renderList")],
+    ),
+    (
+        "stack",
+        "RangeError",
+        "Maximum call stack size exceeded",
+        &[
+            ("https://shop.example.com/assets/app.3b9c0e7a.js", "walkTree"),
+            ("https://shop.example.com/assets/app.3b9c0e7a.js", "walkTree"),
+        ],
+    ),
+    (
+        "tags",
+        "TypeError",
+        "tags.map is not a function",
+        &[("https://shop.example.com/assets/app.3b9c0e7a.js", "renderTags")],
+    ),
+    (
+        "json",
+        "SyntaxError",
+        "JSON.parse: unexpected character at line 1 column 1 of the JSON data",
+        &[("https://shop.example.com/assets/api.4f9a8b2c.js", "parseResponse")],
+    ),
+    (
+        "list",
+        "TypeError",
+        "Cannot read properties of undefined (reading 'length')",
+        &[("https://shop.example.com/assets/app.9d9d9d9d.js", "renderList")],
+    ),
     // Without frames: the message decides.
     ("resize", "", "ResizeObserver loop completed with undelivered notifications.", &[]),
     ("resize", "", "ResizeObserver loop completed with undelivered notifications.", &[]),
@@ -61,8 +147,12 @@ const CASES: &[Case] = &[
 
 fn signature_of(case: &Case) -> Signature {
     let (_, ty, message, frames) = case;
-    let mut list = vec![json!({"filename": "https://cdn.example.com/vendor.8f3a2c1d.js", "function": "callHandler", "in_app": false})];
-    list.extend(frames.iter().map(|(file, function)| json!({"filename": file, "function": function, "in_app": true, "lineno": 1, "colno": 4242})));
+    let mut list = vec![
+        json!({"filename": "https://cdn.example.com/vendor.8f3a2c1d.js", "function": "callHandler", "in_app": false}),
+    ];
+    list.extend(frames.iter().map(
+        |(file, function)| json!({"filename": file, "function": function, "in_app": true, "lineno": 1, "colno": 4242}),
+    ));
     signature(ty, message, &serde_json::Value::Array(list).to_string())
 }
 
@@ -90,7 +180,10 @@ fn evaluate(threshold: f64) -> (f64, f64, usize, usize, usize) {
 #[test]
 fn the_chosen_threshold_keeps_precision_and_recall_on_the_labelled_set() {
     let pairs = CASES.len() * (CASES.len() - 1) / 2;
-    let positives = (0..CASES.len()).flat_map(|i| (i + 1..CASES.len()).map(move |j| (i, j))).filter(|(i, j)| CASES[*i].0 == CASES[*j].0).count();
+    let positives = (0..CASES.len())
+        .flat_map(|i| (i + 1..CASES.len()).map(move |j| (i, j)))
+        .filter(|(i, j)| CASES[*i].0 == CASES[*j].0)
+        .count();
     println!("{} events, {pairs} pairs, {positives} same-bug pairs", CASES.len());
     for t in [0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8] {
         let (p, r, tp, fp, fn_) = evaluate(t);

@@ -196,21 +196,19 @@ pub async fn events(
     limit: u64,
 ) -> clickhouse::error::Result<(Vec<EventRow>, u64)> {
     let only = in_list(fingerprints.len());
-    let total: u64 =
-        bind_all(ch.query(&format!("SELECT count() FROM events WHERE project_id = ? AND {only}")).bind(project_id), fingerprints)
-            .fetch_one()
-            .await?;
+    let total: u64 = bind_all(
+        ch.query(&format!("SELECT count() FROM events WHERE project_id = ? AND {only}")).bind(project_id),
+        fingerprints,
+    )
+    .fetch_one()
+    .await?;
     let q = ch
         .query(&format!(
             "SELECT ?fields FROM events WHERE project_id = ? AND {only} {} LIMIT ? OFFSET ?",
             super::navigation::NEWEST_FIRST
         ))
         .bind(project_id);
-    let rows = bind_all(q, fingerprints)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all::<EventRow>()
-        .await?;
+    let rows = bind_all(q, fingerprints).bind(limit).bind(offset).fetch_all::<EventRow>().await?;
     Ok((rows, total))
 }
 
@@ -221,8 +219,10 @@ pub async fn event(
     fingerprints: &[String],
     event_id: uuid::Uuid,
 ) -> clickhouse::error::Result<Option<EventRow>> {
-    let sql =
-        format!("SELECT ?fields FROM events WHERE project_id = ? AND {} AND event_id = toUUID(?) LIMIT 1", in_list(fingerprints.len()));
+    let sql = format!(
+        "SELECT ?fields FROM events WHERE project_id = ? AND {} AND event_id = toUUID(?) LIMIT 1",
+        in_list(fingerprints.len())
+    );
     bind_all(ch.query(&sql).bind(project_id), fingerprints)
         .bind(event_id.hyphenated().to_string())
         .fetch_optional::<EventRow>()

@@ -46,11 +46,12 @@ impl Ctx {
     async fn wait_seen(&self, times_seen: i64) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
-            let seen: Option<i64> = sqlx::query_scalar("SELECT sum(times_seen)::bigint FROM issues WHERE project_id = $1")
-                .bind(self.pid)
-                .fetch_one(&self.app.pg)
-                .await
-                .unwrap();
+            let seen: Option<i64> =
+                sqlx::query_scalar("SELECT sum(times_seen)::bigint FROM issues WHERE project_id = $1")
+                    .bind(self.pid)
+                    .fetch_one(&self.app.pg)
+                    .await
+                    .unwrap();
             if seen.unwrap_or(0) >= times_seen {
                 let sql = format!("SELECT countMerge(events) FROM issue_daily WHERE project_id = {}", self.pid);
                 self.app.wait_for_count(&sql, times_seen as u64).await;
@@ -133,7 +134,8 @@ async fn the_search_syntax_filters_by_status_assignee_event_fields_tags_and_text
     let price = "TypeError: price is NaN".to_string();
     let both = vec![cart.clone(), price.clone()];
     let price_id = c.issue_id("price is NaN").await;
-    let (s, _) = c.b.call(Method::PUT, &format!("/api/v1/issues/{price_id}/assignee"), Some(json!({"user_id": c.me}))).await;
+    let (s, _) =
+        c.b.call(Method::PUT, &format!("/api/v1/issues/{price_id}/assignee"), Some(json!({"user_id": c.me}))).await;
     assert_eq!(s, 200);
 
     assert_eq!(c.search("").await, both);
@@ -182,9 +184,11 @@ async fn assigning_mails_the_assignee_and_the_timeline_shows_who_did_what() {
         .execute(&c.app.pg)
         .await
         .unwrap();
-    let (s, _) = c
-        .b
-        .post(&format!("/api/v1/projects/{}/alert-rules", c.pid), json!({"name": "back", "kind": "regression", "email_to": ["oncall@example.com"]}))
+    let (s, _) =
+        c.b.post(
+            &format!("/api/v1/projects/{}/alert-rules", c.pid),
+            json!({"name": "back", "kind": "regression", "email_to": ["oncall@example.com"]}),
+        )
         .await;
     assert_eq!(s, 201);
     c.send(&error("cart is undefined", "onCheckout")).await;
@@ -194,10 +198,11 @@ async fn assigning_mails_the_assignee_and_the_timeline_shows_who_did_what() {
     let path = format!("/api/v1/issues/{id}/assignee");
     let (s, a) = c.b.call(Method::PUT, &path, Some(json!({"user_id": bob_id}))).await;
     assert_eq!((s.as_u16(), a["name"].as_str()), (200, Some("bob@example.com")));
-    let mail: Value = sqlx::query_scalar("SELECT payload FROM alert_outbox WHERE firing_id IS NULL AND target = 'bob@example.com'")
-        .fetch_one(&c.app.pg)
-        .await
-        .unwrap();
+    let mail: Value =
+        sqlx::query_scalar("SELECT payload FROM alert_outbox WHERE firing_id IS NULL AND target = 'bob@example.com'")
+            .fetch_one(&c.app.pg)
+            .await
+            .unwrap();
     assert_eq!(mail["subject"], "Assigned to you: TypeError: cart is undefined");
     assert!(mail["text"].as_str().unwrap().contains(&format!("/issues/{id}")), "{mail}");
     // Someone outside the team, or another team, cannot be assigned.
@@ -222,10 +227,11 @@ async fn assigning_mails_the_assignee_and_the_timeline_shows_who_did_what() {
     c.wait_seen(2).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     let text = loop {
-        let found: Option<Value> = sqlx::query_scalar("SELECT payload FROM alert_outbox WHERE target = 'oncall@example.com'")
-            .fetch_optional(&c.app.pg)
-            .await
-            .unwrap();
+        let found: Option<Value> =
+            sqlx::query_scalar("SELECT payload FROM alert_outbox WHERE target = 'oncall@example.com'")
+                .fetch_optional(&c.app.pg)
+                .await
+                .unwrap();
         if let Some(p) = found {
             break p["text"].as_str().unwrap().to_string();
         }
@@ -236,9 +242,16 @@ async fn assigning_mails_the_assignee_and_the_timeline_shows_who_did_what() {
 
     let (_, list) = c.b.get(&format!("/api/v1/issues/{id}/activity")).await;
     let kinds: Vec<&str> = list.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["first_seen", "assigned", "assigned", "assigned", "comment", "status", "regression", "alert"], "{list}");
+    assert_eq!(
+        kinds,
+        ["first_seen", "assigned", "assigned", "assigned", "comment", "status", "regression", "alert"],
+        "{list}"
+    );
     let comment = &list[4];
-    assert_eq!((comment["user"].as_str(), comment["body"].as_str()), (Some("ada@example.com"), Some("see https://x.test/1")));
+    assert_eq!(
+        (comment["user"].as_str(), comment["body"].as_str()),
+        (Some("ada@example.com"), Some("see https://x.test/1"))
+    );
     assert_eq!(list[5]["body"], "resolved");
     assert_eq!(list[1]["body"], "assigned to bob@example.com");
 }
@@ -250,7 +263,8 @@ async fn a_snooze_ends_after_n_more_events_n_more_users_or_its_time() {
         c.send(&error(m, f)).await;
     }
     c.wait_seen(3).await;
-    let (count, users, time) = (c.issue_id("by count").await, c.issue_id("by users").await, c.issue_id("by time").await);
+    let (count, users, time) =
+        (c.issue_id("by count").await, c.issue_id("by users").await, c.issue_id("by time").await);
     assert_eq!(c.patch(count, json!({"status": "ignored", "snooze": {"events": 2}})).await.0, 204);
     assert_eq!(c.patch(users, json!({"status": "ignored", "snooze": {"users": 2}})).await.0, 204);
     assert_eq!(c.patch(time, json!({"status": "ignored", "snooze": {"minutes": 60}})).await.0, 204);
@@ -380,17 +394,19 @@ async fn similar_issues_find_one_bug_from_two_builds_but_not_another_bug_of_the_
     c.send(&minified("index-Dq7pL2mZ.js", "n", price)).await;
     c.send(&minified("index-BxK3fL9a.js", "renderTags", "tags.map is not a function")).await;
     c.wait_seen(3).await;
-    let ids: Vec<(i64, String)> = sqlx::query_as("SELECT id, fingerprint FROM issues WHERE project_id = $1 ORDER BY id")
-        .bind(c.pid)
-        .fetch_all(&c.app.pg)
-        .await
-        .unwrap();
+    let ids: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, fingerprint FROM issues WHERE project_id = $1 ORDER BY id")
+            .bind(c.pid)
+            .fetch_all(&c.app.pg)
+            .await
+            .unwrap();
     assert_eq!(ids.len(), 3, "two builds group apart (minified names differ): {ids:?}");
-    let mut price_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM issues WHERE project_id = $1 AND title LIKE '%price%' ORDER BY id")
-        .bind(c.pid)
-        .fetch_all(&c.app.pg)
-        .await
-        .unwrap();
+    let mut price_ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM issues WHERE project_id = $1 AND title LIKE '%price%' ORDER BY id")
+            .bind(c.pid)
+            .fetch_all(&c.app.pg)
+            .await
+            .unwrap();
     let (first, second) = (price_ids.remove(0), price_ids.remove(0));
     let (s, similar) = c.b.get(&format!("/api/v1/issues/{first}/similar")).await;
     assert_eq!(s, 200, "{similar}");
@@ -398,7 +414,9 @@ async fn similar_issues_find_one_bug_from_two_builds_but_not_another_bug_of_the_
     assert_eq!(found, vec![second], "{similar}");
     assert!(similar[0]["score"].as_f64().unwrap() > 0.9, "{similar}");
     // One click merges it in.
-    let (s, done) = c.b.post(&format!("/api/v1/projects/{}/issues/merge", c.pid), json!({"ids": [first, second], "target": first})).await;
+    let (s, done) =
+        c.b.post(&format!("/api/v1/projects/{}/issues/merge", c.pid), json!({"ids": [first, second], "target": first}))
+            .await;
     assert_eq!((s.as_u16(), done["target"].as_i64()), (200, Some(first)));
     let (_, similar) = c.b.get(&format!("/api/v1/issues/{first}/similar")).await;
     assert_eq!(similar, json!([]), "a merged issue is no longer offered");

@@ -110,11 +110,21 @@ pub fn TriagePanel(issue: IssueSummary, team_id: Option<i64>, changed: Callback<
         let v = event_target_value(&ev);
         let choice = snoozes().into_iter().find(|(label, _)| *label == v);
         if let Some((_, snooze)) = choice {
-            update.dispatch(IssueUpdate { ids: vec![], status: IssueStatus::Ignored, snooze: Some(snooze), in_next_release: false });
+            update.dispatch(IssueUpdate {
+                ids: vec![],
+                status: IssueStatus::Ignored,
+                snooze: Some(snooze),
+                in_next_release: false,
+            });
         }
     };
     let next_release = move |_: ()| {
-        update.dispatch(IssueUpdate { ids: vec![], status: IssueStatus::Resolved, snooze: None, in_next_release: true });
+        update.dispatch(IssueUpdate {
+            ids: vec![],
+            status: IssueStatus::Resolved,
+            snooze: None,
+            in_next_release: true,
+        });
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
