@@ -155,7 +155,7 @@ pub fn TriagePanel(issue: IssueSummary, team_id: Option<i64>, changed: Callback<
                             {snoozes().into_iter().map(|(label, _)| view! { <option value=label>{label}</option> }).collect_view()}
                         </select>
                     </label>
-                    <ActionButton class="next-release" pending=pending(update) on_click=Callback::new(next_release)>"Resolve in next release"</ActionButton>
+                    <ActionButton class="next-release" title="Resolve in the next release" pending=pending(update) on_click=Callback::new(next_release)>"In next release"</ActionButton>
                 })}
                 {issue.snooze.clone().map(|s| view! { <span class="badge snoozed">{describe(&s)}</span> })}
                 {issue.resolved_in_release.clone().map(|r| view! { <span class="badge">{format!("resolved in the release after {r}")}</span> })}
