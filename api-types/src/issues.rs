@@ -60,6 +60,18 @@ pub struct IssueSummary {
     pub users: u64,
     /// Event counts per bucket: 24 hourly buckets, or 14 daily ones with `series=14d`.
     pub series: Vec<u64>,
+    /// Who owns the issue, if anyone.
+    #[serde(default)]
+    pub assignee: Option<crate::IssueAssignee>,
+    /// When an ignored issue comes back on its own ("ignore until").
+    #[serde(default)]
+    pub snooze: Option<crate::Snooze>,
+    /// The release it was resolved in, when resolved "in the next release".
+    #[serde(default)]
+    pub resolved_in_release: Option<String>,
+    /// Issues merged into this one.
+    #[serde(default)]
+    pub merged: Vec<i64>,
 }
 
 /// A page of issues.
@@ -80,6 +92,13 @@ pub struct IssueUpdate {
     #[serde(default)]
     pub ids: Vec<i64>,
     pub status: IssueStatus,
+    /// With `ignored`: come back when any of these is met.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snooze: Option<crate::Snooze>,
+    /// With `resolved`: re-open only on an event of a release first seen
+    /// after the project's newest release now.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_next_release: bool,
 }
 
 /// An event as listed under an issue.

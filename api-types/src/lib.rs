@@ -17,6 +17,7 @@ pub mod releases;
 pub mod replays;
 pub mod sourcemaps;
 pub mod teams;
+pub mod triage;
 pub mod twofactor;
 pub mod usage;
 
@@ -32,5 +33,6 @@ pub use releases::*;
 pub use replays::*;
 pub use sourcemaps::*;
 pub use teams::*;
+pub use triage::*;
 pub use twofactor::*;
 pub use usage::*;

@@ -40,10 +40,18 @@ pub async fn evaluate(tx: &mut PgConnection, changes: &[IssueChange], public_url
     .fetch_all(&mut *tx)
     .await?;
     let rules = Rule::from_rows(&rows);
+    if rules.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = changes.iter().map(|c| c.issue.id).collect();
+    let assignees = crate::issues::assign::names(&mut *tx, &ids).await?;
     let mut recorded = 0;
     for rule in &rules {
         for change in changes.iter().filter(|c| c.project_id == rule.project_id) {
-            if let Some(alert) = alert_for(rule, change, public_url) {
+            if let Some(mut alert) = alert_for(rule, change, public_url) {
+                if let Some(a) = assignees.get(&change.issue.id) {
+                    alert.facts.push(("Assigned to".into(), a.name.clone()));
+                }
                 record(tx, &alert).await?;
                 recorded += 1;
             }

@@ -79,7 +79,7 @@ impl Outbox {
         let mut tx = self.pg.begin().await?;
         let row: Option<(i64, String, String, i32, Option<String>)> = sqlx::query_as(
             "SELECT o.id, o.channel, o.payload::text, o.attempts, r.webhook_secret \
-             FROM alert_outbox o JOIN alert_firings f ON f.id = o.firing_id JOIN alert_rules r ON r.id = f.rule_id \
+             FROM alert_outbox o LEFT JOIN alert_firings f ON f.id = o.firing_id LEFT JOIN alert_rules r ON r.id = f.rule_id \
              WHERE o.status = 'pending' AND o.next_attempt_at <= now() \
              ORDER BY o.next_attempt_at, o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED",
         )

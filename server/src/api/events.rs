@@ -13,7 +13,7 @@ use sightline_api_types::{EventDetail, EventPage, EventSummary};
 use super::{
     caller::Caller,
     error::{ApiError, ApiResult},
-    issues::load_issue,
+    issues::{fingerprints_of, load_issue},
 };
 use crate::{issues::stats, state::AppState, store::rows::EventRow};
 
@@ -44,7 +44,8 @@ pub async fn list(
     let per_page = q.per_page.unwrap_or(25).clamp(1, 100);
     let page = q.page.unwrap_or(1).max(1);
     let offset = u64::from(page - 1) * u64::from(per_page);
-    let (rows, total) = stats::events(&state.ch, row.project_id as u64, &row.fingerprint, offset, per_page.into())
+    let fingerprints = fingerprints_of(&state, &row).await?;
+    let (rows, total) = stats::events(&state.ch, row.project_id as u64, &fingerprints, offset, per_page.into())
         .await
         .map_err(anyhow::Error::from)?;
     Ok(Json(EventPage { events: rows.iter().map(event_summary).collect(), total, page, per_page }))
@@ -64,15 +65,19 @@ pub async fn show(
 ) -> ApiResult<Json<EventDetail>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
     let id = uuid::Uuid::try_parse(&event_id).map_err(|_| ApiError::NotFound)?;
-    let found =
-        stats::event(&state.ch, row.project_id as u64, &row.fingerprint, id).await.map_err(anyhow::Error::from)?;
+    let fingerprints = fingerprints_of(&state, &row).await?;
+    let found = stats::event(&state.ch, row.project_id as u64, &fingerprints, id).await.map_err(anyhow::Error::from)?;
     let found = found.ok_or(ApiError::NotFound)?;
-    Ok(Json(detail_with_navigation(&state, found).await?))
+    Ok(Json(detail_with_navigation(&state, found, &fingerprints).await?))
 }
 
-/// Builds an event's detail with its place among the issue's events.
-pub(super) async fn detail_with_navigation(state: &AppState, e: EventRow) -> ApiResult<EventDetail> {
-    let nav = crate::issues::navigation::navigation(&state.ch, e.project_id, &e.fingerprint, e.timestamp, e.event_id)
+/// Builds an event's detail with its place among the events of the issue's `fingerprints`.
+pub(super) async fn detail_with_navigation(
+    state: &AppState,
+    e: EventRow,
+    fingerprints: &[String],
+) -> ApiResult<EventDetail> {
+    let nav = crate::issues::navigation::navigation(&state.ch, e.project_id, fingerprints, e.timestamp, e.event_id)
         .await
         .map_err(anyhow::Error::from)?;
     Ok(EventDetail { navigation: nav, ..detail(e) })

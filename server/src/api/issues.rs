@@ -1,7 +1,10 @@
 //! Issues: the filtered, sorted, paginated list with counts and sparklines
 //! (state from Postgres, numbers from ClickHouse), the detail with the
 //! latest event, tag breakdowns, and status changes — one issue or many at
-//! once. An issue's events are in [`super::events`].
+//! once, with snoozes and "resolve in the next release". The list's `query`
+//! is the search syntax of [`crate::issues::search`]. An issue's events are
+//! in [`super::events`]; assignees, comments, activity and merges in
+//! [`super::triage`].
 
 use std::collections::HashMap;
 
@@ -24,7 +27,11 @@ use super::{
     period::Period,
 };
 use crate::{
-    issues::stats::{self, Buckets, Filter, Grain},
+    issues::{
+        assign, lifecycle, matching, merge, search,
+        stats::{self, Buckets, Filter, Grain},
+        status,
+    },
     state::AppState,
 };
 
@@ -36,7 +43,11 @@ pub struct ListQuery {
     pub status: Option<String>,
     pub environment: Option<String>,
     pub release: Option<String>,
-    /// Case-insensitive text in the title or culprit.
+    /// The search syntax: `is:`, `assigned:me|none|#team|<email>`, `level:`,
+    /// `release:`, `environment:`, `browser:`, `os:`, `url:`, `user.email:`,
+    /// `user.id:`, any tag `key:value`, `!key:value`, quoted values, `*`
+    /// wildcards in event values, and free text (title or culprit). An `is:`
+    /// status overrides `status`.
     pub query: Option<String>,
     /// Look-back window like `24h` or `14d` (default), at most `365d`.
     pub period: Option<String>,
@@ -64,13 +75,35 @@ pub(super) struct IssueRow {
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     pub regressed_at: Option<DateTime<Utc>>,
+    pub times_seen: i64,
+    pub snooze_until: Option<DateTime<Utc>>,
+    pub snooze_times_seen: Option<i64>,
+    pub snooze_users: Option<i32>,
+    pub resolved_in_release: Option<String>,
 }
 
-const ISSUE_COLUMNS: &str =
-    "id, project_id, fingerprint, title, culprit, level, status, first_seen, last_seen, regressed_at";
+const ISSUE_COLUMNS: &str = "id, project_id, fingerprint, title, culprit, level, status, first_seen, last_seen, \
+     regressed_at, times_seen, snooze_until, snooze_times_seen, snooze_users, resolved_in_release";
 
-fn summary(row: &IssueRow, (events, users): (u64, u64), series: Vec<u64>) -> IssueSummary {
+/// What the list and the detail show besides the row and the counts.
+#[derive(Default)]
+struct Extra {
+    assignee: Option<sightline_api_types::IssueAssignee>,
+    merged: Vec<i64>,
+}
+
+fn summary(row: &IssueRow, (events, users): (u64, u64), series: Vec<u64>, extra: Extra) -> IssueSummary {
+    let snoozed = row.snooze_until.is_some() || row.snooze_times_seen.is_some() || row.snooze_users.is_some();
+    let snooze = snoozed.then(|| sightline_api_types::Snooze {
+        events: row.snooze_times_seen.map(|n| (n - row.times_seen).max(0) as u64),
+        users: row.snooze_users.map(|n| n.max(0) as u32),
+        minutes: row.snooze_until.map(|t| ((t - Utc::now()).num_seconds().max(0) as u64).div_ceil(60) as u32),
+    });
     IssueSummary {
+        assignee: extra.assignee,
+        snooze,
+        resolved_in_release: row.resolved_in_release.clone(),
+        merged: extra.merged,
         id: row.id,
         project_id: row.project_id,
         title: row.title.clone(),
@@ -92,7 +125,7 @@ fn summary(row: &IssueRow, (events, users): (u64, u64), series: Vec<u64>) -> Iss
     responses(
         (status = 200, description = "A page of issues", body = IssuePage),
         (status = 404, description = "No such resource in the caller's teams (`not_found`)", body = sightline_api_types::ErrorBody),
-        (status = 422, description = "Unknown status, sort, series or period (`validation`)", body = sightline_api_types::ErrorBody),
+        (status = 422, description = "Unknown status, sort, series or period, or a query that does not parse (`validation`)", body = sightline_api_types::ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
@@ -102,11 +135,9 @@ pub async fn list(
 ) -> ApiResult<Json<IssuePage>> {
     project_role(&state.pg, caller.user_id, project_id).await?;
     let period = Period::parse(q.period.as_deref().unwrap_or("14d"))?;
-    let status = match q.status.as_deref().unwrap_or("unresolved") {
-        "all" => None,
-        s @ ("unresolved" | "resolved" | "ignored") => Some(s.to_string()),
-        other => return Err(ApiError::Validation(format!("unknown status {other:?}"))),
-    };
+    let mut terms = search::parse(q.query.as_deref().unwrap_or("")).map_err(|e| ApiError::Validation(e.to_string()))?;
+    let status = matching::status_param(q.status.as_deref()).map_err(ApiError::Validation)?;
+    let status = if matching::names_status(&terms) { None } else { status };
     let sort = q.sort.as_deref().unwrap_or("last_seen");
     if !matches!(sort, "last_seen" | "first_seen" | "events" | "users") {
         return Err(ApiError::Validation(format!("unknown sort {sort:?}")));
@@ -118,35 +149,57 @@ pub async fn list(
     };
     let per_page = q.per_page.unwrap_or(25).clamp(1, 100);
     let page = q.page.unwrap_or(1).max(1);
-    let pattern = q.query.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| format!("%{}%", like_escape(s)));
-    let rows: Vec<IssueRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {ISSUE_COLUMNS} FROM issues WHERE project_id = $1 AND ($2::text IS NULL OR status = $2) \
-         AND ($3::text IS NULL OR title ILIKE $3 OR culprit ILIKE $3)"
-    )))
-    .bind(project_id)
-    .bind(status)
-    .bind(pattern)
-    .fetch_all(&state.pg)
-    .await?;
-    let filter = Filter {
-        project_id: project_id as u64,
-        since: period.since(),
-        environment: q.environment.filter(|s| !s.is_empty()),
-        release: q.release.filter(|s| !s.is_empty()),
+    let environment = q.environment.filter(|s| !s.is_empty());
+    let release = q.release.filter(|s| !s.is_empty());
+    let (environment, release) = match (environment, release) {
+        (None, None) => matching::take_rollup_filters(&mut terms),
+        given => given,
     };
+    lifecycle::expire_snoozes(&state.pg, project_id).await?;
+    let mut qb = sqlx::QueryBuilder::new(format!(
+        "SELECT {ISSUE_COLUMNS} FROM issues i WHERE i.merged_into IS NULL AND i.project_id = "
+    ));
+    qb.push_bind(project_id);
+    if let Some(status) = status {
+        qb.push(" AND i.status = ").push_bind(status.as_str().to_string());
+    }
+    matching::push_issue_conditions(&mut qb, &terms, caller.user_id);
+    let rows: Vec<IssueRow> = qb.build_query_as().fetch_all(&state.pg).await?;
+    // An issue's events are those of its fingerprint and of the issues merged into it.
+    let merged = merge::merged_of_project(&state.pg, project_id).await?;
+    let fingerprints_of = |r: &IssueRow| -> Vec<String> {
+        let more = merged.get(&r.id).into_iter().flatten().map(|(_, f)| f.clone());
+        std::iter::once(r.fingerprint.clone()).chain(more).collect()
+    };
+    let filter = Filter { project_id: project_id as u64, since: period.since(), environment, release };
     let ch = &state.ch;
     let grain = Grain::for_period(period.seconds);
     let counts = stats::event_counts(ch, &filter, grain).await.map_err(anyhow::Error::from)?;
+    let matched = matching::matching_fingerprints(ch, project_id as u64, filter.since, &terms)
+        .await
+        .map_err(anyhow::Error::from)?;
     // Sorting by users needs every issue's users; otherwise one page's worth is enough.
     let mut users = match sort {
         "users" => stats::user_counts(ch, &filter, grain, None).await.map_err(anyhow::Error::from)?,
         _ => HashMap::new(),
     };
-    // Only issues with events in the period (and matching environment/release) are listed.
-    let mut rows: Vec<(IssueRow, u64)> =
-        rows.into_iter().filter_map(|r| counts.get(&r.fingerprint).map(|c| (r, *c))).collect();
+    // Only issues with events in the period (and matching environment/release
+    // and the event terms of the search) are listed.
+    let mut rows: Vec<(IssueRow, u64)> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let fps = fingerprints_of(&r);
+            if matched.as_ref().is_some_and(|m| !fps.iter().any(|f| m.contains(f))) {
+                return None;
+            }
+            let found: Vec<u64> = fps.iter().filter_map(|f| counts.get(f).copied()).collect();
+            (!found.is_empty()).then(|| (r, found.iter().sum()))
+        })
+        .collect();
+    let sum_of =
+        |map: &HashMap<String, u64>, r: &IssueRow| fingerprints_of(r).iter().filter_map(|f| map.get(f)).sum::<u64>();
     rows.sort_by(|(a, ca), (b, cb)| {
-        let users_of = |r: &IssueRow| users.get(&r.fingerprint).copied().unwrap_or(0);
+        let users_of = |r: &IssueRow| sum_of(&users, r);
         match sort {
             "first_seen" => b.first_seen.cmp(&a.first_seen),
             "events" => cb.cmp(ca),
@@ -159,7 +212,7 @@ pub async fn list(
     // In u64: a page number near u32::MAX must give an empty page, not an overflow.
     let start = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
     let page_rows: Vec<_> = rows.into_iter().skip(start).take(per_page as usize).collect();
-    let fingerprints: Vec<String> = page_rows.iter().map(|(r, _)| r.fingerprint.clone()).collect();
+    let fingerprints: Vec<String> = page_rows.iter().flat_map(|(r, _)| fingerprints_of(r)).collect();
     let page_users = async {
         match sort {
             "users" => Ok(None),
@@ -171,22 +224,36 @@ pub async fn list(
     if let Some(page_users) = page_users {
         users = page_users;
     }
+    let ids: Vec<i64> = page_rows.iter().map(|(r, _)| r.id).collect();
+    let mut assignees = assign::names(&mut *state.pg.acquire().await?, &ids).await?;
     let issues = page_rows
         .iter()
         .map(|(r, events)| {
-            let counts = (*events, users.get(&r.fingerprint).copied().unwrap_or(0));
-            summary(r, counts, series.remove(&r.fingerprint).unwrap_or_default())
+            // Users of merged fingerprints add up (a user seen under two counts twice).
+            let counts = (*events, sum_of(&users, r));
+            let mut line: Vec<u64> = vec![];
+            for f in fingerprints_of(r) {
+                let s = series.remove(&f).unwrap_or_default();
+                line.resize(line.len().max(s.len()), 0);
+                line.iter_mut().zip(s).for_each(|(a, b)| *a += b);
+            }
+            let extra = Extra {
+                assignee: assignees.remove(&r.id),
+                merged: merged.get(&r.id).into_iter().flatten().map(|(id, _)| *id).collect(),
+            };
+            summary(r, counts, line, extra)
         })
         .collect();
     Ok(Json(IssuePage { issues, total, page, per_page }))
 }
 
-fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
 fn now_secs() -> u32 {
     Utc::now().timestamp().clamp(0, u32::MAX as i64) as u32
+}
+
+/// Returns the fingerprints whose events are `row`'s (its own and those merged into it).
+pub(super) async fn fingerprints_of(state: &AppState, row: &IssueRow) -> ApiResult<Vec<String>> {
+    Ok(merge::fingerprints_of(&state.pg, row.id, &row.fingerprint).await?)
 }
 
 /// Loads an issue the caller may see; returns it with the caller's role.
@@ -213,22 +280,32 @@ pub async fn show(
     caller: Caller,
     Path(issue_id): Path<i64>,
 ) -> ApiResult<Json<IssueDetail>> {
-    let (row, _) = load_issue(&state, &caller, issue_id).await?;
+    let (mut row, _) = load_issue(&state, &caller, issue_id).await?;
+    if row.status == IssueStatus::Ignored && row.snooze_until.is_some_and(|t| t <= Utc::now()) {
+        lifecycle::expire_snoozes(&state.pg, row.project_id).await?;
+        row = load_issue(&state, &caller, issue_id).await?.0;
+    }
     let project = row.project_id as u64;
-    let totals = stats::totals(&state.ch, project, &row.fingerprint).await.map_err(anyhow::Error::from)?;
-    let mut series =
-        stats::series(&state.ch, project, std::slice::from_ref(&row.fingerprint), Buckets::Days14, now_secs())
-            .await
-            .map_err(anyhow::Error::from)?;
-    let (latest, _) = stats::events(&state.ch, project, &row.fingerprint, 0, 1).await.map_err(anyhow::Error::from)?;
+    let fingerprints = fingerprints_of(&state, &row).await?;
+    let totals = stats::totals(&state.ch, project, &fingerprints).await.map_err(anyhow::Error::from)?;
+    let series = stats::series(&state.ch, project, &fingerprints, Buckets::Days14, now_secs())
+        .await
+        .map_err(anyhow::Error::from)?;
+    let mut line = vec![0u64; 14];
+    for s in series.values() {
+        line.iter_mut().zip(s).for_each(|(a, b)| *a += b);
+    }
+    let (latest, _) = stats::events(&state.ch, project, &fingerprints, 0, 1).await.map_err(anyhow::Error::from)?;
     let latest_event = match latest.into_iter().next() {
-        Some(e) => Some(events::detail_with_navigation(&state, e).await?),
+        Some(e) => Some(events::detail_with_navigation(&state, e, &fingerprints).await?),
         None => None,
     };
-    Ok(Json(IssueDetail {
-        issue: summary(&row, totals, series.remove(&row.fingerprint).unwrap_or_default()),
-        latest_event,
-    }))
+    let merged: Vec<i64> = sqlx::query_scalar("SELECT id FROM issues WHERE merged_into = $1 ORDER BY id")
+        .bind(row.id)
+        .fetch_all(&state.pg)
+        .await?;
+    let assignee = assign::names(&mut *state.pg.acquire().await?, &[row.id]).await?.remove(&row.id);
+    Ok(Json(IssueDetail { issue: summary(&row, totals, line, Extra { assignee, merged }), latest_event }))
 }
 
 /// `GET /api/v1/issues/{issue_id}/tags`: top values per tag key.
@@ -244,8 +321,8 @@ pub async fn tags(
     Path(issue_id): Path<i64>,
 ) -> ApiResult<Json<Vec<TagBreakdown>>> {
     let (row, _) = load_issue(&state, &caller, issue_id).await?;
-    let keys =
-        stats::tags(&state.ch, row.project_id as u64, &row.fingerprint, 10).await.map_err(anyhow::Error::from)?;
+    let fingerprints = fingerprints_of(&state, &row).await?;
+    let keys = stats::tags(&state.ch, row.project_id as u64, &fingerprints, 10).await.map_err(anyhow::Error::from)?;
     Ok(Json(
         keys.into_iter()
             .map(|(key, total, values)| TagBreakdown {
@@ -272,7 +349,7 @@ pub async fn update(
 ) -> ApiResult<StatusCode> {
     let (row, role) = load_issue(&state, &caller, issue_id).await?;
     require(role, Role::Member)?;
-    set_status(&state, row.project_id, &[issue_id], body.status).await?;
+    set_status(&state, row.project_id, &[issue_id], &body, caller.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -294,21 +371,14 @@ pub async fn bulk_update(
     if body.ids.is_empty() || body.ids.len() > 1000 {
         return Err(ApiError::Validation("give 1 to 1000 issue ids".into()));
     }
-    let updated = set_status(&state, project_id, &body.ids, body.status).await?;
+    let updated = set_status(&state, project_id, &body.ids, &body, caller.user_id).await?;
     Ok(Json(HashMap::from([("updated".to_string(), updated)])))
 }
 
-async fn set_status(state: &AppState, project_id: i64, ids: &[i64], status: IssueStatus) -> ApiResult<u64> {
-    let done = sqlx::query(
-        "UPDATE issues SET status = $3, \
-         resolved_at = CASE WHEN $3 = 'resolved' THEN now() ELSE NULL END, \
-         regressed_at = CASE WHEN $3 = 'unresolved' THEN regressed_at ELSE NULL END \
-         WHERE project_id = $1 AND id = ANY($2)",
-    )
-    .bind(project_id)
-    .bind(ids)
-    .bind(status.as_str())
-    .execute(&state.pg)
-    .await?;
-    Ok(done.rows_affected())
+async fn set_status(state: &AppState, project_id: i64, ids: &[i64], body: &IssueUpdate, by: i64) -> ApiResult<u64> {
+    let (snooze, next) = (body.snooze.as_ref(), body.in_next_release);
+    status::set(&state.pg, project_id, ids, body.status, snooze, next, by).await.map_err(|e| match e {
+        status::StatusError::Db(e) => e.into(),
+        other => ApiError::Validation(other.to_string()),
+    })
 }

@@ -43,6 +43,7 @@ pub mod signup;
 pub mod sourcemaps;
 pub mod teams;
 pub mod tokens;
+pub mod triage;
 pub mod twofactor;
 pub mod usage;
 
@@ -138,6 +139,14 @@ fn table() -> Vec<Declared> {
         declare(Read, routes!(replays::show)),
         declare(Read, routes!(replays::segment)),
         declare(Write, routes!(replays::delete)),
+        // Triage: assignees, comments and activity, merges (member role, as resolving).
+        declare(Write, routes!(triage::assign)),
+        declare(Read, routes!(triage::activity)),
+        declare(Write, routes!(triage::comment)),
+        declare(Write, routes!(triage::merge)),
+        declare(Read, routes!(triage::merged)),
+        declare(Write, routes!(triage::unmerge)),
+        declare(Read, routes!(triage::similar)),
     ]
 }
 

@@ -8,8 +8,18 @@
 //! regression alert rules are evaluated on that in the same transaction
 //! ([`crate::alerts::issue_rules`]).
 
+pub mod activity;
+pub mod assign;
+pub mod lifecycle;
+pub mod matching;
+pub mod merge;
 pub mod navigation;
+pub mod search;
+pub mod similar;
+#[cfg(test)]
+mod similar_eval;
 pub mod stats;
+pub mod status;
 
 use std::{
     collections::HashMap,
@@ -38,6 +48,21 @@ struct Sighting {
     last_seen: u32,
     count: i64,
     environments: Vec<String>,
+    /// Distinct releases and users (bounded), for [`lifecycle`].
+    releases: Vec<String>,
+    users: Vec<String>,
+}
+
+/// Adds `value` to `set` unless it is there, empty, or the set is full.
+fn note(set: &mut Vec<String>, value: &str, cap: usize) {
+    if !value.is_empty() && set.len() < cap && !set.iter().any(|v| v == value) {
+        set.push(value.to_string());
+    }
+}
+
+/// The key a user is counted by: id, else e-mail, else IP.
+fn user_key(e: &crate::store::rows::EventRow) -> &str {
+    [&e.user_id, &e.user_email, &e.user_ip].into_iter().find(|v| !v.is_empty()).map_or("", |v| v.as_str())
 }
 
 /// Collects sightings from the batch writer and flushes them to Postgres.
@@ -60,7 +85,7 @@ impl IssueTracker {
         let mut pending = self.pending.lock().expect("issue tracker poisoned");
         for row in rows {
             let Row::Event(e) = row else { continue };
-            pending
+            let s = pending
                 .entry((e.project_id, e.fingerprint.clone()))
                 .and_modify(|s| {
                     s.first_seen = s.first_seen.min(e.timestamp);
@@ -81,7 +106,11 @@ impl IssueTracker {
                     last_seen: e.timestamp,
                     count: 1,
                     environments: vec![e.environment.clone()],
+                    releases: Vec::new(),
+                    users: Vec::new(),
                 });
+            note(&mut s.releases, &e.release, lifecycle::MAX_RELEASES);
+            note(&mut s.users, user_key(e), lifecycle::MAX_USERS);
         }
     }
 
@@ -176,6 +205,23 @@ impl IssueTracker {
             .bind(counts)
             .fetch_all(&mut *tx)
             .await?;
+            // Snoozes, next-release resolutions and merges (additive to the time rule above).
+            let flushed: Vec<lifecycle::Flushed> = rows
+                .iter()
+                .filter_map(|(id, project_id, fingerprint, .., times_seen, _, regressed)| {
+                    let s = batch.get(&(*project_id as u64, fingerprint.clone()))?;
+                    Some(lifecycle::Flushed {
+                        id: *id,
+                        project_id: *project_id,
+                        times_seen: *times_seen,
+                        regressed: *regressed,
+                        last_seen: to_time(s.last_seen),
+                        releases: &s.releases,
+                        users: &s.users,
+                    })
+                })
+                .collect();
+            let reopened = lifecycle::after_upsert(&mut tx, &flushed).await?;
             if let Some(public_url) = &self.alerts {
                 let changes: Vec<IssueChange> = rows
                     .into_iter()
@@ -187,7 +233,7 @@ impl IssueTracker {
                             project_id,
                             previous_times_seen: if inserted { 0 } else { times_seen - added },
                             inserted,
-                            regressed,
+                            regressed: regressed || reopened.contains(&id),
                             environments: s.map(|s| s.environments.clone()).unwrap_or_default(),
                         }
                     })
@@ -219,6 +265,12 @@ impl IssueTracker {
                         if !p.environments.contains(env) {
                             p.environments.push(env.clone());
                         }
+                    }
+                    for r in &s.releases {
+                        note(&mut p.releases, r, lifecycle::MAX_RELEASES);
+                    }
+                    for u in &s.users {
+                        note(&mut p.users, u, lifecycle::MAX_USERS);
                     }
                 })
                 .or_insert(s);

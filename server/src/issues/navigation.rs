@@ -13,8 +13,8 @@ use serde::Deserialize;
 use sightline_api_types::EventNavigation;
 use uuid::Uuid;
 
-/// The key range of one issue's events.
-const ISSUE: &str = "FROM events WHERE project_id = ? AND fingerprint = ?";
+/// The key range of one issue's events (its fingerprints follow as `IN (…)`).
+const ISSUE: &str = "FROM events WHERE project_id = ? AND fingerprint IN";
 /// Events newer than (timestamp, id) in the page's order.
 const NEWER: &str = "(timestamp > toDateTime(?) OR (timestamp = toDateTime(?) AND toString(event_id) < ?))";
 /// Events older than (timestamp, id).
@@ -39,19 +39,25 @@ struct Id {
 pub async fn navigation(
     ch: &Client,
     project_id: u64,
-    fingerprint: &str,
+    fingerprints: &[String],
     timestamp: u32,
     event_id: Uuid,
 ) -> clickhouse::error::Result<EventNavigation> {
     let id = event_id.hyphenated().to_string();
     let at = |q: clickhouse::query::Query| q.bind(timestamp).bind(timestamp).bind(id.as_str());
-    let counts = at(ch.query(&format!("SELECT count() AS total, countIf({NEWER}) AS newer {ISSUE}")))
-        .bind(project_id)
-        .bind(fingerprint)
+    let list = format!("({})", vec!["?"; fingerprints.len()].join(", "));
+    let issue = |mut q: clickhouse::query::Query| {
+        q = q.bind(project_id);
+        for f in fingerprints {
+            q = q.bind(f.as_str());
+        }
+        q
+    };
+    let counts = issue(at(ch.query(&format!("SELECT count() AS total, countIf({NEWER}) AS newer {ISSUE} {list}"))))
         .fetch_one::<Counts>();
     let one = |condition: &str, order: &str| {
-        let q = ch.query(&format!("SELECT toString(event_id) AS id {ISSUE}{condition} {order} LIMIT 1"));
-        let q = q.bind(project_id).bind(fingerprint);
+        let q = ch.query(&format!("SELECT toString(event_id) AS id {ISSUE} {list}{condition} {order} LIMIT 1"));
+        let q = issue(q);
         let q = if condition.is_empty() { q } else { at(q) };
         q.fetch_optional::<Id>()
     };

@@ -115,17 +115,15 @@ struct Totals {
     users: u64,
 }
 
-/// Returns one issue's all-time events and distinct users.
-pub async fn totals(ch: &Client, project_id: u64, fingerprint: &str) -> clickhouse::error::Result<(u64, u64)> {
-    let t: Totals = ch
-        .query(
-            "SELECT countMerge(events) AS events, uniqIfMerge(users) AS users FROM issue_daily \
-             WHERE project_id = ? AND fingerprint = ?",
-        )
-        .bind(project_id)
-        .bind(fingerprint)
-        .fetch_one()
-        .await?;
+/// Returns one issue's all-time events and distinct users (over all its
+/// fingerprints: its own and those merged into it).
+pub async fn totals(ch: &Client, project_id: u64, fingerprints: &[String]) -> clickhouse::error::Result<(u64, u64)> {
+    let sql = format!(
+        "SELECT countMerge(events) AS events, uniqIfMerge(users) AS users FROM issue_daily \
+         WHERE project_id = ? AND {}",
+        in_list(fingerprints.len())
+    );
+    let t: Totals = bind_all(ch.query(&sql).bind(project_id), fingerprints).fetch_one().await?;
     Ok((t.events, t.users))
 }
 
@@ -189,31 +187,28 @@ pub async fn series(
     Ok(out)
 }
 
-/// Returns one page of an issue's events, newest first, and the total.
+/// Returns one page of an issue's events (of all its fingerprints), newest first, and the total.
 pub async fn events(
     ch: &Client,
     project_id: u64,
-    fingerprint: &str,
+    fingerprints: &[String],
     offset: u64,
     limit: u64,
 ) -> clickhouse::error::Result<(Vec<EventRow>, u64)> {
-    let total: u64 = ch
-        .query("SELECT count() FROM events WHERE project_id = ? AND fingerprint = ?")
-        .bind(project_id)
-        .bind(fingerprint)
-        .fetch_one()
-        .await?;
-    let rows = ch
+    let only = in_list(fingerprints.len());
+    let total: u64 = bind_all(
+        ch.query(&format!("SELECT count() FROM events WHERE project_id = ? AND {only}")).bind(project_id),
+        fingerprints,
+    )
+    .fetch_one()
+    .await?;
+    let q = ch
         .query(&format!(
-            "SELECT ?fields FROM events WHERE project_id = ? AND fingerprint = ? {} LIMIT ? OFFSET ?",
+            "SELECT ?fields FROM events WHERE project_id = ? AND {only} {} LIMIT ? OFFSET ?",
             super::navigation::NEWEST_FIRST
         ))
-        .bind(project_id)
-        .bind(fingerprint)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all::<EventRow>()
-        .await?;
+        .bind(project_id);
+    let rows = bind_all(q, fingerprints).bind(limit).bind(offset).fetch_all::<EventRow>().await?;
     Ok((rows, total))
 }
 
@@ -221,12 +216,14 @@ pub async fn events(
 pub async fn event(
     ch: &Client,
     project_id: u64,
-    fingerprint: &str,
+    fingerprints: &[String],
     event_id: uuid::Uuid,
 ) -> clickhouse::error::Result<Option<EventRow>> {
-    ch.query("SELECT ?fields FROM events WHERE project_id = ? AND fingerprint = ? AND event_id = toUUID(?) LIMIT 1")
-        .bind(project_id)
-        .bind(fingerprint)
+    let sql = format!(
+        "SELECT ?fields FROM events WHERE project_id = ? AND {} AND event_id = toUUID(?) LIMIT 1",
+        in_list(fingerprints.len())
+    );
+    bind_all(ch.query(&sql).bind(project_id), fingerprints)
         .bind(event_id.hyphenated().to_string())
         .fetch_optional::<EventRow>()
         .await
@@ -250,32 +247,28 @@ struct TagTotal {
 pub async fn tags(
     ch: &Client,
     project_id: u64,
-    fingerprint: &str,
+    fingerprints: &[String],
     limit: u64,
 ) -> clickhouse::error::Result<Vec<(String, u64, Vec<(String, u64)>)>> {
+    let only = in_list(fingerprints.len());
     const PAIRS: &str = "ARRAY JOIN \
         arrayConcat(['browser', 'os', 'url', 'release', 'environment'], tags_key) AS k, \
         arrayConcat([browser, os, url, release, environment], tags_value) AS v";
-    let top: Vec<TagRow> = ch
+    let q = ch
         .query(&format!(
             "SELECT k, v, count() AS c FROM events {PAIRS} \
-             WHERE project_id = ? AND fingerprint = ? AND v != '' \
+             WHERE project_id = ? AND {only} AND v != '' \
              GROUP BY k, v ORDER BY k, c DESC, v LIMIT ? BY k"
         ))
-        .bind(project_id)
-        .bind(fingerprint)
-        .bind(limit)
-        .fetch_all()
-        .await?;
-    let totals: Vec<TagTotal> = ch
+        .bind(project_id);
+    let top: Vec<TagRow> = bind_all(q, fingerprints).bind(limit).fetch_all().await?;
+    let q = ch
         .query(&format!(
             "SELECT k, count() AS c FROM events {PAIRS} \
-             WHERE project_id = ? AND fingerprint = ? AND v != '' GROUP BY k ORDER BY k"
+             WHERE project_id = ? AND {only} AND v != '' GROUP BY k ORDER BY k"
         ))
-        .bind(project_id)
-        .bind(fingerprint)
-        .fetch_all()
-        .await?;
+        .bind(project_id);
+    let totals: Vec<TagTotal> = bind_all(q, fingerprints).fetch_all().await?;
     Ok(totals
         .into_iter()
         .map(|t| {

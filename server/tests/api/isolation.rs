@@ -96,6 +96,13 @@ const TABLE: &[(&str, &str, Scope)] = &[
     ("GET", "/api/v1/projects/{project_id}/replays/{replay_id}", Scope::Tenant),
     ("GET", "/api/v1/projects/{project_id}/replays/{replay_id}/segments/{segment_id}", Scope::Tenant),
     ("DELETE", "/api/v1/projects/{project_id}/replays/{replay_id}", Scope::Tenant),
+    ("PUT", "/api/v1/issues/{issue_id}/assignee", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}/activity", Scope::Tenant),
+    ("POST", "/api/v1/issues/{issue_id}/comments", Scope::Tenant),
+    ("POST", "/api/v1/projects/{project_id}/issues/merge", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}/merged", Scope::Tenant),
+    ("POST", "/api/v1/issues/{issue_id}/unmerge", Scope::Tenant),
+    ("GET", "/api/v1/issues/{issue_id}/similar", Scope::Tenant),
 ];
 
 #[test]
@@ -169,7 +176,7 @@ async fn outsiders_and_anonymous_callers_reach_nothing_of_another_team() {
     let (mallory, _) = Browser::register(&app, "mallory@example.com").await;
     let anonymous = Browser::new(&app);
     // One body that every route's input type accepts, so the access check decides.
-    let body = json!({"token": "guess", "email": "m@example.com", "name": "pwned", "role": "owner", "is_active": false, "retention_days": 1, "status": "ignored", "ids": [issue], "required": false});
+    let body = json!({"token": "guess", "email": "m@example.com", "name": "pwned", "role": "owner", "is_active": false, "retention_days": 1, "status": "ignored", "ids": [issue], "required": false, "text": "pwned"});
 
     for (method, template, scope) in TABLE {
         let path = template

@@ -50,5 +50,6 @@ mod spans;
 mod teams_api;
 mod token_scopes;
 mod tokens_api;
+mod triage_api;
 mod twofactor_api;
 mod twofactor_support;

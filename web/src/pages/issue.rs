@@ -18,6 +18,7 @@ use crate::{
         feedback::FeedbackList,
         param_id, query_param,
         stacktrace::{Breadcrumbs, StackTrace},
+        triage::TriagePanel,
     },
     session::use_session,
 };
@@ -154,6 +155,12 @@ pub fn IssuePage() -> impl IntoView {
         <section class="issue-page">
             {header}
             <FormError error=error/>
+            {move || match (issue.get(), project.get()) {
+                (Some(Ok(d)), Some(p)) => Some(view! {
+                    <TriagePanel issue=d.issue team_id=p.map(|p| p.team_id) changed=Callback::new(move |_| issue.refetch())/>
+                }),
+                _ => None,
+            }}
             <Show when=move || !failed()>
             <div class="issue-body">
                 <div class="main-col">

@@ -1,5 +1,7 @@
 //! The issue list: filters and sort kept in the URL's query string (so a
-//! filtered view can be shared and reloaded), bulk resolve/ignore, a
+//! filtered view can be shared and reloaded), the search syntax in the box
+//! (a query that does not parse says why under it), "Assigned to me" and
+//! "Unassigned" views, bulk resolve/ignore/merge, a
 //! sparkline and event/user counts per issue, and pagination.
 
 use leptos::prelude::*;
@@ -99,6 +101,16 @@ pub fn IssueList() -> impl IntoView {
             Ok(())
         }
     });
+    let merge = api_action(move |ids: &Vec<i64>| {
+        let call = api::merge(id.get_untracked(), ids.clone(), None);
+        async move {
+            call.await?;
+            selected.set(vec![]);
+            issues.refetch();
+            Ok(())
+        }
+    });
+    let two_selected = Signal::derive(move || selected.with(|s| s.len() < 2));
     let bulk = move |status: IssueStatus| {
         let ids = selected.get_untracked();
         if !ids.is_empty() {
@@ -129,6 +141,12 @@ pub fn IssueList() -> impl IntoView {
     };
     let opts = |list: &[(&str, &str)]| list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
     let (set_q, set_r, set_e) = (set.clone(), set.clone(), set.clone());
+    let (set_mine, set_none) = (set.clone(), set.clone());
+    // A query that does not parse answers 422: say why under the box.
+    let search_error = move || match issues.get() {
+        Some(Err(e)) if e.status == 422 && !get("query").is_empty() => Some(e.message),
+        _ => None,
+    };
     let filters = view! {
         <div class="filters" role="search">
             {select("status", "Status", opts(&[("unresolved", "Unresolved"), ("resolved", "Resolved"), ("ignored", "Ignored"), ("all", "All")]))}
@@ -145,8 +163,14 @@ pub fn IssueList() -> impl IntoView {
                 <input type="text" placeholder="any" prop:value=move || get("release") on:change=move |ev| set_r("release", event_target_value(&ev))/>
             </label>
             <label class="filter grow">"Search"
-                <input type="search" placeholder="title or culprit" prop:value=move || get("query") on:change=move |ev| set_q("query", event_target_value(&ev))/>
+                <input type="search" name="query" placeholder="is:unresolved assigned:me browser:Chrome !release:1.0 text"
+                    prop:value=move || get("query") on:change=move |ev| set_q("query", event_target_value(&ev))/>
+                {move || search_error().map(|m| view! { <p class="search-error error" role="alert">{m}</p> })}
             </label>
+            <div class="views">
+                <button type="button" class="view-mine" on:click=move |_| set_mine("query", "assigned:me".into())>"Assigned to me"</button>
+                <button type="button" class="view-unassigned" on:click=move |_| set_none("query", "assigned:none".into())>"Unassigned"</button>
+            </div>
             {select("period", "Period", opts(&[("1h", "Last hour"), ("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("14d", "Last 14 days"), ("30d", "Last 30 days"), ("90d", "Last 90 days")]))}
             {select("sort", "Sort by", opts(&[("last_seen", "Last seen"), ("first_seen", "First seen"), ("events", "Events"), ("users", "Users")]))}
         </div>
@@ -154,6 +178,9 @@ pub fn IssueList() -> impl IntoView {
     let set_page = set.clone();
     let body = move || match issues.get() {
         None => view! { <Loading label="Loading issues…"/> }.into_any(),
+        Some(Err(e)) if e.status == 422 && !get("query").is_empty() => {
+            view! { <p class="muted">"Fix the search above to see issues."</p> }.into_any()
+        }
         Some(Err(e)) => view! { <ErrorBox error=e/> }.into_any(),
         Some(Ok(page)) if page.issues.is_empty() => {
             let filtered =
@@ -213,7 +240,10 @@ pub fn IssueList() -> impl IntoView {
                 <ActionButton pending=pending(set_status) disabled=none_selected on_click=Callback::new(move |_| bulk(IssueStatus::Resolved))>"Resolve"</ActionButton>
             </Show>
             <ActionButton pending=pending(set_status) disabled=none_selected on_click=Callback::new(move |_| bulk(IssueStatus::Ignored))>"Ignore"</ActionButton>
+            <ActionButton class="merge" pending=pending(merge) disabled=two_selected
+                on_click=Callback::new(move |_| { merge.dispatch(selected.get_untracked()); })>"Merge"</ActionButton>
             <FormError error=error_of(set_status)/>
+            <FormError error=error_of(merge)/>
         </div>
         {body}
     }
@@ -245,6 +275,8 @@ fn IssueRow(issue: IssueSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView 
                     {issue.regressed.then(|| view! { <span class="badge regressed">"Regressed"</span> })}
                     {(issue.status != IssueStatus::Unresolved).then(|| view! { <span class="badge">{issue.status.as_str()}</span> })}
                     <span class="culprit">{issue.culprit.clone()}</span>
+                    {issue.assignee.clone().map(|a| view! { <span class="badge assignee">{a.name}</span> })}
+                    {(!issue.merged.is_empty()).then(|| view! { <span class="badge merged">{format!("+{} merged", issue.merged.len())}</span> })}
                     <span class="muted" title=format::datetime(&issue.first_seen)>{format!("first seen {}", format::relative(&issue.first_seen))}</span>
                 </div>
             </td>

@@ -17,6 +17,7 @@ pub mod settings;
 pub mod setup;
 pub mod stacktrace;
 pub mod team;
+pub mod triage;
 pub mod twofactor;
 pub mod usage;
 
