@@ -44,7 +44,7 @@ pub async fn evaluate(tx: &mut PgConnection, changes: &[IssueChange], public_url
         return Ok(0);
     }
     let ids: Vec<i64> = changes.iter().map(|c| c.issue.id).collect();
-    let assignees = crate::issues::assign::names(&mut *tx, &ids).await?;
+    let assignees = crate::store::assignees::names(&mut *tx, &ids).await?;
     let mut recorded = 0;
     for rule in &rules {
         for change in changes.iter().filter(|c| c.project_id == rule.project_id) {

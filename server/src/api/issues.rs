@@ -28,7 +28,7 @@ use super::{
 };
 use crate::{
     issues::{
-        assign, lifecycle, matching, merge, search,
+        lifecycle, matching, merge, search,
         stats::{self, Buckets, Filter, Grain},
         status,
     },
@@ -225,7 +225,7 @@ pub async fn list(
         users = page_users;
     }
     let ids: Vec<i64> = page_rows.iter().map(|(r, _)| r.id).collect();
-    let mut assignees = assign::names(&mut *state.pg.acquire().await?, &ids).await?;
+    let mut assignees = crate::store::assignees::names(&mut *state.pg.acquire().await?, &ids).await?;
     let issues = page_rows
         .iter()
         .map(|(r, events)| {
@@ -304,7 +304,7 @@ pub async fn show(
         .bind(row.id)
         .fetch_all(&state.pg)
         .await?;
-    let assignee = assign::names(&mut *state.pg.acquire().await?, &[row.id]).await?.remove(&row.id);
+    let assignee = crate::store::assignees::names(&mut *state.pg.acquire().await?, &[row.id]).await?.remove(&row.id);
     Ok(Json(IssueDetail { issue: summary(&row, totals, line, Extra { assignee, merged }), latest_event }))
 }
 

@@ -2,9 +2,7 @@
 //! Assigning writes the activity entry and, when someone assigns an issue
 //! to another member, queues an e-mail to that member through the alert
 //! outbox (same retries and delivery log as alerts). Alert e-mails name the
-//! assignee ([`names`], used by the alert rules).
-
-use std::collections::HashMap;
+//! assignee (`crate::store::assignees::names`, used by the alert rules too).
 
 use serde_json::json;
 use sightline_api_types::IssueAssignee;
@@ -98,7 +96,7 @@ async fn queue_mail(
 ) -> Result<(), sqlx::Error> {
     let by_email: String =
         sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(by).fetch_one(&mut *tx).await?;
-    let link = crate::alerts::issue_rules::dashboard_link(public_url, &format!("issues/{}", target.issue_id));
+    let link = format!("{}/issues/{}", public_url.as_str().trim_end_matches('/'), target.issue_id);
     let subject = format!("Assigned to you: {}", target.title);
     let text = format!("{by_email} assigned an issue to you.\n\n{}\n\nOpen in Sightline: {link}", target.title);
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
@@ -116,23 +114,4 @@ async fn queue_mail(
         .execute(&mut *tx)
         .await?;
     Ok(())
-}
-
-/// An issue id, its assigned member and team, and the member's e-mail or the team's name.
-type AssigneeRow = (i64, Option<i64>, Option<i64>, Option<String>);
-
-/// Returns the assignee of each of `issue_ids` that has one.
-pub async fn names(conn: &mut PgConnection, issue_ids: &[i64]) -> Result<HashMap<i64, IssueAssignee>, sqlx::Error> {
-    let rows: Vec<AssigneeRow> = sqlx::query_as(
-        "SELECT i.id, i.assignee_user_id, i.assignee_team_id, COALESCE(u.email, t.name) FROM issues i \
-         LEFT JOIN users u ON u.id = i.assignee_user_id LEFT JOIN teams t ON t.id = i.assignee_team_id \
-         WHERE i.id = ANY($1) AND (i.assignee_user_id IS NOT NULL OR i.assignee_team_id IS NOT NULL)",
-    )
-    .bind(issue_ids)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, user_id, team_id, name)| (id, IssueAssignee { user_id, team_id, name: name.unwrap_or_default() }))
-        .collect())
 }

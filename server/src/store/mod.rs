@@ -2,6 +2,7 @@
 //! ClickHouse (events and transactions) through the `clickhouse` crate. Both
 //! schemas are versioned and migrated by `sightline migrate`.
 
+pub mod assignees;
 pub mod clickhouse;
 pub mod cluster;
 pub mod feedback;
