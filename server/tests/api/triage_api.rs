@@ -332,7 +332,14 @@ async fn resolved_in_the_next_release_reopens_only_for_a_newer_release() {
     c.send(&with_release("shop@1.2")).await;
     c.wait_seen(5).await;
     assert_eq!(c.status(id).await, "unresolved");
-    assert_eq!(c.activity_kinds(id).await.last().map(String::as_str), Some("regression"));
+    // The activity entry is written just after the re-opening upsert: allow for that step.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut kinds = c.activity_kinds(id).await;
+    while kinds.last().map(String::as_str) != Some("regression") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        kinds = c.activity_kinds(id).await;
+    }
+    assert_eq!(kinds.last().map(String::as_str), Some("regression"), "{kinds:?}");
 }
 
 #[tokio::test]
