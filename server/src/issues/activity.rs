@@ -37,12 +37,16 @@ struct Row {
     happened_at: DateTime<Utc>,
 }
 
-/// Returns the timeline of `issue_id`, oldest first.
+/// Returns the timeline of `issue_id`, oldest first. The first event is dated
+/// by the browser's clock, which may run up to a minute ahead of ours, so its
+/// entry is placed no later than the first recorded activity.
 pub async fn timeline(pg: &PgPool, issue_id: i64) -> Result<Vec<ActivityEntry>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT * FROM ( \
-           SELECT 'first_seen' AS kind, NULL::text AS user_email, '' AS body, first_seen AS happened_at, 0::bigint AS seq \
-             FROM issues WHERE id = $1 \
+           SELECT 'first_seen' AS kind, NULL::text AS user_email, '' AS body, \
+                  LEAST(i.first_seen, (SELECT min(created_at) FROM issue_activity WHERE issue_id = $1)) AS happened_at, \
+                  0::bigint AS seq \
+             FROM issues i WHERE i.id = $1 \
            UNION ALL \
            SELECT a.kind, u.email, a.body, a.created_at, a.id FROM issue_activity a \
              LEFT JOIN users u ON u.id = a.user_id WHERE a.issue_id = $1 \
