@@ -14,6 +14,8 @@ ALTER TABLE issues ADD CONSTRAINT issues_one_assignee
 ALTER TABLE issues ADD COLUMN snooze_until TIMESTAMPTZ;
 ALTER TABLE issues ADD COLUMN snooze_times_seen BIGINT;
 ALTER TABLE issues ADD COLUMN snooze_users INTEGER;
+-- The tracker's periodic sweep looks for expired snooze times across projects.
+CREATE INDEX issues_snooze_until ON issues (snooze_until) WHERE status = 'ignored' AND snooze_until IS NOT NULL;
 
 -- Resolved in the next release: only an event of a release first seen after
 -- this one re-opens the issue (resolved_at is then 'infinity' so the

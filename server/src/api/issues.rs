@@ -155,7 +155,7 @@ pub async fn list(
         (None, None) => matching::take_rollup_filters(&mut terms),
         given => given,
     };
-    lifecycle::expire_snoozes(&state.pg, project_id).await?;
+    lifecycle::expire_snoozes(&state.pg, Some(project_id)).await?;
     let mut qb = sqlx::QueryBuilder::new(format!(
         "SELECT {ISSUE_COLUMNS} FROM issues i WHERE i.merged_into IS NULL AND i.project_id = "
     ));
@@ -171,6 +171,11 @@ pub async fn list(
         let more = merged.get(&r.id).into_iter().flatten().map(|(_, f)| f.clone());
         std::iter::once(r.fingerprint.clone()).chain(more).collect()
     };
+    // For the user counts: a merged fingerprint's users are its target's.
+    let merged_to_target: HashMap<String, String> = rows
+        .iter()
+        .flat_map(|r| merged.get(&r.id).into_iter().flatten().map(|(_, f)| (f.clone(), r.fingerprint.clone())))
+        .collect();
     let filter = Filter { project_id: project_id as u64, since: period.since(), environment, release };
     let ch = &state.ch;
     let grain = Grain::for_period(period.seconds);
@@ -180,7 +185,9 @@ pub async fn list(
         .map_err(anyhow::Error::from)?;
     // Sorting by users needs every issue's users; otherwise one page's worth is enough.
     let mut users = match sort {
-        "users" => stats::user_counts(ch, &filter, grain, None).await.map_err(anyhow::Error::from)?,
+        "users" => {
+            stats::user_counts(ch, &filter, grain, None, &merged_to_target).await.map_err(anyhow::Error::from)?
+        }
         _ => HashMap::new(),
     };
     // Only issues with events in the period (and matching environment/release
@@ -196,10 +203,8 @@ pub async fn list(
             (!found.is_empty()).then(|| (r, found.iter().sum()))
         })
         .collect();
-    let sum_of =
-        |map: &HashMap<String, u64>, r: &IssueRow| fingerprints_of(r).iter().filter_map(|f| map.get(f)).sum::<u64>();
     rows.sort_by(|(a, ca), (b, cb)| {
-        let users_of = |r: &IssueRow| sum_of(&users, r);
+        let users_of = |r: &IssueRow| users.get(&r.fingerprint).copied().unwrap_or(0);
         match sort {
             "first_seen" => b.first_seen.cmp(&a.first_seen),
             "events" => cb.cmp(ca),
@@ -216,7 +221,7 @@ pub async fn list(
     let page_users = async {
         match sort {
             "users" => Ok(None),
-            _ => stats::user_counts(ch, &filter, grain, Some(&fingerprints)).await.map(Some),
+            _ => stats::user_counts(ch, &filter, grain, Some(&fingerprints), &merged_to_target).await.map(Some),
         }
     };
     let series = stats::series(ch, project_id as u64, &fingerprints, buckets, now_secs());
@@ -229,8 +234,7 @@ pub async fn list(
     let issues = page_rows
         .iter()
         .map(|(r, events)| {
-            // Users of merged fingerprints add up (a user seen under two counts twice).
-            let counts = (*events, sum_of(&users, r));
+            let counts = (*events, users.get(&r.fingerprint).copied().unwrap_or(0));
             let mut line: Vec<u64> = vec![];
             for f in fingerprints_of(r) {
                 let s = series.remove(&f).unwrap_or_default();
@@ -282,7 +286,7 @@ pub async fn show(
 ) -> ApiResult<Json<IssueDetail>> {
     let (mut row, _) = load_issue(&state, &caller, issue_id).await?;
     if row.status == IssueStatus::Ignored && row.snooze_until.is_some_and(|t| t <= Utc::now()) {
-        lifecycle::expire_snoozes(&state.pg, row.project_id).await?;
+        lifecycle::expire_snoozes(&state.pg, Some(row.project_id)).await?;
         row = load_issue(&state, &caller, issue_id).await?.0;
     }
     let project = row.project_id as u64;

@@ -12,7 +12,7 @@
 //! server first saw each release on an event, and a release the build tools
 //! announced counts from its creation if that is earlier.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -54,9 +54,19 @@ struct Candidate {
     merged_into: Option<i64>,
 }
 
+/// What [`after_upsert`] found beyond the upsert itself.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The issues this flush re-opened (regressions), targets of merges included.
+    pub reopened: HashSet<i64>,
+    /// Merged issue → its target, for the flushed issues that are merged:
+    /// alert rules look at the target, never at the hidden merged issue.
+    pub targets: HashMap<i64, i64>,
+}
+
 /// Applies snoozes, next-release resolutions and merges to what a flush
-/// wrote; returns the ids of the issues this re-opened (regressions).
-pub async fn after_upsert(tx: &mut PgConnection, flushed: &[Flushed<'_>]) -> Result<HashSet<i64>, sqlx::Error> {
+/// wrote.
+pub async fn after_upsert(tx: &mut PgConnection, flushed: &[Flushed<'_>]) -> Result<Applied, sqlx::Error> {
     note_releases(tx, flushed).await?;
     let ids: Vec<i64> = flushed.iter().map(|f| f.id).collect();
     let candidates: Vec<Candidate> = sqlx::query_as(
@@ -68,12 +78,13 @@ pub async fn after_upsert(tx: &mut PgConnection, flushed: &[Flushed<'_>]) -> Res
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
-    let mut reopened = HashSet::new();
+    let mut applied = Applied::default();
     for c in candidates {
         let Some(f) = flushed.iter().find(|f| f.id == c.id) else { continue };
         if let Some(target) = c.merged_into {
+            applied.targets.insert(c.id, target);
             if forward_to_target(tx, target, f).await? {
-                reopened.insert(target);
+                applied.reopened.insert(target);
             }
             continue;
         }
@@ -89,13 +100,13 @@ pub async fn after_upsert(tx: &mut PgConnection, flushed: &[Flushed<'_>]) -> Res
             let why = if c.status == "ignored" { "snooze_expired" } else { "regression" };
             reopen(tx, c.id).await?;
             activity::record(tx, c.id, why, None, &reason(&c)).await?;
-            reopened.insert(c.id);
+            applied.reopened.insert(c.id);
         }
     }
-    for f in flushed.iter().filter(|f| f.regressed) {
+    for f in flushed.iter().filter(|f| f.regressed && !applied.targets.contains_key(&f.id)) {
         activity::record(tx, f.id, "regression", None, "an event arrived after the issue was resolved").await?;
     }
-    Ok(reopened)
+    Ok(applied)
 }
 
 fn reason(c: &Candidate) -> String {
@@ -205,19 +216,24 @@ async fn reopen(tx: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Brings back the ignored issues of `project_id` whose snooze time has
-/// passed without an event (the list and the detail call this first).
-pub async fn expire_snoozes(pg: &sqlx::PgPool, project_id: i64) -> Result<(), sqlx::Error> {
+/// Brings back the ignored issues whose snooze time has passed without an
+/// event: of `project_id` (the list and the detail call this first, so they
+/// are never stale), or of every project (the tracker's periodic sweep,
+/// which dates the activity entry close to the expiry). Several servers may
+/// sweep at once: the row lock makes the second UPDATE skip what the first
+/// brought back, so each expiry is recorded once.
+pub async fn expire_snoozes(pg: &sqlx::PgPool, project_id: Option<i64>) -> Result<usize, sqlx::Error> {
     let mut tx = pg.begin().await?;
     let ids: Vec<i64> = sqlx::query_scalar(
         "UPDATE issues SET status = 'unresolved', snooze_until = NULL, snooze_times_seen = NULL, snooze_users = NULL \
-         WHERE project_id = $1 AND status = 'ignored' AND snooze_until <= now() RETURNING id",
+         WHERE ($1::bigint IS NULL OR project_id = $1) AND status = 'ignored' AND snooze_until <= now() RETURNING id",
     )
     .bind(project_id)
     .fetch_all(&mut *tx)
     .await?;
-    for id in ids {
+    for &id in &ids {
         activity::record(&mut tx, id, "snooze_expired", None, "the snooze time passed").await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(ids.len())
 }

@@ -135,3 +135,37 @@ pub async fn fingerprints_of(pg: &PgPool, issue_id: i64, own: &str) -> Result<Ve
         .await?;
     Ok(std::iter::once(own.to_string()).chain(merged).collect())
 }
+
+/// The alert view of the merge targets one flush touched through merged
+/// issues: each target once, re-opened if an event of a merged fingerprint
+/// brought it back. Its count is unchanged (merged events keep counting on
+/// their own row), so a frequency threshold is never crossed here.
+pub(super) async fn target_changes(
+    tx: &mut sqlx::PgConnection,
+    applied: &super::lifecycle::Applied,
+    mut environments: HashMap<i64, Vec<String>>,
+) -> Result<Vec<crate::alerts::issue_rules::IssueChange>, sqlx::Error> {
+    let mut ids: Vec<i64> = applied.targets.values().copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, project_id, title, culprit, level, times_seen FROM issues WHERE id = ANY($1) ORDER BY id",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, project_id, title, culprit, level, times_seen)| crate::alerts::issue_rules::IssueChange {
+            issue: crate::alerts::IssueRef { id, title, culprit, level, times_seen },
+            project_id,
+            previous_times_seen: times_seen,
+            inserted: false,
+            regressed: applied.reopened.contains(&id),
+            environments: environments.remove(&id).unwrap_or_default(),
+        })
+        .collect())
+}

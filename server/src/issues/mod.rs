@@ -65,6 +65,9 @@ fn user_key(e: &crate::store::rows::EventRow) -> &str {
     [&e.user_id, &e.user_email, &e.user_ip].into_iter().find(|v| !v.is_empty()).map_or("", |v| v.as_str())
 }
 
+/// How often the tracker brings back issues whose snooze time passed.
+const SNOOZE_SWEEP: Duration = Duration::from_secs(5);
+
 /// Collects sightings from the batch writer and flushes them to Postgres.
 #[derive(Clone, Default)]
 pub struct IssueTracker {
@@ -118,8 +121,15 @@ impl IssueTracker {
     /// time, retrying that last flush for a few seconds if Postgres is down.
     pub async fn run(self, pool: PgPool, every: Duration, mut shutdown: watch::Receiver<bool>) {
         let mut final_attempts = 0;
+        let mut swept = std::time::Instant::now();
         loop {
             let stop = *shutdown.borrow();
+            if swept.elapsed() >= SNOOZE_SWEEP && !stop {
+                swept = std::time::Instant::now();
+                if let Err(e) = lifecycle::expire_snoozes(&pool, None).await {
+                    tracing::warn!(error = %e, "cannot bring back issues whose snooze ended; will retry");
+                }
+            }
             match self.flush(&pool).await {
                 Ok(_) if stop => return,
                 Ok(_) => {}
@@ -221,10 +231,21 @@ impl IssueTracker {
                     })
                 })
                 .collect();
-            let reopened = lifecycle::after_upsert(&mut tx, &flushed).await?;
+            let applied = lifecycle::after_upsert(&mut tx, &flushed).await?;
             if let Some(public_url) = &self.alerts {
-                let changes: Vec<IssueChange> = rows
+                // Events of a merged issue speak for its target: its environments go there.
+                let mut target_envs: HashMap<i64, Vec<String>> = HashMap::new();
+                for (id, project_id, fingerprint, ..) in &rows {
+                    if let (Some(target), Some(s)) =
+                        (applied.targets.get(id), batch.get(&(*project_id as u64, fingerprint.clone())))
+                    {
+                        let envs = target_envs.entry(*target).or_default();
+                        s.environments.iter().for_each(|e| note(envs, e, usize::MAX));
+                    }
+                }
+                let mut changes: Vec<IssueChange> = rows
                     .into_iter()
+                    .filter(|row| !applied.targets.contains_key(&row.0))
                     .map(|(id, project_id, fingerprint, title, culprit, level, times_seen, inserted, regressed)| {
                         let s = batch.get(&(project_id as u64, fingerprint));
                         let added = s.map_or(0, |s| s.count);
@@ -233,11 +254,12 @@ impl IssueTracker {
                             project_id,
                             previous_times_seen: if inserted { 0 } else { times_seen - added },
                             inserted,
-                            regressed: regressed || reopened.contains(&id),
+                            regressed: regressed || applied.reopened.contains(&id),
                             environments: s.map(|s| s.environments.clone()).unwrap_or_default(),
                         }
                     })
                     .collect();
+                changes.extend(merge::target_changes(&mut tx, &applied, target_envs).await?);
                 issue_rules::evaluate(&mut tx, &changes, public_url).await?;
             }
             tx.commit().await

@@ -85,28 +85,46 @@ pub async fn event_counts(
     Ok(rows.into_iter().map(|r| (r.fingerprint, r.n)).collect())
 }
 
-/// Counts distinct users (id, else e-mail, else IP) per fingerprint in the
+/// Counts distinct users (id, else e-mail, else IP) per issue in the
 /// filter's period: of the given fingerprints, or of all when `None`.
-/// Merging user sets is the expensive part of the issue list, so the list
-/// asks for one page's worth unless it sorts by users.
+/// `merged` maps the fingerprint of a merged issue to its target's: their
+/// user sets are merged, so a user seen under both counts once, and the
+/// figure is keyed by the target's fingerprint. Merging user sets is the
+/// expensive part of the issue list, so the list asks for one page's worth
+/// unless it sorts by users.
 pub async fn user_counts(
     ch: &Client,
     filter: &Filter,
     grain: Grain,
     fingerprints: Option<&[String]>,
+    merged: &HashMap<String, String>,
 ) -> clickhouse::error::Result<HashMap<String, u64>> {
     if fingerprints.is_some_and(|f| f.is_empty()) {
         return Ok(HashMap::new());
     }
     let only = fingerprints.map(|f| format!(" AND {}", in_list(f.len()))).unwrap_or_default();
+    // transform() with empty arrays has no type on old servers: only when something is merged.
+    let issue = if merged.is_empty() { "fingerprint" } else { "transform(fingerprint, ?, ?, fingerprint)" };
     let sql = format!(
-        "SELECT fingerprint, uniqIfMerge(users) AS n FROM {} WHERE {}{only} GROUP BY fingerprint",
+        "SELECT {issue} AS issue_fingerprint, uniqIfMerge(users) AS n FROM {} WHERE {}{only} \
+         GROUP BY issue_fingerprint",
         grain.table(ROLLUP),
         clause(grain, filter)
     );
-    let q = filter.bind(ch.query(&sql));
-    let rows: Vec<Count> = bind_all(q, fingerprints.unwrap_or_default()).fetch_all().await?;
-    Ok(rows.into_iter().map(|r| (r.fingerprint, r.n)).collect())
+    let mut q = ch.query(&sql);
+    if !merged.is_empty() {
+        let (from, to): (Vec<&str>, Vec<&str>) = merged.iter().map(|(f, t)| (f.as_str(), t.as_str())).unzip();
+        q = q.bind(from).bind(to);
+    }
+    let q = filter.bind(q);
+    let rows: Vec<IssueUsers> = bind_all(q, fingerprints.unwrap_or_default()).fetch_all().await?;
+    Ok(rows.into_iter().map(|r| (r.issue_fingerprint, r.n)).collect())
+}
+
+#[derive(Debug, Row, Deserialize)]
+struct IssueUsers {
+    issue_fingerprint: String,
+    n: u64,
 }
 
 #[derive(Debug, Row, Deserialize)]

@@ -51,5 +51,6 @@ mod teams_api;
 mod token_scopes;
 mod tokens_api;
 mod triage_api;
+mod triage_merge_api;
 mod twofactor_api;
 mod twofactor_support;

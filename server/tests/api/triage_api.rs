@@ -14,16 +14,16 @@ use crate::{
     helpers::{spawn_open_app, TestApp},
 };
 
-struct Ctx {
-    app: TestApp,
-    b: Browser,
-    pid: i64,
+pub(crate) struct Ctx {
+    pub(crate) app: TestApp,
+    pub(crate) b: Browser,
+    pub(crate) pid: i64,
     key: String,
     team: i64,
     me: i64,
 }
 
-async fn setup() -> Ctx {
+pub(crate) async fn setup() -> Ctx {
     let app = spawn_open_app().await;
     let (b, me) = Browser::register(&app, "ada@example.com").await;
     let team = me["teams"][0]["id"].as_i64().unwrap();
@@ -36,14 +36,14 @@ async fn setup() -> Ctx {
 }
 
 impl Ctx {
-    async fn send(&self, event: &Value) {
+    pub(crate) async fn send(&self, event: &Value) {
         let url = format!("{}/api/{}/envelope/?sentry_key={}", self.app.address, self.pid, self.key);
         let status = self.app.http.post(url).body(event_envelope(event)).send().await.unwrap().status();
         assert_eq!(status, 200);
     }
 
     /// Waits until the project's issues have seen `times_seen` events in all.
-    async fn wait_seen(&self, times_seen: i64) {
+    pub(crate) async fn wait_seen(&self, times_seen: i64) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
             let seen: Option<i64> =
@@ -62,7 +62,7 @@ impl Ctx {
         }
     }
 
-    async fn issue_id(&self, message: &str) -> i64 {
+    pub(crate) async fn issue_id(&self, message: &str) -> i64 {
         sqlx::query_scalar("SELECT id FROM issues WHERE project_id = $1 AND title LIKE $2")
             .bind(self.pid)
             .bind(format!("%{message}"))
@@ -71,11 +71,11 @@ impl Ctx {
             .unwrap()
     }
 
-    async fn status(&self, id: i64) -> String {
+    pub(crate) async fn status(&self, id: i64) -> String {
         sqlx::query_scalar("SELECT status FROM issues WHERE id = $1").bind(id).fetch_one(&self.app.pg).await.unwrap()
     }
 
-    async fn patch(&self, id: i64, body: Value) -> (reqwest::StatusCode, Value) {
+    pub(crate) async fn patch(&self, id: i64, body: Value) -> (reqwest::StatusCode, Value) {
         self.b.call(Method::PATCH, &format!("/api/v1/issues/{id}"), Some(body)).await
     }
 
@@ -90,11 +90,11 @@ impl Ctx {
         titles
     }
 
-    async fn list(&self) -> Value {
+    pub(crate) async fn list(&self) -> Value {
         self.b.get(&format!("/api/v1/projects/{}/issues", self.pid)).await.1
     }
 
-    async fn activity_kinds(&self, id: i64) -> Vec<String> {
+    pub(crate) async fn activity_kinds(&self, id: i64) -> Vec<String> {
         let (status, list) = self.b.get(&format!("/api/v1/issues/{id}/activity")).await;
         assert_eq!(status, 200, "{list}");
         list.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
@@ -112,7 +112,7 @@ fn urlencode(s: &str) -> String {
 
 const FIREFOX_UA: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
-fn error(message: &str, function: &str) -> Value {
+pub(crate) fn error(message: &str, function: &str) -> Value {
     js_error(&new_id(), message, function, 10)
 }
 
@@ -340,49 +340,6 @@ async fn resolved_in_the_next_release_reopens_only_for_a_newer_release() {
         kinds = c.activity_kinds(id).await;
     }
     assert_eq!(kinds.last().map(String::as_str), Some("regression"), "{kinds:?}");
-}
-
-#[tokio::test]
-async fn merged_issues_count_under_the_target_until_unmerged() {
-    let c = setup().await;
-    c.send(&error("cart is undefined", "onCheckout")).await;
-    c.send(&error("cart is undefined", "onCheckout")).await;
-    c.send(&error("price is NaN", "renderTotals")).await;
-    c.wait_seen(3).await;
-    let (cart, price) = (c.issue_id("cart is undefined").await, c.issue_id("price is NaN").await);
-    let merge = format!("/api/v1/projects/{}/issues/merge", c.pid);
-    let (s, _) = c.b.post(&merge, json!({"ids": [cart]})).await;
-    assert_eq!(s, 422);
-    let (s, done) = c.b.post(&merge, json!({"ids": [cart, price]})).await;
-    assert_eq!(s, 200, "{done}");
-    assert_eq!((done["target"].as_i64(), done["merged"].clone()), (Some(cart), json!([price])), "most events wins");
-
-    let page = c.list().await;
-    assert_eq!(page["total"], 1, "{page}");
-    assert_eq!((page["issues"][0]["id"].as_i64(), page["issues"][0]["events"].as_u64()), (Some(cart), Some(3)));
-    assert_eq!(page["issues"][0]["merged"], json!([price]));
-    // A new event of the merged fingerprint lands under the target.
-    c.send(&error("price is NaN", "renderTotals")).await;
-    c.wait_seen(4).await;
-    let page = c.list().await;
-    assert_eq!((page["total"].as_u64(), page["issues"][0]["events"].as_u64()), (Some(1), Some(4)), "{page}");
-    let (_, detail) = c.b.get(&format!("/api/v1/issues/{cart}")).await;
-    assert_eq!(detail["issue"]["events"], 4);
-    let (_, events) = c.b.get(&format!("/api/v1/issues/{cart}/events")).await;
-    assert_eq!(events["total"], 4, "past and new events of the merged issue show under the target");
-    let (_, merged) = c.b.get(&format!("/api/v1/issues/{cart}/merged")).await;
-    assert_eq!(merged[0]["id"].as_i64(), Some(price));
-    assert!(c.activity_kinds(cart).await.contains(&"merged".to_string()));
-
-    let (s, restored) = c.b.post(&format!("/api/v1/issues/{cart}/unmerge"), json!({})).await;
-    assert_eq!((s.as_u16(), restored), (200, json!([price])));
-    let page = c.list().await;
-    assert_eq!(page["total"], 2, "{page}");
-    let events_of = |id: i64| {
-        page["issues"].as_array().unwrap().iter().find(|i| i["id"].as_i64() == Some(id)).unwrap()["events"].as_u64()
-    };
-    assert_eq!((events_of(cart), events_of(price)), (Some(2), Some(2)));
-    assert!(c.activity_kinds(price).await.contains(&"unmerged".to_string()));
 }
 
 #[tokio::test]
