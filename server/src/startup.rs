@@ -44,7 +44,8 @@ pub struct Application {
     tracker_task: JoinHandle<()>,
     refresher: JoinHandle<()>,
     retention: JoinHandle<()>,
-    alert_tasks: Vec<JoinHandle<()>>,
+    /// Tasks that keep their state in the databases: aborted at shutdown.
+    background: Vec<JoinHandle<()>>,
     pageload_task: JoinHandle<()>,
     outcome_task: JoinHandle<()>,
 }
@@ -64,7 +65,7 @@ impl Application {
         if let Err(e) = keys.reload(&pg).await {
             tracing::warn!(error = %e, "Postgres unreachable at start; ingest accepts keys once it answers");
         }
-        let (queue, rx) = Queue::new(config.queue_capacity);
+        let (queue, rx) = Queue::with_blob_budget(config.queue_capacity, config.queue_blob_bytes);
         let log = match IngestLog::open(&config.spool_dir, segment_bytes(config.wal_max_bytes), config.wal_max_bytes) {
             Ok(log) => Some(log),
             Err(e) => {
@@ -119,7 +120,9 @@ impl Application {
         let outbox =
             Outbox::new(pg.clone(), mailer.clone(), config.alerts.backoff, config.alerts.webhook_timeout, guard)
                 .context("cannot set up webhook delivery")?;
-        let alert_tasks = vec![
+        let background = vec![
+            // Replay quotas: today's stored bytes of every server, from ClickHouse.
+            tokio::spawn(keys.replay_usage().clone().run_refresher(ch.clone(), REPLAY_QUOTA_REFRESH)),
             tokio::spawn(outbox.run(config.alerts.poll_interval)),
             tokio::spawn(evaluator::run(
                 pg.clone(),
@@ -153,7 +156,7 @@ impl Application {
             tracker_task,
             refresher,
             retention,
-            alert_tasks,
+            background,
             pageload_task,
             outcome_task,
         })
@@ -181,7 +184,7 @@ impl Application {
             tracker_task,
             refresher,
             retention,
-            alert_tasks,
+            background,
             pageload_task,
             outcome_task,
         } = self;
@@ -223,10 +226,13 @@ impl Application {
         }
         refresher.abort();
         retention.abort();
-        alert_tasks.iter().for_each(JoinHandle::abort);
+        background.iter().for_each(JoinHandle::abort);
         served.context("HTTP server failed")
     }
 }
+
+/// How often each server learns the replay bytes all servers stored today.
+const REPLAY_QUOTA_REFRESH: Duration = Duration::from_secs(30);
 
 /// Returns the size at which log segments rotate: an eighth of the log's
 /// cap, at most 32 MiB (a replayed segment is read whole).
@@ -259,5 +265,7 @@ pub async fn shutdown_signal() {
 /// Returns the ClickHouse cluster in cluster mode (`SIGHTLINE_CLICKHOUSE_CLUSTER`), None on one node.
 pub fn cluster(config: &Config) -> Option<store::cluster::Cluster> {
     let name = config.clickhouse_cluster.as_deref()?;
-    Some(store::cluster::Cluster::new(name, &config.clickhouse_database))
+    Some(
+        store::cluster::Cluster::new(name, &config.clickhouse_database).with_ddl_timeout(config.clickhouse_ddl_timeout),
+    )
 }

@@ -30,12 +30,16 @@ pub struct Config {
     pub clickhouse_password: Option<SecretString>,
     /// Cluster mode (`store::cluster`): the cluster's name in `remote_servers`.
     pub clickhouse_cluster: Option<String>,
+    /// Seconds an `ON CLUSTER` migration statement waits for every node.
+    pub clickhouse_ddl_timeout: u64,
     /// Proxies whose `X-Forwarded-For` is believed ([`crate::net::client_ip`]).
     pub trusted_proxies: TrustedProxies,
     pub max_envelope_bytes: usize,
     pub max_decompressed_bytes: usize,
     pub max_event_bytes: usize,
     pub queue_capacity: usize,
+    /// Bytes of replay recordings and screenshots queued at once ([`crate::pipeline`]).
+    pub queue_blob_bytes: usize,
     /// Largest feedback screenshot kept, in bytes.
     pub max_screenshot_bytes: usize,
     /// How long a page load streamed as spans waits for its vitals ([`crate::pageloads`]).
@@ -136,6 +140,12 @@ impl Config {
             clickhouse_user: raw.clickhouse_user.clone().filter(|s| !s.is_empty()),
             clickhouse_password: raw.clickhouse_password.clone().filter(|s| !s.is_empty()).map(SecretString::from),
             clickhouse_cluster,
+            clickhouse_ddl_timeout: positive(
+                &raw.clickhouse_ddl_timeout_secs,
+                "SIGHTLINE_CLICKHOUSE_DDL_TIMEOUT_SECS",
+                "clickhouse-ddl-timeout-secs",
+                180, // ClickHouse's own distributed_ddl_task_timeout
+            )? as u64,
             trusted_proxies: parse(&raw.trusted_proxies, "SIGHTLINE_TRUSTED_PROXIES", "trusted-proxies", "")?,
             max_envelope_bytes: positive(
                 &raw.max_envelope_bytes,
@@ -151,6 +161,8 @@ impl Config {
             )?,
             max_event_bytes: positive(&raw.max_event_bytes, "SIGHTLINE_MAX_EVENT_BYTES", "max-event-bytes", MIB)?,
             queue_capacity: positive(&raw.queue_capacity, "SIGHTLINE_QUEUE_CAPACITY", "queue-capacity", 100_000)?,
+            queue_blob_bytes: positive(&raw.queue_max_blob_mb, "SIGHTLINE_QUEUE_MAX_BLOB_MB", "queue-max-blob-mb", 64)?
+                .saturating_mul(MIB),
             max_screenshot_bytes: positive(
                 &raw.max_screenshot_bytes,
                 "SIGHTLINE_MAX_SCREENSHOT_BYTES",

@@ -27,6 +27,10 @@ pub struct RawConfig {
     /// ClickHouse cluster (in `remote_servers`) to create and use replicated, sharded tables on; empty = one node.
     #[arg(long, env = "SIGHTLINE_CLICKHOUSE_CLUSTER", global = true)]
     pub clickhouse_cluster: Option<String>,
+    /// Cluster mode: seconds an `ON CLUSTER` migration statement waits for
+    /// every node before `migrate` stops (it resumes when run again).
+    #[arg(long, env = "SIGHTLINE_CLICKHOUSE_DDL_TIMEOUT_SECS", global = true)]
+    pub clickhouse_ddl_timeout_secs: Option<String>,
     /// ClickHouse user.
     #[arg(long, env = "SIGHTLINE_CLICKHOUSE_USER", global = true)]
     pub clickhouse_user: Option<String>,
@@ -57,6 +61,10 @@ pub struct RawConfig {
     /// Rows held in memory between the endpoint and ClickHouse.
     #[arg(long, env = "SIGHTLINE_QUEUE_CAPACITY", global = true)]
     pub queue_capacity: Option<String>,
+    /// Mebibytes of replay recordings and feedback screenshots held between
+    /// the endpoint and ClickHouse; past it replays get 429 (category replay).
+    #[arg(long, env = "SIGHTLINE_QUEUE_MAX_BLOB_MB", global = true)]
+    pub queue_max_blob_mb: Option<String>,
     /// Rows per ClickHouse insert, at most.
     #[arg(long, env = "SIGHTLINE_BATCH_SIZE", global = true)]
     pub batch_size: Option<String>,

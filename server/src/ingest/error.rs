@@ -49,6 +49,8 @@ pub enum IngestError {
     RateLimited { retry_after: u64 },
     #[error("the project's daily replay quota is used up")]
     ReplayQuotaExceeded { retry_after: u64 },
+    #[error("too many replay recordings are waiting to be stored; retry later")]
+    ReplayBacklog { retry_after: u64 },
     #[error("ingest queue is full; retry later")]
     QueueFull,
     #[error("server is shutting down; retry later")]
@@ -68,7 +70,7 @@ impl IngestError {
             WrongProject | DisabledKey | ForbiddenOrigin(_) => StatusCode::FORBIDDEN,
             BodyTooLarge(_) | DecompressedTooLarge(_) | ItemTooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedEncoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            RateLimited { .. } | ReplayQuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
+            RateLimited { .. } | ReplayQuotaExceeded { .. } | ReplayBacklog { .. } => StatusCode::TOO_MANY_REQUESTS,
             QueueFull | ShuttingDown | LogUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -95,8 +97,8 @@ impl IntoResponse for IngestError {
                 headers.insert("x-sentry-rate-limits", limits);
                 Some(retry_after)
             }
-            IngestError::ReplayQuotaExceeded { retry_after } => {
-                headers.insert("x-sentry-rate-limits", super::replay::rate_limits_header(retry_after));
+            IngestError::ReplayQuotaExceeded { retry_after } | IngestError::ReplayBacklog { retry_after } => {
+                headers.insert("x-sentry-rate-limits", super::replay_limits::rate_limits_header(retry_after));
                 Some(retry_after)
             }
             IngestError::QueueFull | IngestError::ShuttingDown | IngestError::LogUnavailable(_) => Some(1),

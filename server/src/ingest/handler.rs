@@ -9,12 +9,13 @@ use axum::{
 };
 use bytes::Bytes;
 use serde::Serialize;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::{
     auth, decode,
     error::IngestError,
     process::{self, Processed, RequestFacts},
-    replay,
+    replay_limits,
 };
 use crate::{
     net::client_ip::ClientIp,
@@ -128,12 +129,17 @@ async fn ingest(
     }
     let mut outcomes = processed.outcomes;
     let now = chrono::Utc::now().timestamp();
+    // The payload budget first, so the quota counts only bytes that can be queued.
+    let (held, backlog) =
+        replay_limits::reserve(&state.queue, &mut rows, &mut outcomes).map_err(|_| IngestError::QueueFull)?;
     let usage = state.keys.replay_usage();
-    let replay_limit = replay::apply_quota(usage, policy.replay_quota(), project_id, now, &mut rows, &mut outcomes);
-    let queued = match replay_limit {
-        // Nothing but replays, all over the quota: the 429 SDKs back off on.
-        Some(retry_after) if rows.is_empty() => Err(IngestError::ReplayQuotaExceeded { retry_after }),
-        _ => enqueue(&state, &key, rows).await,
+    let quota = replay_limits::apply_quota(usage, policy.replay_quota(), project_id, now, &mut rows, &mut outcomes);
+    let replay_limit = backlog.max(quota);
+    let queued = match (backlog, quota) {
+        // Nothing but replays, all held back: the 429 SDKs back off on.
+        (Some(retry_after), _) if rows.is_empty() => Err(IngestError::ReplayBacklog { retry_after }),
+        (_, Some(retry_after)) if rows.is_empty() => Err(IngestError::ReplayQuotaExceeded { retry_after }),
+        _ => enqueue(&state, &key, rows, held).await,
     };
     if matches!(queued, Err(IngestError::RateLimited { .. })) {
         outcomes::rate_limited(&mut outcomes);
@@ -146,21 +152,26 @@ async fn ingest(
     let mut response_headers = HeaderMap::new();
     if let Some(retry_after) = replay_limit {
         // The other items were kept; the header tells the SDK to hold its replays.
-        response_headers.insert("x-sentry-rate-limits", replay::rate_limits_header(retry_after));
+        response_headers.insert("x-sentry-rate-limits", replay_limits::rate_limits_header(retry_after));
     }
     Ok((response_headers, Json(Accepted { id: processed.event_id.map(|id| id.simple().to_string()) })))
 }
 
 /// Rate-limits, then writes the rows ahead and queues them: the 200 comes
 /// only after they are on disk (see [`crate::pipeline::wal`]).
-async fn enqueue(state: &AppState, key: &KeyEntry, rows: Vec<Row>) -> Result<(), IngestError> {
+async fn enqueue(
+    state: &AppState,
+    key: &KeyEntry,
+    rows: Vec<Row>,
+    held: Option<OwnedSemaphorePermit>,
+) -> Result<(), IngestError> {
     if rows.is_empty() {
         return Ok(());
     }
     if let RateDecision::Limited(retry_after) = key.check_rate(rows.len() as u32) {
         return Err(IngestError::RateLimited { retry_after });
     }
-    state.queue.push_all(state.log.as_ref(), rows).await.map_err(|e| match e {
+    state.queue.push_all(state.log.as_ref(), rows, held).await.map_err(|e| match e {
         QueueError::Full => IngestError::QueueFull,
         QueueError::Closed => IngestError::ShuttingDown,
         QueueError::Log(e) => IngestError::LogUnavailable(e.to_string()),

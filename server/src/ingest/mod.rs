@@ -11,5 +11,6 @@ pub mod error;
 pub mod handler;
 pub(crate) mod process;
 pub mod replay;
+pub mod replay_limits;
 pub mod screenshots;
 pub mod sessions;

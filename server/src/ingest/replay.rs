@@ -22,7 +22,6 @@ use std::{
     io::{self, BufReader, Read, Write},
 };
 
-use axum::http::HeaderValue;
 use flate2::{
     read::{GzDecoder, ZlibDecoder},
     write::ZlibEncoder,
@@ -41,7 +40,6 @@ use crate::{
         IngestContext,
     },
     outcomes::{ItemOutcome, Outcome},
-    projects::replay_quota::ReplayUsage,
     scrub::Scrubber,
     store::rows::{ReplaySegmentRow, Row},
 };
@@ -337,42 +335,6 @@ pub fn attach(
             Err(e) => outcomes.push(invalid(e.reason())),
         }
     }
-}
-
-/// Counts the envelope's stored replay bytes against the project's daily
-/// quota; past it, drops its replay rows (their outcomes become
-/// `rate_limited`/`replay_quota`) and returns the seconds until the next day.
-pub fn apply_quota(
-    usage: &ReplayUsage,
-    quota: u64,
-    project_id: u64,
-    now_secs: i64,
-    rows: &mut Vec<Row>,
-    outcomes: &mut [ItemOutcome],
-) -> Option<u64> {
-    let is_replay = |r: &Row| matches!(r, Row::Replay(_) | Row::ReplaySegment(_));
-    if !rows.iter().any(is_replay) {
-        return None;
-    }
-    let bytes: u64 = rows.iter().map(|r| if let Row::ReplaySegment(s) = r { s.stored_bytes } else { 0 }).sum();
-    // A quota of 0 stores no replay at all, not even metadata.
-    let refused = if quota == 0 {
-        Err((86_400 - now_secs.rem_euclid(86_400)).max(1) as u64)
-    } else {
-        usage.take(project_id, bytes, quota, now_secs)
-    };
-    let retry_after = refused.err()?;
-    rows.retain(|r| !is_replay(r));
-    for o in outcomes.iter_mut().filter(|o| o.outcome == Outcome::Accepted && o.category == CATEGORY) {
-        o.outcome = Outcome::RateLimited;
-        o.reason = "replay_quota".into();
-    }
-    Some(retry_after)
-}
-
-/// Returns `X-Sentry-Rate-Limits` for the replay category alone.
-pub fn rate_limits_header(retry_after: u64) -> HeaderValue {
-    HeaderValue::from_str(&format!("{retry_after}:replay:project")).expect("ascii digits")
 }
 
 #[cfg(test)]

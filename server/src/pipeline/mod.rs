@@ -5,16 +5,29 @@
 //! what ClickHouse refuses for good ([`writer`], [`insert`]); an on-disk spool
 //! ([`spool`]) takes batches ClickHouse could not take, replayed once it is
 //! back. Log segments are retired once their rows are stored.
+//!
+//! The queue is bounded twice: in rows, and in the bytes of the large
+//! payloads some rows carry (replay recordings and feedback screenshots, up
+//! to megabytes each). Those bytes are reserved from a semaphore before the
+//! rows are accepted ([`Queue::reserve_blobs`]) and each row holds its share
+//! ([`Queued::held`]) until its batch is stored or spooled, so the memory of
+//! queued payloads never passes the budget however large the rows.
 
 pub mod insert;
 pub mod spool;
 pub mod wal;
 pub mod writer;
 
-use tokio::sync::mpsc;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use crate::store::rows::Row;
 use wal::{IngestLog, LogError};
+
+/// Bytes of large payloads queued at once unless configured
+/// (`SIGHTLINE_QUEUE_MAX_BLOB_MB`).
+pub const DEFAULT_BLOB_BYTES: usize = 64 * 1024 * 1024;
 
 /// A row on the queue, with the log segment that holds it (none when the
 /// log is off).
@@ -22,12 +35,16 @@ use wal::{IngestLog, LogError};
 pub struct Queued {
     pub row: Row,
     pub segment: Option<u64>,
+    /// The row's share of the payload budget, released when it is dropped.
+    pub held: Option<OwnedSemaphorePermit>,
 }
 
 /// The sending side of the bounded queue, held by the ingest endpoints.
 #[derive(Clone)]
 pub struct Queue {
     tx: mpsc::Sender<Queued>,
+    blobs: Arc<Semaphore>,
+    blob_capacity: usize,
 }
 
 /// Why rows could not be queued.
@@ -44,15 +61,45 @@ pub enum QueueError {
 impl Queue {
     /// Creates a queue holding at most `capacity` rows, and its receiver.
     pub fn new(capacity: usize) -> (Queue, mpsc::Receiver<Queued>) {
+        Self::with_blob_budget(capacity, DEFAULT_BLOB_BYTES)
+    }
+
+    /// Creates a queue holding at most `capacity` rows and `blob_bytes` of
+    /// their large payloads.
+    pub fn with_blob_budget(capacity: usize, blob_bytes: usize) -> (Queue, mpsc::Receiver<Queued>) {
         let (tx, rx) = mpsc::channel(capacity);
-        (Queue { tx }, rx)
+        let blob_capacity = blob_bytes.min(Semaphore::MAX_PERMITS);
+        (Queue { tx, blobs: Arc::new(Semaphore::new(blob_capacity)), blob_capacity }, rx)
+    }
+
+    /// Reserves room for the large payloads of `rows`, never waiting: `None`
+    /// when they carry none, [`QueueError::Full`] when the budget has no room.
+    pub fn reserve_blobs(&self, rows: &[Row]) -> Result<Option<OwnedSemaphorePermit>, QueueError> {
+        let bytes: usize = rows.iter().map(Row::blob_bytes).sum();
+        if bytes == 0 {
+            return Ok(None);
+        }
+        let n = u32::try_from(bytes).map_err(|_| QueueError::Full)?;
+        self.blobs.clone().try_acquire_many_owned(n).map(Some).map_err(|_| QueueError::Full)
+    }
+
+    /// True when less than half of the payload budget is free.
+    pub fn blobs_under_pressure(&self) -> bool {
+        self.blobs.available_permits() < self.blob_capacity / 2
     }
 
     /// Queues all `rows` or none of them, never waiting for room: room is
     /// reserved first, then the rows are written ahead to `log` (when there
     /// is one) and only then queued. The work runs in its own task, so a
     /// client that hangs up mid-way cannot leave logged rows unqueued.
-    pub async fn push_all(&self, log: Option<&IngestLog>, rows: Vec<Row>) -> Result<(), QueueError> {
+    /// `held` (from [`Queue::reserve_blobs`]) is shared out to the rows by
+    /// their payload sizes; what is left of it is released.
+    pub async fn push_all(
+        &self,
+        log: Option<&IngestLog>,
+        rows: Vec<Row>,
+        mut held: Option<OwnedSemaphorePermit>,
+    ) -> Result<(), QueueError> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -68,7 +115,11 @@ impl Queue {
                 None => None,
             };
             for (permit, row) in permits.zip(rows) {
-                permit.send(Queued { row, segment });
+                let share = match (held.as_mut(), row.blob_bytes()) {
+                    (Some(h), n) if n > 0 => h.split(n),
+                    _ => None,
+                };
+                permit.send(Queued { row, segment, held: share });
             }
             Ok(())
         });
@@ -84,7 +135,7 @@ impl Queue {
             mpsc::error::TrySendError::Closed(()) => QueueError::Closed,
         })?;
         for (permit, row) in permits.zip(rows) {
-            permit.send(Queued { row, segment: None });
+            permit.send(Queued { row, segment: None, held: None });
         }
         Ok(())
     }

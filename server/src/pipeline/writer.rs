@@ -85,7 +85,10 @@ impl Writer {
             // Which log segments the batch's rows came from, to retire them once written.
             let mut segments: Vec<(u64, usize)> = Vec::new();
             let mut batch: Vec<Row> = Vec::with_capacity(queued.len());
-            for Queued { row, segment } in queued.drain(..) {
+            // The payload budget the batch holds, given back once it is stored or spooled.
+            let mut held = Vec::new();
+            for Queued { row, segment, held: share } in queued.drain(..) {
+                held.extend(share);
                 if let Some(seq) = segment {
                     match segments.iter_mut().find(|(s, _)| *s == seq) {
                         Some((_, n)) => *n += 1,
@@ -98,6 +101,7 @@ impl Writer {
                 symbolicator.apply(&mut batch).await;
             }
             self.write_batch(batch, &shutdown, &mut deadline).await;
+            drop(held);
             if let Some(log) = &self.log {
                 segments.into_iter().for_each(|(seq, n)| log.done(seq, n));
             }
@@ -206,7 +210,7 @@ impl Writer {
 
     /// Tells whether the queue is more than half full.
     fn under_pressure(&self) -> bool {
-        self.queue.free() < self.queue.capacity() / 2
+        self.queue.free() < self.queue.capacity() / 2 || self.queue.blobs_under_pressure()
     }
 
     /// Moves a batch to the spool; false if the disk refused it too.

@@ -61,7 +61,14 @@ pub async fn migrate(client: &Client, database: &str) -> anyhow::Result<Vec<u32>
 pub async fn migrate_on(client: &Client, database: &str, cluster: Option<&Cluster>) -> anyhow::Result<Vec<u32>> {
     match cluster {
         None => migrate_single(client, database).await,
-        Some(cluster) => migrate_cluster(client, cluster).await,
+        Some(cluster) => migrate_cluster(client, cluster).await.with_context(|| {
+            format!(
+                "migrate on cluster {} did not finish: an ON CLUSTER statement waits {} s for every node \
+                 (SIGHTLINE_CLICKHOUSE_DDL_TIMEOUT_SECS), and ClickHouse keeps it queued in ZooKeeper for a node \
+                 that is down; once every node is up, run `sightline migrate` again: it resumes where this stopped",
+                cluster.name, cluster.ddl_timeout_secs
+            )
+        }),
     }
 }
 
@@ -136,7 +143,9 @@ fn statements_of(sql: &str) -> Vec<String> {
 async fn migrate_cluster(client: &Client, cluster: &Cluster) -> anyhow::Result<Vec<u32>> {
     // ON CLUSTER answers list each node's status; buffering the answer turns
     // a failure on any node into an HTTP error instead of a truncated body.
-    let ddl = for_cluster(client.clone()).with_setting("wait_end_of_query", "1");
+    let ddl = for_cluster(client.clone())
+        .with_setting("wait_end_of_query", "1")
+        .with_setting("distributed_ddl_task_timeout", cluster.ddl_timeout_secs.to_string());
     ddl.clone()
         .with_database("default")
         .query(&format!("CREATE DATABASE IF NOT EXISTS {} {}", cluster.database, cluster.on()))

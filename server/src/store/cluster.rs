@@ -59,7 +59,13 @@ pub struct Statement {
 pub struct Cluster {
     pub name: String,
     pub database: String,
+    /// How long an `ON CLUSTER` statement waits for every node, in seconds
+    /// (ClickHouse's `distributed_ddl_task_timeout`, 180 by default).
+    pub ddl_timeout_secs: u64,
 }
+
+/// ClickHouse's own default for `distributed_ddl_task_timeout`.
+pub const DEFAULT_DDL_TIMEOUT_SECS: u64 = 180;
 
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("static regex")
@@ -72,7 +78,13 @@ impl Cluster {
     /// Returns the cluster settings: `name` is the cluster in ClickHouse's
     /// `remote_servers`, `database` Sightline's database on it.
     pub fn new(name: &str, database: &str) -> Cluster {
-        Cluster { name: name.to_string(), database: database.to_string() }
+        Cluster { name: name.to_string(), database: database.to_string(), ddl_timeout_secs: DEFAULT_DDL_TIMEOUT_SECS }
+    }
+
+    /// Sets how long an `ON CLUSTER` statement waits for every node.
+    pub fn with_ddl_timeout(mut self, secs: u64) -> Cluster {
+        self.ddl_timeout_secs = secs;
+        self
     }
 
     /// Returns the node-local table behind `table`'s Distributed table, qualified.

@@ -344,3 +344,26 @@ pub async fn erase(
     }
     Ok(())
 }
+
+#[derive(Debug, Row, Deserialize)]
+struct ProjectBytes {
+    project_id: u64,
+    bytes: u64,
+}
+
+/// Bytes of recordings stored per project, by every server, in segments
+/// dated on the UTC day that starts at `day_start` (epoch seconds): the
+/// shared count behind the daily replay quota.
+pub async fn stored_bytes_of_day(ch: &Client, day_start: i64) -> clickhouse::error::Result<Vec<(u64, u64)>> {
+    let start = u32::try_from(day_start).unwrap_or(0);
+    let rows: Vec<ProjectBytes> = ch
+        .query(
+            "SELECT project_id, sum(stored_bytes) AS bytes FROM replay_segments \
+             WHERE timestamp >= toDateTime(?) AND timestamp < toDateTime(?) GROUP BY project_id",
+        )
+        .bind(start)
+        .bind(start.saturating_add(86_400))
+        .fetch_all()
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.project_id, r.bytes)).collect())
+}

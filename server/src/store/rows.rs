@@ -194,6 +194,18 @@ pub enum Row {
     ReplaySegment(ReplaySegmentRow),
 }
 
+impl Row {
+    /// Bytes of the large payload the row carries (a replay recording, a
+    /// screenshot), counted against the queue's payload budget; 0 for the rest.
+    pub fn blob_bytes(&self) -> usize {
+        match self {
+            Row::ReplaySegment(s) => s.data.len(),
+            Row::Screenshot(s) => s.data.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// One `replay_event` item: a segment's metadata (`replays` table).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clickhouse::Row)]
 pub struct ReplayRow {
