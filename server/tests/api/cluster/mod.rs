@@ -7,7 +7,15 @@
 //! being down 20 s and one server stopping, with every acknowledged event
 //! stored once, replicas caught up and issue counts right; the dashboard
 //! shows the same numbers as a single node; a retried insert whose answer
-//! was cut stores nothing twice; a poison batch is quarantined.
+//! was cut stores nothing twice; a poison batch is quarantined; `migrate`
+//! with a replica down stops, and resumes once it is back ([`node_down`]).
+//! The cases live in this module and its children: [`parity`] (the
+//! dashboard beside a single node), [`writes`] (the writer's exactly-once and
+//! quarantine, retention), [`node_down`].
+
+mod node_down;
+mod parity;
+mod writes;
 
 use std::{
     collections::HashSet,
@@ -62,6 +70,14 @@ impl ClusterEnv {
 
     /// Runs `sightline migrate` in cluster mode against node 1; returns its output.
     fn migrate(&self, database_url: &str, database: &str) -> String {
+        let (ok, text) = self.try_migrate(database_url, database, &[]);
+        assert!(ok, "migrate failed: {text}");
+        text
+    }
+
+    /// Runs `sightline migrate` with `more` environment; returns whether it
+    /// succeeded, and its output.
+    fn try_migrate(&self, database_url: &str, database: &str, more: &[(&str, &str)]) -> (bool, String) {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_sightline"))
             .arg("migrate")
             .env("SIGHTLINE_DATABASE_URL", database_url)
@@ -69,11 +85,11 @@ impl ClusterEnv {
             .env("SIGHTLINE_CLICKHOUSE_DATABASE", database)
             .env("SIGHTLINE_CLICKHOUSE_CLUSTER", &self.name)
             .env("RUST_LOG", "warn")
+            .envs(more.iter().copied())
             .output()
             .expect("sightline migrate runs");
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "migrate failed: {text}");
-        text
+        (out.status.success(), text)
     }
 
     /// Fresh Postgres database and a cluster-migrated ClickHouse database.
@@ -326,210 +342,4 @@ fn spawn_caddy_upstreams(port: u16, upstreams: &[u16], dir: &PathBuf) -> Child {
         .kill_on_drop(true)
         .spawn()
         .expect("Debian's caddy is installed")
-}
-
-/// Error events of three kinds from three users, and page loads, fixed once.
-fn sample() -> Vec<Vec<u8>> {
-    let now = epoch(300.0);
-    let mut bodies = Vec::new();
-    for i in 0..30u32 {
-        let id = new_id();
-        let mut event =
-            js_error(&id, &format!("sample {i}"), ["checkout", "cart", "search"][(i % 3) as usize], 10 + i % 3);
-        event["user"]["id"] = json!(format!("u-{}", i % 4));
-        event["timestamp"] = json!(now + f64::from(i));
-        bodies.push(event_envelope(&event));
-    }
-    for i in 0..12 {
-        let id = new_id();
-        let mut tx = page_load(&id);
-        tx["measurements"]["lcp"]["value"] = json!(1500.0 + 300.0 * f64::from(i));
-        tx["start_timestamp"] = json!(now + f64::from(i));
-        tx["timestamp"] = json!(now + f64::from(i) + 1.5);
-        bodies.push(envelope(json!({"event_id": id}), &[("transaction", serde_json::to_vec(&tx).unwrap())]));
-    }
-    bodies
-}
-
-/// The dashboard's view of a project: issue list, each issue's page and tags, performance.
-async fn dashboard(app: &TestApp) -> Value {
-    let browser = AlertsApp::member_of(app).await;
-    let pid = app.project_id;
-    let (status, list) = browser.get(&format!("/api/v1/projects/{pid}/issues?period=24h")).await;
-    assert_eq!(status, 200, "{list}");
-    let mut pages = Vec::new();
-    let mut items: Vec<Value> = list["issues"].as_array().cloned().unwrap_or_default();
-    items.sort_by_key(|i| i["title"].to_string() + &i["culprit"].to_string());
-    for issue in &items {
-        let id = &issue["id"];
-        let (_, page) = browser.get(&format!("/api/v1/issues/{id}")).await;
-        let (_, tags) = browser.get(&format!("/api/v1/issues/{id}/tags")).await;
-        pages.push(json!({"page": page, "tags": tags}));
-    }
-    let (status, performance) = browser.get(&format!("/api/v1/projects/{pid}/performance?period=24h")).await;
-    assert_eq!(status, 200, "{performance}");
-    strip_ids(json!({"issues": items, "pages": pages, "performance": performance}))
-}
-
-/// Drops what differs between two databases by construction (row ids, links).
-fn strip_ids(v: Value) -> Value {
-    match v {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(k, _)| !matches!(k.as_str(), "id" | "issue_id" | "project_id" | "url" | "permalink"))
-                .map(|(k, v)| (k, strip_ids(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(strip_ids).collect()),
-        other => other,
-    }
-}
-
-#[tokio::test]
-async fn cluster_dashboard_shows_the_same_numbers_as_a_single_node() {
-    let Some(env) = cluster_env() else { return };
-    let bodies = sample();
-    let cluster_dbs = env.databases().await;
-    let single_dbs = crate::helpers::fresh_databases().await;
-    let mut single_raw = raw_config(&single_dbs);
-    single_raw.signup = Some("open".into());
-    let cluster = spawn_app_on(&cluster_dbs, env.raw(&cluster_dbs, 2)).await;
-    let single = spawn_app_on(&single_dbs, single_raw).await;
-    for body in &bodies {
-        assert_eq!(cluster.post_envelope(body.clone()).await.status(), 200);
-        assert_eq!(single.post_envelope(body.clone()).await.status(), 200);
-    }
-    for app in [&cluster, &single] {
-        assert_eq!(app.wait_for_events(30).await, 30);
-        assert_eq!(app.wait_for_count("SELECT count() FROM transactions", 12).await, 12);
-        assert_eq!(app.wait_for_issues(3).await, 3);
-    }
-    // Issue counts are flushed to Postgres in the background.
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    let (on_cluster, on_single) = (dashboard(&cluster).await, dashboard(&single).await);
-    assert_eq!(on_cluster["issues"].as_array().map(Vec::len), Some(3), "{on_cluster}");
-    assert_eq!(on_cluster, on_single, "cluster:\n{on_cluster:#}\nsingle node:\n{on_single:#}");
-    cluster.stop().await;
-    single.stop().await;
-}
-
-#[tokio::test]
-async fn cluster_retried_insert_whose_answer_was_cut_stores_nothing_twice() {
-    let Some(env) = cluster_env() else { return };
-    let dbs = env.databases().await;
-    let proxy = CutProxy::start_to(&env.nodes[0]).await;
-    let mut raw = env.raw(&dbs, 0);
-    raw.clickhouse_url = Some(proxy.url.clone());
-    let app = spawn_app_on(&dbs, raw).await;
-    proxy.cut.store(true, Ordering::SeqCst);
-    for i in 0..10 {
-        let body = event_envelope(&js_error(&new_id(), &format!("cut {i}"), ["a", "b", "c", "d"][i % 4], 1));
-        assert_eq!(app.post_envelope(body).await.status(), 200);
-    }
-    // Batches stored (on both shards), but the writer saw their inserts fail;
-    // it retries the first and the rest wait behind it.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut stored = 0;
-    while stored == 0 && Instant::now() < deadline {
-        stored = count(&dbs.ch, "SELECT count() FROM events").await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(stored > 0, "inserts commit while their answers are cut");
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    proxy.cut.store(false, Ordering::SeqCst);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut seen = 0i64;
-    while seen < 10 && Instant::now() < deadline {
-        seen = sqlx::query_scalar("SELECT coalesce(sum(times_seen), 0)::bigint FROM issues")
-            .fetch_one(&dbs.pg)
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(1000)).await;
-    assert_eq!(count(&dbs.ch, "SELECT count() FROM events").await, 10, "no event stored twice");
-    assert_eq!(count(&dbs.ch, "SELECT uniqExact(event_id) FROM events").await, 10);
-    let seen: i64 = sqlx::query_scalar("SELECT sum(times_seen)::bigint FROM issues").fetch_one(&dbs.pg).await.unwrap();
-    assert_eq!(seen, 10, "the issues count each event once");
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn cluster_poison_batch_is_quarantined_and_later_batches_land() {
-    let Some(env) = cluster_env() else { return };
-    let dbs = env.databases().await;
-    let raw = env.raw(&dbs, 0);
-    let spool = PathBuf::from(raw.spool_dir.clone().unwrap());
-    let app = spawn_app_on(&dbs, raw).await;
-    let cluster = store::cluster::Cluster::new(&env.name, &dbs.clickhouse_database);
-    let alter = |op: &str| {
-        let statement = format!("ALTER TABLE transactions {op}");
-        cluster.rewrite(&statement, &store::clickhouse::schema_tables()).unwrap()
-    };
-    // The server's rows no longer match the table on any node.
-    for step in alter("DROP COLUMN sdk_version") {
-        dbs.ch.query(&step.sql).execute().await.unwrap();
-    }
-    let tx = new_id();
-    let body = envelope(json!({"event_id": tx}), &[("transaction", serde_json::to_vec(&page_load(&tx)).unwrap())]);
-    assert_eq!(app.post_envelope(body).await.status(), 200);
-    assert_eq!(app.post_envelope(event_envelope(&js_error(&new_id(), "poison", "f", 1))).await.status(), 200);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let quarantined = || async {
-        let ready: Value = app.http.get(format!("{}/readyz", app.address)).send().await.unwrap().json().await.unwrap();
-        ready["ingest"]["quarantined_batches"].as_u64().unwrap_or(0)
-    };
-    while quarantined().await != 1 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(quarantined().await, 1);
-    assert_eq!(app.wait_for_events(1).await, 1, "the error event is stored beside the refused page load");
-
-    for step in alter("ADD COLUMN sdk_version String") {
-        dbs.ch.query(&step.sql).execute().await.unwrap();
-    }
-    let tx = new_id();
-    let body = envelope(json!({"event_id": tx}), &[("transaction", serde_json::to_vec(&page_load(&tx)).unwrap())]);
-    assert_eq!(app.post_envelope(body).await.status(), 200);
-    assert_eq!(wait_count(&dbs.ch, "SELECT count() FROM transactions", 1).await, 1, "a later batch lands");
-    assert_eq!(quarantined().await, 1);
-    app.stop().await;
-    std::fs::remove_dir_all(spool).ok();
-}
-
-#[tokio::test]
-async fn cluster_retention_drops_old_partitions_on_every_shard_and_replica() {
-    let Some(env) = cluster_env() else { return };
-    let dbs = env.databases().await;
-    let team = projects::ensure_team(&dbs.pg, "t").await.unwrap();
-    let project = projects::ensure_project(&dbs.pg, team, "p").await.unwrap();
-    let now = chrono::Utc::now().timestamp();
-    // Old and fresh rows of many fingerprints, so that both shards hold some.
-    for (age_days, n) in [(100i64, 20u64), (0, 20)] {
-        dbs.ch
-            .query(
-                "INSERT INTO events (project_id, event_id, fingerprint, timestamp, received_at) \
-                 SELECT ?, generateUUIDv4(), toString(number), toDateTime(?), toDateTime(?) FROM system.numbers LIMIT ?",
-            )
-            .bind(project.project_id as u64)
-            .bind(now - age_days * 86_400)
-            .bind(now - age_days * 86_400)
-            .bind(n)
-            .execute()
-            .await
-            .unwrap();
-    }
-    let old = format!("SELECT count() FROM events_local WHERE timestamp < toDateTime({})", now - 50 * 86_400);
-    for n in [0, 2] {
-        assert!(count(&env.node(n, &dbs.clickhouse_database), &old).await > 0, "shard {} holds old rows", n / 2 + 1);
-    }
-    let retention = sightline::retention::Retention::default()
-        .on_cluster(Some(store::cluster::Cluster::new(&env.name, &dbs.clickhouse_database)));
-    let sweep = retention.sweep(&dbs.pg, &dbs.ch, chrono::Utc::now()).await.unwrap();
-    assert!(sweep.dropped_partitions.iter().any(|p| p.starts_with("events/")), "{sweep:?}");
-    assert!(sweep.dropped_partitions.iter().any(|p| p.starts_with("issue_hourly/")), "{sweep:?}");
-    for n in 0..4 {
-        assert_eq!(wait_count(&env.node(n, &dbs.clickhouse_database), &old, 0).await, 0, "node {n} dropped them");
-    }
-    assert_eq!(count(&dbs.ch, "SELECT count() FROM events").await, 20, "the fresh rows stay");
 }
