@@ -68,6 +68,13 @@ RUST_STATEMENTS = {
     "record migration": (
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, now())"
     ),
+    # Cluster mode only (`migrate_cluster`): the database ON CLUSTER, a sync of
+    # the replicated version record, and its read. The cluster suite
+    # (scripts/test-cluster.sh) runs them on a real 18.16 cluster; the read is
+    # run here too.
+    "cluster: create database": "CREATE DATABASE IF NOT EXISTS {} {}",
+    "cluster: sync schema_migrations": "SYSTEM SYNC REPLICA schema_migrations",
+    "cluster: read schema_migrations": "SELECT DISTINCT version FROM schema_migrations",
 }
 
 # --------------------------------------------------------------------------- data
@@ -364,6 +371,8 @@ def engine_checks(report: Report, engine, versions, keep: bool = False) -> str:
             return db  # nothing else can run
         report.run(engine, "rust: create schema_migrations", rs["create schema_migrations"], database=db)
         report.run(engine, "rust: read schema_migrations (empty)", rs["read schema_migrations"], "", database=db)
+        report.run(engine, "rust: read schema_migrations (cluster mode, empty)",
+                   rs["cluster: read schema_migrations"], "", database=db)
         apply_schema(report, engine, db, versions, rs, "schema pass 1")
         # ... and on its next start; then the schema once more (must be idempotent).
         report.run(engine, "rust: create database again", rs["create database"], database="default")
