@@ -14,7 +14,12 @@
 //! Counting is in memory ([`Tally`], bounded: past [`MAX_KEYS`] distinct
 //! counters, new reasons fold into `other`) and flushed to the ClickHouse
 //! `outcomes` table (SummingMergeTree, one row per counter and flush) every few
-//! seconds and at shutdown; a failed flush keeps its counts for the next one.
+//! seconds and at shutdown. A failed flush keeps its rows exactly as they
+//! were and sends that same block again first: if the first attempt had in
+//! fact committed (its answer lost), replicated tables (cluster mode) drop the
+//! repeat as a duplicate block, so counts are not doubled. A single 18.16 node
+//! has no such deduplication for plain MergeTree: there, one flush's counts
+//! (five seconds of them) can count twice after a lost answer.
 //! Nothing is logged per item. [`usage`] reads the figures back.
 
 pub mod client_report;
@@ -119,6 +124,8 @@ type Counter = (u64, u32, String, Outcome, String, String);
 #[derive(Clone, Default)]
 pub struct Tally {
     counts: Arc<Mutex<HashMap<Counter, u64>>>,
+    /// The rows of a failed flush, sent again unchanged before anything new.
+    unsent: Arc<Mutex<Option<Vec<OutcomeRow>>>>,
 }
 
 impl Tally {
@@ -157,34 +164,27 @@ impl Tally {
             .collect()
     }
 
-    /// Puts rows back after a failed flush (bounded like [`Tally::record`]).
-    fn restore(&self, rows: Vec<OutcomeRow>) {
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        for r in rows {
-            let outcome = match r.outcome.as_str() {
-                "accepted" => Outcome::Accepted,
-                "filtered" => Outcome::Filtered,
-                "rate_limited" => Outcome::RateLimited,
-                "invalid" => Outcome::Invalid,
-                _ => Outcome::ClientDiscard,
-            };
-            let counter = (r.project_id, r.day, r.public_key, outcome, r.category, r.reason);
-            if counts.len() < MAX_KEYS || counts.contains_key(&counter) {
-                *counts.entry(counter).or_default() += r.quantity;
-            }
+    /// Writes the counts so far to ClickHouse; returns the rows written. A
+    /// failed flush's rows wait, unchanged, to be sent first next time.
+    pub async fn flush(&self, ch: &Client) -> clickhouse::error::Result<usize> {
+        let mut written = 0;
+        let unsent = self.unsent.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(rows) = unsent {
+            written += self.send(ch, rows).await?;
         }
+        let rows = self.take();
+        if !rows.is_empty() {
+            written += self.send(ch, rows).await?;
+        }
+        Ok(written)
     }
 
-    /// Writes the counts so far to ClickHouse; on failure they wait for the next flush.
-    pub async fn flush(&self, ch: &Client) -> clickhouse::error::Result<usize> {
-        let rows = self.take();
-        if rows.is_empty() {
-            return Ok(0);
-        }
+    /// Inserts `rows` as one block; on failure keeps them to be sent again as they are.
+    async fn send(&self, ch: &Client, rows: Vec<OutcomeRow>) -> clickhouse::error::Result<usize> {
         match insert(ch, &rows).await {
             Ok(()) => Ok(rows.len()),
             Err(e) => {
-                self.restore(rows);
+                *self.unsent.lock().unwrap_or_else(|e| e.into_inner()) = Some(rows);
                 Err(e)
             }
         }

@@ -1,5 +1,5 @@
 //! The writer on a cluster: a retried insert whose answer was cut stores
-//! nothing twice, a poison batch is quarantined while later batches land,
+//! nothing twice (events and outcome counts), a poison batch is quarantined while later batches land,
 //! and retention drops old partitions on every shard and replica.
 
 use super::*;
@@ -26,6 +26,13 @@ async fn cluster_retried_insert_whose_answer_was_cut_stores_nothing_twice() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(stored > 0, "inserts commit while their answers are cut");
+    // The envelopes' outcomes are flushed every 5 s: hold the cut until a flush has committed too.
+    let accepted = "SELECT toUInt64(sum(quantity)) FROM outcomes WHERE outcome = 'accepted' AND category = 'error'";
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while count(&dbs.ch, accepted).await == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(count(&dbs.ch, accepted).await > 0, "an outcome flush commits while its answer is cut");
     tokio::time::sleep(Duration::from_millis(800)).await;
     proxy.cut.store(false, Ordering::SeqCst);
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -42,6 +49,9 @@ async fn cluster_retried_insert_whose_answer_was_cut_stores_nothing_twice() {
     assert_eq!(count(&dbs.ch, "SELECT uniqExact(event_id) FROM events").await, 10);
     let seen: i64 = sqlx::query_scalar("SELECT sum(times_seen)::bigint FROM issues").fetch_one(&dbs.pg).await.unwrap();
     assert_eq!(seen, 10, "the issues count each event once");
+    // The failed flush's block is sent again unchanged (5 s tick): the replicas drop it as a duplicate.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert_eq!(count(&dbs.ch, accepted).await, 10, "outcomes are not counted twice");
     app.stop().await;
 }
 
