@@ -33,6 +33,7 @@ mod outcomes;
 mod protocol;
 mod python_sdk;
 mod releases_api;
+mod replay_backlog;
 mod replays;
 mod reset_api;
 mod restart;

@@ -35,7 +35,7 @@ fn inflate(data: &[u8]) -> String {
     out
 }
 
-fn replay_event(replay_id: &str, segment: u32, error_ids: &[&str]) -> Vec<u8> {
+pub fn replay_event(replay_id: &str, segment: u32, error_ids: &[&str]) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "type": "replay_event", "replay_id": replay_id, "event_id": replay_id, "segment_id": segment,
         "replay_type": "buffer", "timestamp": epoch(1.0), "replay_start_timestamp": epoch(30.0),
@@ -47,7 +47,7 @@ fn replay_event(replay_id: &str, segment: u32, error_ids: &[&str]) -> Vec<u8> {
     .unwrap()
 }
 
-fn recording(segment: u32, body: &[u8]) -> Vec<u8> {
+pub fn recording(segment: u32, body: &[u8]) -> Vec<u8> {
     let mut out = format!("{{\"segment_id\":{segment}}}\n").into_bytes();
     out.extend_from_slice(body);
     out
@@ -258,7 +258,7 @@ async fn a_segment_sent_for_another_projects_replay_stays_with_its_sender() {
 }
 
 /// A recording of `n` bytes that zlib cannot shrink much (hex of a hash chain).
-fn noisy_events(n: usize) -> Vec<u8> {
+pub fn noisy_events(n: usize) -> Vec<u8> {
     let mut payload = String::with_capacity(n);
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     while payload.len() < n {
