@@ -143,6 +143,19 @@ mod tests {
         assert_eq!(queue.reserve_blobs(&[]).unwrap().map(|h| h.num_permits()), None, "no payload, no reservation");
     }
 
+    #[tokio::test]
+    async fn a_payload_larger_than_the_budget_takes_all_of_it_until_stored() {
+        let (queue, mut rx) = Queue::with_blob_budget(100, 1000);
+        let rows = vec![segment(1500)];
+        let held = queue.reserve_blobs(&rows).unwrap();
+        queue.push_all(None, rows, held).await.unwrap();
+        assert!(queue.reserve_blobs(&[segment(1)]).is_err(), "the whole budget is held");
+        let queued = rx.recv().await.unwrap();
+        assert_eq!(queued.held.as_ref().map(|h| h.num_permits()), Some(1000));
+        drop(queued);
+        assert!(queue.reserve_blobs(&[segment(1000)]).is_ok());
+    }
+
     #[test]
     fn a_full_budget_refuses_the_replays_and_keeps_the_rest() {
         let (queue, _rx) = Queue::with_blob_budget(100, 1000);

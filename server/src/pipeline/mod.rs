@@ -74,12 +74,14 @@ impl Queue {
 
     /// Reserves room for the large payloads of `rows`, never waiting: `None`
     /// when they carry none, [`QueueError::Full`] when the budget has no room.
+    /// Payloads larger than the whole budget take all of it (so a budget set
+    /// below the largest item still admits one at a time).
     pub fn reserve_blobs(&self, rows: &[Row]) -> Result<Option<OwnedSemaphorePermit>, QueueError> {
         let bytes: usize = rows.iter().map(Row::blob_bytes).sum();
         if bytes == 0 {
             return Ok(None);
         }
-        let n = u32::try_from(bytes).map_err(|_| QueueError::Full)?;
+        let n = u32::try_from(bytes.min(self.blob_capacity)).map_err(|_| QueueError::Full)?;
         self.blobs.clone().try_acquire_many_owned(n).map(Some).map_err(|_| QueueError::Full)
     }
 
@@ -115,9 +117,13 @@ impl Queue {
                 None => None,
             };
             for (permit, row) in permits.zip(rows) {
-                let share = match (held.as_mut(), row.blob_bytes()) {
-                    (Some(h), n) if n > 0 => h.split(n),
-                    _ => None,
+                let share = match row.blob_bytes() {
+                    0 => None,
+                    n => match held.as_mut() {
+                        Some(h) if h.num_permits() > n => h.split(n),
+                        // The last payload (or one larger than the budget) keeps what is left.
+                        _ => held.take(),
+                    },
                 };
                 permit.send(Queued { row, segment, held: share });
             }
