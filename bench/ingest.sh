@@ -379,6 +379,7 @@ if [ "$cluster" = 1 ]; then
     cluster_pids=()
     cl_server_cpu="$(awk '$1 ~ /^sightline/ { s += $2 } END { print s }' "$out_dir/cl_a.cpu")"
     cl_ch_cpu="$(awk '$1 ~ /^ch-|^zookeeper/ { s += $2 } END { print s }' "$out_dir/cl_a.cpu")"
+    sl_rate="$(j sl_closed rate_2xx)"
     sl_server_cpu="$(awk '$1 == "sightline" { print $2 }' "$out_dir/sl_closed.cpu")"
     sl_ch_cpu="$(awk '$1 == "clickhouse" { print $2 }' "$out_dir/sl_closed.cpu")"
     per_k() { awk -v c="$1" -v r="$2" 'BEGIN { if (r > 0) printf "%.1f", 1000 * c / r; else print "–" }'; }
