@@ -79,13 +79,20 @@ pub async fn terminate(child: &mut Child) {
 
 /// Starts Debian's Caddy with the repo's Caddyfile in local mode (`:port`) in front of `upstream`.
 pub fn spawn_caddy(port: u16, upstream: u16, dir: &PathBuf) -> Child {
+    spawn_caddy_to(port, &[upstream], dir)
+}
+
+/// Starts Caddy as [`spawn_caddy`] does, in front of several upstreams (its
+/// health checks take a stopped one out).
+pub fn spawn_caddy_to(port: u16, upstreams: &[u16], dir: &PathBuf) -> Child {
+    let list = upstreams.iter().map(|p| format!("127.0.0.1:{p}")).collect::<Vec<_>>().join(" ");
     let caddyfile = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Caddyfile");
     std::fs::create_dir_all(dir).unwrap();
     tokio::process::Command::new("caddy")
         .args(["run", "--adapter", "caddyfile", "--config"])
         .arg(&caddyfile)
         .env("SIGHTLINE_DOMAIN", format!(":{port}"))
-        .env("SIGHTLINE_UPSTREAM", format!("127.0.0.1:{upstream}"))
+        .env("SIGHTLINE_UPSTREAM", list)
         .env("SIGHTLINE_CADDY_ADMIN", "off")
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir.join("data"))

@@ -34,7 +34,7 @@ use crate::{
     exactly_once::CutProxy,
     fixtures::*,
     helpers::{empty_postgres_database, raw_config, spawn_app_on, Databases, TestApp},
-    restart::{free_port, stream, terminate, wait_ok, Outcome, Sent},
+    restart::{free_port, spawn_caddy_to, stream, terminate, wait_ok, Outcome, Sent},
 };
 
 /// The cluster scripts/test-cluster.sh started.
@@ -244,7 +244,7 @@ async fn cluster_keeps_every_acknowledged_event_once_through_replica_and_server_
     wait_ok(&http, &format!("http://127.0.0.1:{port_b}/readyz")).await;
     let front = free_port();
     // Caddy's SIGHTLINE_UPSTREAM takes several upstreams, space-separated.
-    let mut caddy = spawn_caddy_upstreams(front, &[port_a, port_b], &work.join("caddy"));
+    let mut caddy = spawn_caddy_to(front, &[port_a, port_b], &work.join("caddy"));
     wait_ok(&http, &format!("http://127.0.0.1:{front}/healthz")).await;
 
     let url =
@@ -321,25 +321,4 @@ async fn cluster_keeps_every_acknowledged_event_once_through_replica_and_server_
     let rollup: u64 = count(&dbs.ch, "SELECT toUInt64(countMerge(events)) FROM issue_hourly").await;
     assert_eq!(rollup, ids.len() as u64, "the rollups count every stored event once");
     std::fs::remove_dir_all(work).ok();
-}
-
-/// Starts Caddy with the repo's Caddyfile in front of several upstreams.
-fn spawn_caddy_upstreams(port: u16, upstreams: &[u16], dir: &PathBuf) -> Child {
-    let list = upstreams.iter().map(|p| format!("127.0.0.1:{p}")).collect::<Vec<_>>().join(" ");
-    let caddyfile = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../Caddyfile");
-    std::fs::create_dir_all(dir).unwrap();
-    tokio::process::Command::new("caddy")
-        .args(["run", "--adapter", "caddyfile", "--config"])
-        .arg(&caddyfile)
-        .env("SIGHTLINE_DOMAIN", format!(":{port}"))
-        .env("SIGHTLINE_UPSTREAM", list)
-        .env("SIGHTLINE_CADDY_ADMIN", "off")
-        .env("HOME", dir)
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("Debian's caddy is installed")
 }
