@@ -259,7 +259,16 @@ impl IssueTracker {
                         }
                     })
                     .collect();
-                changes.extend(merge::target_changes(&mut tx, &applied, target_envs).await?);
+                // A target flushed with events of its own keeps one change, re-opened by either.
+                for t in merge::target_changes(&mut tx, &applied, target_envs).await? {
+                    match changes.iter_mut().find(|c| c.issue.id == t.issue.id) {
+                        Some(c) => {
+                            c.regressed |= t.regressed;
+                            t.environments.iter().for_each(|e| note(&mut c.environments, e, usize::MAX));
+                        }
+                        None => changes.push(t),
+                    }
+                }
                 issue_rules::evaluate(&mut tx, &changes, public_url).await?;
             }
             tx.commit().await

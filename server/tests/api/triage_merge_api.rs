@@ -99,6 +99,24 @@ async fn an_event_of_a_merged_issue_reopens_the_resolved_target_and_fires_its_re
     let kinds = c.activity_kinds(cart).await;
     assert_eq!(kinds[kinds.len().saturating_sub(2)..], ["regression", "alert"], "{kinds:?}");
     assert!(!c.activity_kinds(price).await.contains(&"regression".to_string()), "the hidden issue has no regression");
+
+    // Resolved again; then events of both fingerprints at once: one more regression, of the target.
+    assert_eq!(c.patch(cart, json!({"status": "resolved"})).await.0, 204);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for (message, function) in [("cart is undefined", "onCheckout"), ("price is NaN", "renderTotals")] {
+        let mut e = error(message, function);
+        e["timestamp"] = json!(epoch(0.0));
+        c.send(&e).await;
+    }
+    c.wait_seen(6).await;
+    assert_eq!(c.status(cart).await, "unresolved");
+    let firings: Vec<Option<i64>> =
+        sqlx::query_scalar("SELECT issue_id FROM alert_firings WHERE project_id = $1 ORDER BY id")
+            .bind(c.pid)
+            .fetch_all(&c.app.pg)
+            .await
+            .unwrap();
+    assert_eq!(firings, vec![Some(cart), Some(cart)], "one regression per re-opening");
 }
 
 #[tokio::test]
