@@ -109,9 +109,18 @@ async fn vital_rules_fire_when_the_p75_of_a_page_or_the_project_goes_over_the_th
     let site = alerts.iter().find(|a| a["rule_name"] == "slow site").expect("the project rule fired");
     // The alert's p75 is the performance page's: of 4×2300 and 2×4000 the
     // 5th of 6 samples (ClickHouse's interpolating quantile would say 3575).
-    let (status, perf) = t.browser.get(&format!("/api/v1/projects/{}/performance?period=24h", t.app.project_id)).await;
-    assert_eq!(status, 200, "{perf}");
-    let lcp = perf["vitals"].as_array().unwrap().iter().find(|v| v["name"] == "lcp").cloned().unwrap();
+    // The page reads the rollups, which a materialized view fills just after the base table: wait for all 6.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let lcp = loop {
+        let (status, perf) =
+            t.browser.get(&format!("/api/v1/projects/{}/performance?period=24h", t.app.project_id)).await;
+        assert_eq!(status, 200, "{perf}");
+        let lcp = perf["vitals"].as_array().unwrap().iter().find(|v| v["name"] == "lcp").cloned().unwrap();
+        if lcp["samples"] == 6 || tokio::time::Instant::now() > deadline {
+            break lcp;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     assert_eq!(site["value"], lcp["p75"], "alert {site} vs dashboard {lcp}");
     assert_eq!(site["value"], 4000.0);
     assert!(alerts.iter().all(|a| a["rule_name"] != "slow staging"), "no staging page loads: {alerts:#?}");
