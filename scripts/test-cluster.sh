@@ -7,7 +7,7 @@
 #     × 2 replicas, each with its own config under .tmp/test-cluster/chN
 #     (scripts/lib/services.sh's start_clickhouse plus remote_servers,
 #     macros, zookeeper and an interserver port),
-# then runs the `cluster::` tests of server/tests/api (server/tests/api/cluster.rs),
+# then runs the `cluster::` tests of server/tests/api (server/tests/api/cluster/),
 # which start two `sightline serve` processes behind the real Caddy, stop
 # and restart replicas and a server, and compare with a single-node run.
 # Stops everything it started, also on failure or Ctrl-C.
@@ -46,7 +46,7 @@ info "ok"
 section "ZooKeeper and ClickHouse: 2 shards x 2 replicas"
 start_ch_cluster "$SL_ROOT/.tmp/test-cluster"
 
-section "Cluster tests (server/tests/api/cluster.rs)"
+section "Cluster tests (server/tests/api/cluster/)"
 export SIGHTLINE_TEST_CLUSTER_NAME="$SL_CLUSTER_NAME"
 export SIGHTLINE_TEST_CLUSTER_NODES="$SL_CLUSTER_NODES"
 export SIGHTLINE_TEST_CLUSTER_CONFIGS="$SL_CLUSTER_CONFIGS"
