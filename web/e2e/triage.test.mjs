@@ -32,8 +32,11 @@ describe('triage', () => {
     assert.equal(await sendEnvelope(dsn, 'event', errorEvent({ message: 'cart is null', fn: 'onCheckout2' })), 200);
 
     await page.goto(`${projectUrl}/issues`);
+    // The list renders after the page loads (a fetch from the WASM app): wait
+    // for the rows after each reload, never count right after it.
     await waitFor('both issues in the list', async () => {
       await page.reload();
+      await page.locator('tr.issue-row').nth(1).waitFor({ timeout: 3000 });
       return (await page.locator('tr.issue-row').count()) === 2;
     });
 
