@@ -54,7 +54,9 @@ status=0
 if [ -n "${SL_CLUSTER_TEST_CMD:-}" ]; then
     bash -c "$SL_CLUSTER_TEST_CMD" || status=$?
 else
-    cargo test -p sightline --locked --test api -- cluster:: --test-threads=1 || status=$?
+    # The packages of scripts/test.sh's run (SL_CARGO_PACKAGES): the test
+    # binary it built is reused, not compiled again with other features.
+    cargo test "${SL_CARGO_PACKAGES[@]}" --locked --test api -- cluster:: --test-threads=1 || status=$?
 fi
 info "cluster suite took $((SECONDS - started)) s, services included (exit $status)"
 exit "$status"

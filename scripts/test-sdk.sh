@@ -5,7 +5,7 @@
 #
 # Installs what it needs on a Debian machine (nodejs/npm, Debian's chromium,
 # psql), runs `npm ci`, builds the SDK, runs the unit tests (vitest), builds
-# the server (`cargo build -p sightline`) and runs the end-to-end tests:
+# the server (target/debug/sightline, services.sh build_server_debug) and runs the end-to-end tests:
 # Chromium (playwright-core, never a downloaded browser) loads pages from a
 # local static server and reports to the real `sightline serve` on a fresh
 # Postgres database and ClickHouse database; the tests assert the rows.
@@ -71,8 +71,8 @@ if [ -n "${SIGHTLINE_BIN:-}" ]; then
     section "SDK: server binary: using SIGHTLINE_BIN=$SIGHTLINE_BIN"
     [ -x "$SIGHTLINE_BIN" ] || die "SIGHTLINE_BIN=$SIGHTLINE_BIN is not an executable"
 else
-    section "SDK: server binary (cargo build -p sightline)"
-    cargo build -p sightline --locked
+    section "SDK: server binary (target/debug/sightline)"
+    build_server_debug
     export SIGHTLINE_BIN="$SL_ROOT/target/debug/sightline"
 fi
 

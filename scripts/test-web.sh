@@ -5,7 +5,7 @@
 #
 # Installs what it needs on a Debian machine (nodejs/npm, Debian's chromium,
 # psql), builds the dashboard (scripts/build-web.sh: wasm-bindgen-cli and npm
-# binaryen on first use), builds the server (`cargo build -p sightline`, which
+# binaryen on first use), builds the server (target/debug/sightline, which
 # serves web/dist from disk in debug builds), runs the unit tests of the web
 # crate's pure code on the host, and runs web/e2e/*.test.mjs: Debian's
 # Chromium (playwright-core, never a downloaded browser) against the real
@@ -75,8 +75,8 @@ if [ -n "${SIGHTLINE_BIN:-}" ]; then
     [ -x "$SIGHTLINE_BIN" ] || die "SIGHTLINE_BIN=$SIGHTLINE_BIN is not an executable"
     warn "a release SIGHTLINE_BIN serves the web/dist it embedded when it was built"
 else
-    section "web: server binary (cargo build -p sightline)"
-    cargo build -p sightline --locked
+    section "web: server binary (target/debug/sightline)"
+    build_server_debug
     export SIGHTLINE_BIN="$SL_ROOT/target/debug/sightline"
 fi
 

@@ -5,6 +5,11 @@
 #   ensure_docker_engine        install docker.io, docker-compose and debootstrap
 #                               when missing; start dockerd when none answers
 #   stop_docker_engine          stop the dockerd ensure_docker_engine started (only that one)
+#   docker_missing_packages     the Debian packages ensure_docker_engine would install
+#   stop_kept_docker_engine     stop a dockerd kept (below) that nothing adopted
+#   keep_docker_engine          leave that dockerd running past this script's exit: a later
+#                               ensure_docker_engine (scripts/test-docker.sh after its
+#                               --build-only run in the background) adopts and stops it
 #   build_standin_images        local Postgres, ClickHouse and Caddy images from Debian packages
 #   build_local_base_images     the base images the shipped Dockerfile and the stand-ins
 #                               build from, made locally (no image registry is reachable):
@@ -20,33 +25,63 @@ SL_DOCKER=/usr/bin/docker
 SL_DOCKERD=/usr/sbin/dockerd
 SL_COMPOSE=/usr/bin/docker-compose
 SL_DOCKERD_PID=""
+# dockerd runs niced, and with it every build step and container: 10 by
+# default; scripts/test.sh's background image build uses 19 so the suites
+# running beside it keep the CPU whenever they want it.
+SL_DOCKERD_NICE="${SL_DOCKERD_NICE:-10}"
+_DOCKERD_PIDFILE="$SL_ROOT/.tmp/docker/dockerd.pid"
 SL_DEBIAN_MIRROR="${SL_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
+# The Debian packages the Docker suite needs and this machine lacks, one a line.
+docker_missing_packages() {
+    [ -x "$SL_DOCKER" ] && [ -x "$SL_DOCKERD" ] || echo docker.io
+    [ -x "$SL_COMPOSE" ] || echo docker-compose
+    command -v debootstrap >/dev/null 2>&1 || echo debootstrap
+}
+
+# The pid of the dockerd keep_docker_engine left running, if it still runs.
+_kept_dockerd_pid() {
+    local kept
+    kept="$(cat "$_DOCKERD_PIDFILE" 2>/dev/null || true)"
+    [ -n "$kept" ] && [[ "$(cat "/proc/$kept/comm" 2>/dev/null)" =~ ^(dockerd|sudo)$ ]] && echo "$kept"
+    return 0
+}
+
 ensure_docker_engine() {
-    local pkgs=() state="$SL_ROOT/.tmp/docker"
-    [ -x "$SL_DOCKER" ] && [ -x "$SL_DOCKERD" ] || pkgs+=(docker.io)
-    [ -x "$SL_COMPOSE" ] || pkgs+=(docker-compose)
-    command -v debootstrap >/dev/null 2>&1 || pkgs+=(debootstrap)
+    local pkgs state="$SL_ROOT/.tmp/docker"
+    mapfile -t pkgs < <(docker_missing_packages)
     [ "${#pkgs[@]}" -gt 0 ] && ensure_apt_packages "${pkgs[@]}"
     mkdir -p "$state/bin"
     ln -sfn "$SL_DOCKER" "$state/bin/docker"
     export PATH="$state/bin:$PATH"
+    # A dockerd an earlier script of this run started and kept (keep_docker_engine):
+    # ours to stop now.
+    local kept
+    kept="$(_kept_dockerd_pid)"
+    if [ -n "$kept" ] && "$SL_DOCKER" info >/dev/null 2>&1; then
+        SL_DOCKERD_PID="$kept"
+        info "using the dockerd this run started earlier (pid $kept)"
+        return 0
+    fi
+    rm -f "$_DOCKERD_PIDFILE"
     if "$SL_DOCKER" info >/dev/null 2>&1; then
         info "using the running Docker Engine ($("$SL_DOCKER" version -f '{{.Server.Version}}'))"
         return 0
     fi
     info "starting dockerd (log: $state/dockerd.log)"
-    # nice: image builds run inside dockerd and must not starve the machine.
+    # nice: image builds run inside dockerd and must not starve the machine
+    # (SL_DOCKERD_NICE above).
     # A plain command in the background (not the as_root function, which would
     # fork a subshell): $! is then dockerd itself (nice execs it), so
     # stop_docker_engine stops the daemon and not just its parent.
     if [ "$(id -u)" -eq 0 ]; then
-        nice -n 10 "$SL_DOCKERD" >"$state/dockerd.log" 2>&1 &
+        nice -n "$SL_DOCKERD_NICE" "$SL_DOCKERD" >"$state/dockerd.log" 2>&1 &
     else
         command -v sudo >/dev/null 2>&1 || die "need root (or sudo) to start dockerd"
-        sudo nice -n 10 "$SL_DOCKERD" >"$state/dockerd.log" 2>&1 &
+        sudo nice -n "$SL_DOCKERD_NICE" "$SL_DOCKERD" >"$state/dockerd.log" 2>&1 &
     fi
     SL_DOCKERD_PID=$!
+    echo "$SL_DOCKERD_PID" >"$_DOCKERD_PIDFILE"
     local i
     for i in $(seq 1 60); do
         "$SL_DOCKER" info >/dev/null 2>&1 && { info "dockerd ready (pid $SL_DOCKERD_PID)"; return 0; }
@@ -61,6 +96,22 @@ stop_docker_engine() {
     [ -n "$SL_DOCKERD_PID" ] || return 0
     info "stopping the dockerd this run started (pid $SL_DOCKERD_PID)"
     _kill_and_wait 60 "$SL_DOCKERD_PID"
+    SL_DOCKERD_PID=""
+    rm -f "$_DOCKERD_PIDFILE"
+}
+
+# Stops a dockerd keep_docker_engine left running that no later script adopted
+# (scripts/test.sh's exit trap: a run interrupted before the Docker suite).
+stop_kept_docker_engine() {
+    local kept
+    kept="$(_kept_dockerd_pid)"
+    [ -n "$kept" ] || return 0
+    SL_DOCKERD_PID="$kept"
+    stop_docker_engine
+}
+
+keep_docker_engine() {
+    [ -n "$SL_DOCKERD_PID" ] && info "leaving dockerd (pid $SL_DOCKERD_PID) running for the Docker suite"
     SL_DOCKERD_PID=""
 }
 

@@ -16,6 +16,7 @@
 #   start_private_postgres DIR PORT  own Postgres instance with data in DIR (scripts/run.sh)
 #   stop_private_postgres            stop it again
 #   sl_cleanup                       all of the stop_* above; scripts install it with `trap`
+#   build_server_debug               cargo build of target/debug/sightline, features as in the test run
 #
 # Every function is idempotent; processes left over by a killed earlier run are
 # recognised by the exact config/data path in their command line and stopped.
@@ -38,7 +39,15 @@ SL_PRIV_PG_OWNER=""
 
 # ---------------------------------------------------------------- output
 if [ -t 2 ]; then _B=$'\033[1m' _Y=$'\033[33m' _R=$'\033[31m' _N=$'\033[0m'; else _B="" _Y="" _R="" _N=""; fi
-section() { printf '\n%s==> %s%s\n' "$_B" "$*" "$_N" >&2; }
+# Each section header carries the minutes:seconds since the outermost script
+# began (SL_T0 is exported, so the suites scripts/test.sh calls share it):
+# the log of a whole run then shows where its time went.
+SL_T0="${SL_T0:-$(date +%s)}"
+export SL_T0
+section() {
+    local t=$(($(date +%s) - SL_T0))
+    printf '\n%s==> %s%s  [%d:%02d]\n' "$_B" "$*" "$_N" $((t / 60)) $((t % 60)) >&2
+}
 info()    { printf '    %s\n' "$*" >&2; }
 warn()    { printf '%swarning:%s %s\n' "$_Y" "$_N" "$*" >&2; }
 die()     { printf '%serror:%s %s\n' "$_R" "$_N" "$*" >&2; exit 1; }
@@ -383,6 +392,18 @@ stop_private_postgres() {
     info "stopping private Postgres"
     as_user "$SL_PRIV_PG_OWNER" "$SL_PRIV_PG_BIN/pg_ctl" -D "$SL_PRIV_PG_DIR" -m fast -w stop >/dev/null 2>&1 || true
     SL_PRIV_PG_DIR=""
+}
+
+# ---------------------------------------------------------------- build
+# The debug server binary the browser suites start. Built over the same
+# packages as scripts/test.sh's `cargo test` (the workspace without the wasm
+# dashboard), so cargo unifies the same dependency features and finds the
+# binary and every crate already compiled. `cargo build -p sightline` alone
+# resolves other features for shared dependencies and compiles them, and
+# the server, a second time (minutes on 2 cores).
+SL_CARGO_PACKAGES=(--workspace --exclude sightline-web)
+build_server_debug() {
+    cargo build "${SL_CARGO_PACKAGES[@]}" --bin sightline --locked
 }
 
 # ---------------------------------------------------------------- cleanup
