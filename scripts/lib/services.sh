@@ -395,15 +395,17 @@ stop_private_postgres() {
 }
 
 # ---------------------------------------------------------------- build
-# The debug server binary the browser suites start. Built over the same
-# packages as scripts/test.sh's `cargo test` (the workspace without the wasm
-# dashboard), so cargo unifies the same dependency features and finds the
-# binary and every crate already compiled. `cargo build -p sightline` alone
-# resolves other features for shared dependencies and compiles them, and
-# the server, a second time (minutes on 2 cores).
+# The debug server binary the browser suites start, as scripts/test.sh's
+# `cargo test` builds it: the same packages (the workspace without the wasm
+# dashboard) and test mode, in which cargo also turns on the features the
+# dev-dependencies ask of shared crates (tokio, libc, ...). After that run
+# this finds target/debug/sightline and every crate fresh. Both
+# `cargo build -p sightline` and `cargo build --bin sightline` resolve other
+# features and compile most crates, and the server, again (6 minutes on 2 cores).
 SL_CARGO_PACKAGES=(--workspace --exclude sightline-web)
 build_server_debug() {
-    cargo build "${SL_CARGO_PACKAGES[@]}" --bin sightline --locked
+    cargo test "${SL_CARGO_PACKAGES[@]}" --locked --no-run
+    [ -x "$SL_ROOT/target/debug/sightline" ] || die "cargo test --no-run left no target/debug/sightline"
 }
 
 # ---------------------------------------------------------------- cleanup
