@@ -2,17 +2,19 @@
 # scripts/build-web.sh — builds the dashboard (web/) into web/dist/.
 #
 #   ./scripts/build-web.sh            # → web/dist/{index.html,sightline_web.js,sightline_web_bg.wasm,app.css} (+ .gz twins)
+#   ./scripts/build-web.sh --tools-only   # steps 1 to 3 only: the Rust tools, built once
+#                                         # (scripts/test.sh runs this in the background early)
 #
 # Steps, each skipped when already satisfied (a second run reuses everything):
 #   1. rustup target wasm32-unknown-unknown
 #   2. wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock, by
 #      `cargo install` into .tmp/tools (~6 min on 2 cores the first time;
 #      without --locked: the registry mirror lacked one locked dependency)
-#   3. node/npm (Debian packages) and `npm ci` in web/ for wasm-opt from the npm
+#   3. wasm-split-cli (crate wasm_split_cli_support, pinned below) by
+#      `cargo install` into .tmp/tools (~1 min once)
+#   4. node/npm (Debian packages) and `npm ci` in web/ for wasm-opt from the npm
 #      package binaryen 132 — never Debian's binaryen, whose wasm-opt 108 breaks
 #      wasm-bindgen output (blank page, WebAssembly.Table.set() error)
-#   4. wasm-split-cli (crate wasm_split_cli_support, pinned below) by
-#      `cargo install` into .tmp/tools (~1 min once)
 #   5. cargo build --profile web --target wasm32-unknown-unknown -p sightline-web
 #   6. wasm-split-cli: the pages loaded on demand (web/src/lazy.rs) move out
 #      of the main module into pages-<build hash>/: split_*.wasm (one per
@@ -39,6 +41,12 @@ SL_ROOT="$ROOT"
 # shellcheck source=scripts/lib/services.sh
 source "$ROOT/scripts/lib/services.sh"
 
+TOOLS_ONLY=0
+case "${1:-}" in
+    "") ;;
+    --tools-only) TOOLS_ONLY=1 ;;
+    *) die "unknown argument: $1 (usage: $0 [--tools-only])" ;;
+esac
 DIST="${SIGHTLINE_WEB_DIST:-$ROOT/web/dist}"
 TOOLS="$ROOT/.tmp/tools"
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps 2>/dev/null | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
@@ -59,18 +67,6 @@ if [ ! -x "$WBG" ] || [ "$("$WBG" --version | awk '{print $2}')" != "$WBG_VERSIO
 fi
 info "$("$WBG" --version)"
 
-section "web: wasm-opt (npm binaryen)"
-pkgs=()
-command -v pigz >/dev/null 2>&1 || pkgs+=(pigz)
-command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
-command -v npm >/dev/null 2>&1 || pkgs+=(npm)
-[ "${#pkgs[@]}" -gt 0 ] && ensure_apt_packages "${pkgs[@]}"
-if [ ! -x "$ROOT/web/node_modules/.bin/wasm-opt" ] || [ "$ROOT/web/package-lock.json" -nt "$ROOT/web/node_modules/.package-lock.json" ]; then
-    (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
-fi
-WASM_OPT="$ROOT/web/node_modules/.bin/wasm-opt"
-info "$("$WASM_OPT" --version)"
-
 section "web: wasm-split-cli"
 # The splitter must understand the split points wasm_split_helpers (a Leptos
 # dependency, see Cargo.lock) emits; 0.2.4 is the release that matches 0.2.x.
@@ -84,6 +80,21 @@ if [ ! -x "$SPLIT" ] || [ "$(cat "$SPLIT_STAMP" 2>/dev/null)" != "$SPLIT_VERSION
     echo "$SPLIT_VERSION" > "$SPLIT_STAMP"
 fi
 info "wasm-split-cli $(cat "$SPLIT_STAMP")"
+# The Rust tools are built (minutes, once); the rest needs node and the
+# dashboard's own code.
+[ "$TOOLS_ONLY" -eq 1 ] && exit 0
+
+section "web: wasm-opt (npm binaryen)"
+pkgs=()
+command -v pigz >/dev/null 2>&1 || pkgs+=(pigz)
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+[ "${#pkgs[@]}" -gt 0 ] && ensure_apt_packages "${pkgs[@]}"
+if [ ! -x "$ROOT/web/node_modules/.bin/wasm-opt" ] || [ "$ROOT/web/package-lock.json" -nt "$ROOT/web/node_modules/.package-lock.json" ]; then
+    (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+WASM_OPT="$ROOT/web/node_modules/.bin/wasm-opt"
+info "$("$WASM_OPT" --version)"
 
 section "web: cargo build (wasm32, profile web)"
 cargo build -p sightline-web --lib --target wasm32-unknown-unknown --profile web --locked

@@ -54,8 +54,13 @@ if [ $# -eq 0 ] && [ -z "${SIGHTLINE_TEST_CMD:-}" ] && [ -z "${SIGHTLINE_SKIP_SD
 RUN_DOCKER=0
 if [ "$RUN_SUITES" -eq 1 ] && [ -z "${SIGHTLINE_SKIP_DOCKER:-}" ]; then RUN_DOCKER=1; fi
 EARLY_DOCKER_PID=""
+WEB_TOOLS_PID=""
 
 test_cleanup() {
+    if [ -n "$WEB_TOOLS_PID" ]; then
+        kill -TERM -- "-$WEB_TOOLS_PID" 2>/dev/null || true
+        wait "$WEB_TOOLS_PID" 2>/dev/null || true
+    fi
     # The background image build (its own process group: the client it waits
     # for gets the signal too), then a dockerd it kept for the Docker suite.
     if [ -n "$EARLY_DOCKER_PID" ]; then
@@ -184,6 +189,15 @@ if [ "$RUN_DOCKER" -eq 1 ]; then
     info "pid $EARLY_DOCKER_PID"
 fi
 
+# The dashboard's Rust tools (wasm-bindgen-cli, wasm-split-cli: about 7
+# minutes of compiling, once) the same way, for the dashboard suite.
+if [ "$RUN_SUITES" -eq 1 ]; then
+    section "Dashboard build tools: in the background, at nice 19 (log: .tmp/web-tools.log)"
+    setsid nice -n 19 "$SL_ROOT/scripts/build-web.sh" --tools-only >"$TMP_DIR/web-tools.log" 2>&1 </dev/null &
+    WEB_TOOLS_PID=$!
+    info "pid $WEB_TOOLS_PID"
+fi
+
 rc=0
 if [ -n "${SIGHTLINE_TEST_CMD:-}" ]; then
     section "Tests: $SIGHTLINE_TEST_CMD"
@@ -226,6 +240,13 @@ if [ "$RUN_SUITES" -eq 1 ]; then
     # The dashboard: wasm build (scripts/build-web.sh), its unit tests, and
     # end-to-end tests in Chromium against the real server.
     section "Dashboard (web): build, unit and end-to-end tests"
+    # The tools must be in place before build-web.sh looks for them (else it
+    # would start a second `cargo install` of each).
+    tools_rc=0
+    wait "$WEB_TOOLS_PID" || tools_rc=$?
+    WEB_TOOLS_PID=""
+    info "the background tool build ended with exit code $tools_rc (log: .tmp/web-tools.log)"
+    [ "$tools_rc" -eq 0 ] || sed 's/^/    | /' "$TMP_DIR/web-tools.log" >&2
     web_rc=0
     "$SL_ROOT/scripts/test-web.sh" || web_rc=$?
     if [ "$rc" -eq 0 ]; then rc="$web_rc"; fi
