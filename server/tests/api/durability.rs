@@ -15,7 +15,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::{
     fixtures::*,
-    helpers::{clickhouse_url, fresh_databases, raw_config, spawn_app_on, Databases},
+    helpers::{clickhouse_url, fresh_databases, raw_config, spawn_app_on, Databases, TestApp},
 };
 use sightline::config::RawConfig;
 
@@ -74,6 +74,21 @@ async fn stored(ch: &clickhouse::Client) -> u64 {
     ch.query("SELECT count() FROM events").fetch_one().await.unwrap()
 }
 
+/// Sends up to 40 events until one is refused with 503 (ClickHouse is down
+/// and something fills); returns how many were acknowledged and the refusal.
+async fn send_until_refused(app: &TestApp, label: &str) -> (u64, reqwest::Response) {
+    let mut acked = 0;
+    for i in 0..40 {
+        let resp = app.post_envelope(event_envelope(&js_error(&new_id(), &format!("{label} {i}"), "f", 1))).await;
+        match resp.status().as_u16() {
+            200 => acked += 1,
+            503 => return (acked, resp),
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    panic!("{acked} of 40 acknowledged: nothing filled while ClickHouse was down");
+}
+
 #[tokio::test]
 async fn events_acknowledged_during_a_clickhouse_outage_land_when_it_returns() {
     let (dbs, outage, raw) = behind_outage().await;
@@ -100,20 +115,7 @@ async fn a_full_queue_answers_503_and_keeps_what_it_acknowledged() {
     std::fs::write(&blocker, b"x").unwrap();
     raw.spool_dir = Some(blocker.join("spool").display().to_string());
     let app = spawn_app_on(&dbs, raw).await;
-    let mut acked = 0;
-    let mut refused = None;
-    for i in 0..40 {
-        let resp = app.post_envelope(event_envelope(&js_error(&new_id(), &format!("full {i}"), "f", 1))).await;
-        match resp.status().as_u16() {
-            200 => acked += 1,
-            503 => {
-                refused = Some(resp);
-                break;
-            }
-            other => panic!("unexpected status {other}"),
-        }
-    }
-    let resp = refused.expect("the queue must fill while ClickHouse is down");
+    let (acked, resp) = send_until_refused(&app, "full").await;
     assert_eq!(resp.headers()["retry-after"], "1");
     assert!(resp.headers()["x-sentry-error"].to_str().unwrap().contains("queue is full"));
     assert!(acked >= 8, "{acked} acknowledged before the queue filled");
@@ -179,20 +181,7 @@ async fn a_full_write_ahead_log_answers_503_and_takes_rows_again_once_they_are_s
     // Room for a few envelopes' rows: ClickHouse being down, none can retire.
     raw.wal_max_bytes = Some("12000".into());
     let app = spawn_app_on(&dbs, raw).await;
-    let mut acked = 0;
-    let mut refused = None;
-    for i in 0..40 {
-        let resp = app.post_envelope(event_envelope(&js_error(&new_id(), &format!("log {i}"), "f", 1))).await;
-        match resp.status().as_u16() {
-            200 => acked += 1,
-            503 => {
-                refused = Some(resp);
-                break;
-            }
-            other => panic!("unexpected status {other}"),
-        }
-    }
-    let resp = refused.expect("the log fills while ClickHouse is down");
+    let (acked, resp) = send_until_refused(&app, "log").await;
     assert_eq!(resp.headers()["retry-after"], "1");
     assert!(resp.headers()["x-sentry-error"].to_str().unwrap().contains("write-ahead log is full"));
     assert!(acked >= 1, "{acked} acknowledged before the log filled");

@@ -124,8 +124,41 @@ pub struct Sent {
     pub outcome: Outcome,
 }
 
-/// Sends envelopes with distinct event ids from `CLIENTS` clients until `stop`.
-pub fn stream(url: String, stop: Arc<AtomicBool>, log: Arc<Mutex<Vec<Sent>>>) -> Vec<tokio::task::JoinHandle<()>> {
+/// A steady stream of envelopes with distinct event ids from `CLIENTS`
+/// clients, each send logged with what came of it.
+pub struct Stream {
+    stop: Arc<AtomicBool>,
+    log: Arc<Mutex<Vec<Sent>>>,
+    clients: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Stream {
+    /// Starts sending to the envelope endpoint of `project` at `127.0.0.1:port`.
+    pub fn start(port: u16, project: &projects::ProjectWithKey) -> Self {
+        let url =
+            format!("http://127.0.0.1:{port}/api/{}/envelope/?sentry_key={}", project.project_id, project.public_key);
+        let stop = Arc::new(AtomicBool::new(false));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let clients = stream(url, stop.clone(), log.clone());
+        Stream { stop, log, clients }
+    }
+
+    /// Stops the clients, waits for their last answers and returns every send.
+    pub async fn finish(self) -> Vec<Sent> {
+        self.stop.store(true, Ordering::Relaxed);
+        for c in self.clients {
+            c.await.unwrap();
+        }
+        std::mem::take(&mut *self.log.lock().unwrap())
+    }
+}
+
+/// The event ids of `log` that were answered 2xx.
+pub fn acked_ids(log: &[Sent]) -> HashSet<&str> {
+    log.iter().filter(|s| matches!(s.outcome, Outcome::Acked)).map(|s| s.id.as_str()).collect()
+}
+
+fn stream(url: String, stop: Arc<AtomicBool>, log: Arc<Mutex<Vec<Sent>>>) -> Vec<tokio::task::JoinHandle<()>> {
     (0..CLIENTS)
         .map(|client| {
             let (url, stop, log) = (url.clone(), stop.clone(), log.clone());
@@ -178,11 +211,7 @@ async fn restart_under_stream(behind_caddy: bool) {
         wait_ok(&http, &format!("http://127.0.0.1:{front}/healthz")).await;
     }
 
-    let url =
-        format!("http://127.0.0.1:{front}/api/{}/envelope/?sentry_key={}", project.project_id, project.public_key);
-    let stop = Arc::new(AtomicBool::new(false));
-    let log = Arc::new(Mutex::new(Vec::<Sent>::new()));
-    let clients = stream(url, stop.clone(), log.clone());
+    let stream = Stream::start(front, &project);
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     let term_at = Instant::now();
@@ -195,19 +224,14 @@ async fn restart_under_stream(behind_caddy: bool) {
     wait_ok(&http, &format!("http://127.0.0.1:{server_port}/readyz")).await;
     let ready_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    stop.store(true, Ordering::Relaxed);
-    for c in clients {
-        c.await.unwrap();
-    }
+    let log = stream.finish().await;
     // The second process drains too, so everything it acknowledged is written.
     terminate(&mut server).await;
     if let Some(mut c) = caddy.take() {
         c.kill().await.ok();
     }
 
-    let log = std::mem::take(&mut *log.lock().unwrap());
-    let acked: HashSet<&str> =
-        log.iter().filter(|s| matches!(s.outcome, Outcome::Acked)).map(|s| s.id.as_str()).collect();
+    let acked = acked_ids(&log);
     let lost: HashSet<&str> =
         log.iter().filter(|s| matches!(s.outcome, Outcome::Lost)).map(|s| s.id.as_str()).collect();
     let refused = log.iter().fold(BTreeMap::<u16, usize>::new(), |mut m, s| {

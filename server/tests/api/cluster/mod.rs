@@ -17,13 +17,7 @@ mod node_down;
 mod parity;
 mod writes;
 
-use std::{
-    collections::HashSet,
-    path::PathBuf,
-    process::Stdio,
-    sync::{atomic::AtomicBool, atomic::Ordering, Arc, Mutex},
-    time::Duration,
-};
+use std::{collections::HashSet, path::PathBuf, process::Stdio, time::Duration};
 
 use serde_json::{json, Value};
 use sightline::{config::RawConfig, projects, store};
@@ -34,7 +28,7 @@ use crate::{
     exactly_once::CutProxy,
     fixtures::*,
     helpers::{empty_postgres_database, raw_config, spawn_app_on, Databases, TestApp},
-    restart::{free_port, spawn_caddy_to, stream, terminate, wait_ok, Outcome, Sent},
+    restart::{acked_ids, free_port, spawn_caddy_to, terminate, wait_ok, Outcome, Stream},
 };
 
 /// The cluster scripts/test-cluster.sh started.
@@ -247,11 +241,7 @@ async fn cluster_keeps_every_acknowledged_event_once_through_replica_and_server_
     let mut caddy = spawn_caddy_to(front, &[port_a, port_b], &work.join("caddy"));
     wait_ok(&http, &format!("http://127.0.0.1:{front}/healthz")).await;
 
-    let url =
-        format!("http://127.0.0.1:{front}/api/{}/envelope/?sentry_key={}", project.project_id, project.public_key);
-    let stop = Arc::new(AtomicBool::new(false));
-    let log = Arc::new(Mutex::new(Vec::<Sent>::new()));
-    let clients = stream(url, stop.clone(), log.clone());
+    let stream = Stream::start(front, &project);
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // One replica of each shard down for 20 s, then back: shard 1's second
@@ -268,16 +258,11 @@ async fn cluster_keeps_every_acknowledged_event_once_through_replica_and_server_
     // One server stops mid-stream (as a redeploy or a crashed box would take it out).
     terminate(&mut a).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    stop.store(true, Ordering::Relaxed);
-    for c in clients {
-        c.await.unwrap();
-    }
+    let log = stream.finish().await;
     terminate(&mut b).await;
     caddy.kill().await.ok();
 
-    let log = std::mem::take(&mut *log.lock().unwrap());
-    let acked: HashSet<&str> =
-        log.iter().filter(|s| matches!(s.outcome, Outcome::Acked)).map(|s| s.id.as_str()).collect();
+    let acked = acked_ids(&log);
     let while_down =
         log.iter().filter(|s| matches!(s.outcome, Outcome::Acked) && s.at > down_at && s.at < up_at).count();
     let ids: Vec<String> =
