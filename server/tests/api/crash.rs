@@ -4,18 +4,14 @@
 //! once, with no tolerance window: the 200 came only after the rows were
 //! synced to the write-ahead log, which the new process replays.
 
-use std::{
-    collections::HashSet,
-    sync::{atomic::AtomicBool, atomic::Ordering, Arc, Mutex},
-    time::Duration,
-};
+use std::{collections::HashSet, time::Duration};
 
 use nix::{sys::signal, unistd::Pid};
 use sightline::projects;
 
 use crate::{
     helpers::fresh_databases,
-    restart::{free_port, spawn_server, stream, wait_ok, Outcome, Sent},
+    restart::{acked_ids, free_port, spawn_server, wait_ok, Outcome, Stream},
 };
 
 fn log_segments(spool: &std::path::Path) -> Vec<String> {
@@ -42,32 +38,24 @@ async fn kill_9_under_a_steady_stream_loses_and_duplicates_no_acknowledged_event
     let mut server = spawn_server(&dbs, port, &spool, 0);
     wait_ok(&http, &format!("http://127.0.0.1:{port}/readyz")).await;
 
-    let url = format!("http://127.0.0.1:{port}/api/{}/envelope/?sentry_key={}", project.project_id, project.public_key);
-    let stop = Arc::new(AtomicBool::new(false));
-    let log = Arc::new(Mutex::new(Vec::<Sent>::new()));
-    let clients = stream(url, stop.clone(), log.clone());
+    let stream = Stream::start(port, &project);
 
     tokio::time::sleep(Duration::from_millis(2500)).await;
     signal::kill(Pid::from_raw(server.id().unwrap() as i32), signal::Signal::SIGKILL).unwrap();
     server.wait().await.unwrap();
     let left = log_segments(&spool);
     assert!(!left.is_empty(), "the killed process left unretired log segments (rows it had not stored yet)");
-    let acked_before: usize = log.lock().unwrap().iter().filter(|s| matches!(s.outcome, Outcome::Acked)).count();
+    let acked_before = stream.acked_so_far();
 
     let mut server = spawn_server(&dbs, port, &spool, 0);
     wait_ok(&http, &format!("http://127.0.0.1:{port}/readyz")).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    stop.store(true, Ordering::Relaxed);
-    for c in clients {
-        c.await.unwrap();
-    }
+    let log = stream.finish().await;
     signal::kill(Pid::from_raw(server.id().unwrap() as i32), signal::Signal::SIGTERM).unwrap();
     let status = tokio::time::timeout(Duration::from_secs(30), server.wait()).await.unwrap().unwrap();
     assert!(status.success(), "exit status {status:?}");
 
-    let log = std::mem::take(&mut *log.lock().unwrap());
-    let acked: HashSet<&str> =
-        log.iter().filter(|s| matches!(s.outcome, Outcome::Acked)).map(|s| s.id.as_str()).collect();
+    let acked = acked_ids(&log);
     let lost: HashSet<&str> =
         log.iter().filter(|s| matches!(s.outcome, Outcome::Lost)).map(|s| s.id.as_str()).collect();
     let ids: Vec<String> =

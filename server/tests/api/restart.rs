@@ -143,6 +143,11 @@ impl Stream {
         Stream { stop, log, clients }
     }
 
+    /// How many sends were acknowledged so far.
+    pub fn acked_so_far(&self) -> usize {
+        self.log.lock().unwrap().iter().filter(|s| matches!(s.outcome, Outcome::Acked)).count()
+    }
+
     /// Stops the clients, waits for their last answers and returns every send.
     pub async fn finish(self) -> Vec<Sent> {
         self.stop.store(true, Ordering::Relaxed);

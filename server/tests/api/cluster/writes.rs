@@ -2,6 +2,8 @@
 //! nothing twice (events and outcome counts), a poison batch is quarantined while later batches land,
 //! and retention drops old partitions on every shard and replica.
 
+use std::sync::atomic::Ordering;
+
 use super::*;
 
 #[tokio::test]
