@@ -175,6 +175,23 @@ info "SIGHTLINE_TEST_CLICKHOUSE_URL=$SIGHTLINE_TEST_CLICKHOUSE_URL"
 info "SIGHTLINE_TEST_PYTHON=$SIGHTLINE_TEST_PYTHON"
 
 # ---------------------------------------------------------------------------
+# What the run adds to the Rust toolchain, first: the image build below
+# copies this toolchain into its Rust image with tar, which fails on files
+# that change while it reads them.
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+if [ "$RUN_SUITES" -eq 1 ] && ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    rustup target add wasm32-unknown-unknown
+fi
+
+# The dashboard's Rust tools (wasm-bindgen-cli, wasm-split-cli: about 7
+# minutes of compiling, once) in the background, for the dashboard suite.
+if [ "$RUN_SUITES" -eq 1 ]; then
+    section "Dashboard build tools: in the background, at nice 19 (log: .tmp/web-tools.log)"
+    setsid nice -n 19 "$SL_ROOT/scripts/build-web.sh" --tools-only >"$TMP_DIR/web-tools.log" 2>&1 </dev/null &
+    WEB_TOOLS_PID=$!
+    info "pid $WEB_TOOLS_PID"
+fi
+
 # The Docker image build takes 10-20 minutes of CPU on 2 cores, but the suites
 # below spend much of their time waiting (on ClickHouse, browsers, restarts).
 # So the build starts now, at the lowest priority (dockerd and every build
@@ -189,15 +206,6 @@ if [ "$RUN_DOCKER" -eq 1 ]; then
     info "pid $EARLY_DOCKER_PID"
 fi
 
-# The dashboard's Rust tools (wasm-bindgen-cli, wasm-split-cli: about 7
-# minutes of compiling, once) the same way, for the dashboard suite.
-if [ "$RUN_SUITES" -eq 1 ]; then
-    section "Dashboard build tools: in the background, at nice 19 (log: .tmp/web-tools.log)"
-    setsid nice -n 19 "$SL_ROOT/scripts/build-web.sh" --tools-only >"$TMP_DIR/web-tools.log" 2>&1 </dev/null &
-    WEB_TOOLS_PID=$!
-    info "pid $WEB_TOOLS_PID"
-fi
-
 rc=0
 if [ -n "${SIGHTLINE_TEST_CMD:-}" ]; then
     section "Tests: $SIGHTLINE_TEST_CMD"
@@ -205,7 +213,6 @@ if [ -n "${SIGHTLINE_TEST_CMD:-}" ]; then
 else
     # Formatting (rustfmt.toml) first: a few seconds, and it names the files.
     section "Format: cargo fmt --all -- --check"
-    cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
     cargo fmt --all -- --check -l || { rc=1; info "run \`cargo fmt --all\` to format these files"; }
     # The dashboard crate (web/) is tested by scripts/test-web.sh, for the
     # target it ships on; a host build of Leptos here would only cost minutes.
