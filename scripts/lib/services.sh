@@ -16,7 +16,7 @@
 #   start_private_postgres DIR PORT  own Postgres instance with data in DIR (scripts/run.sh)
 #   stop_private_postgres            stop it again
 #   sl_cleanup                       all of the stop_* above; scripts install it with `trap`
-#   build_server_debug               cargo build of target/debug/sightline, features as in the test run
+#   build_server_debug               target/debug/sightline, built as `cargo test` builds it (--no-run)
 #
 # Every function is idempotent; processes left over by a killed earlier run are
 # recognised by the exact config/data path in their command line and stopped.
