@@ -64,9 +64,8 @@ stack_prepare
 # ---------------------------------------------------------------------------
 if [ "$BUILD_ONLY" -eq 1 ]; then
     : >"$RESULTS"
-    rm -f "$EARLY"
-    stack_build
-    grep '^image build:' "$RESULTS" | sed 's/$/ (in the background, beside the other suites)/' >"$EARLY"
+    stack_build "image build, in the background beside the other suites"
+    cp "$RESULTS" "$EARLY"
     keep_docker_engine
     exit 0
 fi
@@ -76,8 +75,7 @@ if [ -s "$EARLY" ]; then
     # step cached (same context, same arguments) and only confirms that.
     cat "$EARLY" >>"$RESULTS"
     rm -f "$EARLY"
-    stack_build
-    sed -i '/in the background/!s/^image build: /image build again, all cached: /' "$RESULTS"
+    stack_build "image build again, all cached"
 else
     stack_build
 fi

@@ -7,7 +7,7 @@
 # and the working directory at the repository root. Provides:
 #   stack_prepare          Docker Engine, local base images and stand-ins, the
 #                          local-mode .env, and the image/port variables compose reads
-#   stack_build            builds the server image (docker-compose build), records the time
+#   stack_build [LABEL]    builds the server image (docker-compose build), records the time
 #   stack_up               `--profile caddy up -d` from empty volumes, until healthy;
 #                          records the time and the idle memory
 #   stack_project_create   `project create Shop`: sets DSN, KEY and PROJECT
@@ -150,13 +150,14 @@ stack_prepare() {
 }
 
 # Builds the server image from the shipped Dockerfile (log: $WORK/build.log).
+# $1: how the time is labelled in $RESULTS (default "image build").
 stack_build() {
-    local t0
+    local t0 label="${1:-image build}"
     section "Server image from the shipped Dockerfile (docker-compose build; log: $WORK/build.log)"
     t0="$(now)"
     nice -n 10 "$SL_COMPOSE" build --progress plain sightline >"$WORK/build.log" 2>&1 \
         || { tail -40 "$WORK/build.log" >&2; die "image build failed"; }
-    record "image build: $(elapsed "$t0") s"
+    record "$label: $(elapsed "$t0") s"
 }
 
 # Starts the whole stack from empty volumes; records the time and idle memory.
